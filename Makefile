@@ -1,0 +1,55 @@
+# REMACTO open-data portal. `make serve` builds the release and serves it; `make test` runs the suite.
+# Targets are listed in the order they run: venv -> validate -> publish -> serve.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The venv is rebuilt when the pinned requirements change.
+VENV_STAMP := $(VENV)/.requirements.txt
+
+.PHONY: help venv validate publish serve test clean distclean
+
+help:
+	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
+	@echo "make test      run the whole test suite"
+	@echo "make validate  check raw/ against schemas/ (report also in build/validation-report.json)"
+	@echo "make publish   validate and publish a release to published/ (after editing raw/)"
+	@echo "make clean     remove generated releases and reports (keeps the venv)"
+
+$(VENV_STAMP): requirements.txt
+	@echo "==> Creating $(VENV) with the pinned dependencies of requirements.txt"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	cp requirements.txt $@
+
+venv: $(VENV_STAMP)
+
+validate: $(VENV_STAMP)
+	@echo "==> Validating raw/ against schemas/ and metadata/rules.yaml"
+	$(PY) -m pipeline validate --report-json build/validation-report.json
+
+# Always runs: an unchanged input gives the same release id and nothing is swapped.
+publish: $(VENV_STAMP)
+	@echo "==> Publishing raw/ to published/ (atomic; the last good release stays on failure)"
+	$(PY) -m pipeline publish --report-json build/validation-report.json
+
+serve: publish
+	@echo "==> Serving the portal (Ctrl-C to stop)"
+	$(PY) -m pipeline serve
+
+test: $(VENV_STAMP)
+	@echo "==> Running the test suite"
+	$(PY) -m pytest
+
+clean:
+	@echo "==> Removing generated releases and reports"
+	rm -rf published releases build tests/output .pytest_cache
+
+distclean: clean
+	@echo "==> Removing the virtual environment"
+	rm -rf $(VENV)

@@ -1,0 +1,65 @@
+"""Command line: a thin layer over the stage functions. `python -m pipeline --help`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import Paths
+from .model import ModelError, load_model
+
+
+def _write_report(report, json_path: str | None) -> None:
+    print(report.to_text(), file=sys.stderr if not report.valid else sys.stdout)
+    if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(report.to_json() + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    parser.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in [("validate", "check raw/ against schemas/ and the cross-table rules"),
+                       ("publish", "validate, build and atomically publish a release")]:
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--report-json", help="also write the validation report as JSON to this file")
+    s = sub.add_parser("serve", help="serve the published release with Datasette")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    args = parser.parse_args(argv)
+    paths = Paths(args.root.resolve()) if args.root else Paths()
+
+    try:
+        if args.command == "validate":
+            from .validate import validate
+
+            report, _ = validate(paths.raw, load_model(paths.schemas, paths.metadata))
+            _write_report(report, args.report_json)
+            return 0 if report.valid else 1
+        if args.command == "publish":
+            from .publish import PublishError, publish
+
+            try:
+                report, release = publish(paths)
+            except PublishError as exc:
+                print(f"Publish failed: {exc}", file=sys.stderr)
+                return 1
+            _write_report(report, args.report_json)
+            if release is None:
+                return 1
+            state = "published" if release.changed else "already published (inputs unchanged)"
+            print(f"Release {release.id} {state}: {sum(release.rows.values())} rows in {len(release.rows)} tables -> {paths.published}/")
+            return 0
+        if args.command == "serve":
+            from .serve import serve
+
+            serve(paths, load_model(paths.schemas, paths.metadata), args.host, args.port)
+    except ModelError as exc:
+        print(f"Schema or metadata error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

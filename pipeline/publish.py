@@ -1,0 +1,190 @@
+"""Publish stage: validate, build a release aside, then swap it in whole.
+
+`published` is a symlink to `releases/<id>`, where <id> is derived from the release's
+checksums; the swap is one rename(2) of a symlink, so a reader sees the old release or
+the new one, never a mix, and a failed or killed run leaves the last release untouched.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import build, dictionary, serve
+from .config import DB_NAME, Paths
+from .model import LANGS, Model, load_model
+from .report import Report
+from .validate import validate
+
+
+class PublishError(RuntimeError):
+    """Nothing was published; the message says why and the previous release stands."""
+
+    def __init__(self, message: str, report: Report | None = None):
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Release:
+    id: str
+    path: Path
+    changed: bool  # False when the inputs gave the release already published
+    rows: dict
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
+    """The Frictionless data package: one CSV resource per table, schemas inline."""
+    pkg = model.package
+    resources = []
+    for t in model.tables.values():
+        path = release / "csv" / f"{t.name}.csv"
+        resources.append({
+            "name": t.name,
+            "path": f"csv/{t.name}.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "bytes": path.stat().st_size,
+            "hash": "sha256:" + _sha256(path),
+            "title": t.title["en"],
+            "description": t.description["en"],
+            "titles": t.title,
+            "descriptions": t.description,
+            "dataset": t.dataset,
+            "schema": t.frictionless_schema(),
+        })
+    return {
+        "profile": "tabular-data-package",
+        "name": pkg["name"],
+        "title": pkg["title"]["en"],
+        "description": pkg["description"]["en"].strip(),
+        "titles": pkg["title"],
+        "descriptions": pkg["description"],
+        "languages": list(LANGS),
+        "licenses": pkg["licenses"],
+        "attribution": pkg["attribution"],
+        "contributors": pkg["contributors"],
+        "keywords": pkg["keywords"],
+        "sources": [
+            {"title": s["title_en"], **({"title_ar": s["title_ar"]} if s["title_ar"] else {}),
+             "id": s["source_id"], **({"sha256": s["sha256"]} if s["sha256"] else {})}
+            for s in sources
+        ],
+        "datasets": pkg["datasets"],
+        "resources": resources,
+    }
+
+
+def write_release(model: Model, tables: dict, release: Path) -> None:
+    """Every file of a release, into an empty directory."""
+    db = release / f"{DB_NAME}.db"
+    build.build_sqlite(model, tables, db)
+    build.export_tables(model, db, release / "csv", release / "json")
+    build.build_parquet(model, release / "csv", release / "parquet")
+    sources = [dict(zip(model.tables["sources"].field_names, row)) for row in tables["sources"]]
+    _json(release / "datapackage.json", datapackage(model, release, sources))
+    (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
+    (release / "schema.sql").write_text(build.schema_sql(model), encoding="utf-8")
+    _json(release / "portal" / "metadata.json", serve.portal_metadata(model))
+    # Datasette's own inspect: precomputed counts for the immutable database.
+    subprocess.run(
+        [sys.executable, "-m", "datasette", "inspect", db.name, "--inspect-file", "portal/inspect.json"],
+        cwd=release, check=True, capture_output=True,
+    )
+    files = sorted(p for p in release.rglob("*") if p.is_file())
+    (release / "SHA256SUMS").write_text(
+        "".join(f"{_sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
+    )
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*"), reverse=True) + [root]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _publish_lock(releases: Path):
+    releases.mkdir(parents=True, exist_ok=True)
+    with open(releases / ".publish.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishError("another publish is running on this project; wait for it to finish, then run again") from None
+        yield
+
+
+def _swap_symlink(link: Path, target: Path) -> None:
+    if link.exists() and not link.is_symlink():
+        raise PublishError(f"{link} is a real directory, not the release symlink; move it aside and publish again")
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(os.path.relpath(target, link.parent), tmp)
+    os.replace(tmp, link)
+    fd = os.open(link.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(paths: Paths) -> tuple[Report, Release | None]:
+    """Validate raw/ and, if valid, make its release the published one."""
+    model = load_model(paths.schemas, paths.metadata)
+    report, tables = validate(paths.raw, model)
+    if not report.valid:
+        return report, None
+    with _publish_lock(paths.releases):
+        staging = paths.releases / f".staging-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        try:
+            write_release(model, tables, staging)
+            release_id = hashlib.sha256((staging / "SHA256SUMS").read_bytes()).hexdigest()[:16]
+            final = paths.releases / release_id
+            changed = not final.exists()
+            if changed:
+                _fsync_tree(staging)
+                os.rename(staging, final)
+            else:
+                shutil.rmtree(staging)
+            current = paths.published.resolve() if paths.published.is_symlink() else None
+            if current != final.resolve():
+                _swap_symlink(paths.published, final)
+                changed = True
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            reason = "the disk is full" if exc.errno == errno.ENOSPC else str(exc)
+            raise PublishError(f"could not write the release ({reason}); the previous release is unchanged") from exc
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    rows = {name: len(rows) for name, rows in tables.items()}
+    return report, Release(release_id, final, changed, rows)

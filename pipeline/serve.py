@@ -1,0 +1,90 @@
+"""Serve stage: Datasette's metadata generated from the model, and the command that serves a release."""
+from __future__ import annotations
+
+import html
+import os
+import sys
+from pathlib import Path
+
+from .build import FTS_SUFFIX
+from .config import DB_NAME, Paths
+from .model import LANGS, Model
+
+SEPARATOR = " · "
+
+
+def trilingual(texts: dict) -> str:
+    return SEPARATOR.join(texts[lang] for lang in LANGS)
+
+
+def trilingual_html(texts: dict) -> str:
+    return "".join(
+        f'<p lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">{html.escape(texts[lang].strip())}</p>' for lang in LANGS
+    )
+
+
+def portal_metadata(model: Model) -> dict:
+    """Datasette metadata: titles, descriptions, column notes, facets, search and canned queries."""
+    pkg = model.package
+    tables = {}
+    for t in model.tables.values():
+        entry = {
+            "title": trilingual(t.title),
+            "description_html": trilingual_html(t.description),
+            "columns": {f.name: trilingual(f.description) for f in t.fields},
+        }
+        if t.facet_fields:
+            entry["facets"] = t.facet_fields
+        if t.search_fields:
+            entry.update({"fts_table": t.name + FTS_SUFFIX, "fts_pk": "rowid", "searchmode": "escaped",
+                          "label_column": t.search_fields[0]})
+        tables[t.name] = entry
+    queries = {
+        name: {"title": trilingual(q["title"]), "description_html": trilingual_html(q["description"]), "sql": q["sql"]}
+        for name, q in model.portal.get("queries", {}).items()
+    }
+    licence = pkg["licenses"][0]
+    return {
+        "title": trilingual(pkg["title"]),
+        "description_html": trilingual_html(pkg["description"]),
+        "license": licence["title"],
+        "license_url": licence["path"],
+        "source": trilingual(pkg["attribution"]),
+        "source_url": f"/{DB_NAME}/sources",
+        "extra_css_urls": ["/assets/portal.css"],
+        "databases": {DB_NAME: {"title": trilingual(pkg["title"]), "tables": tables, "queries": queries}},
+    }
+
+
+def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: int) -> list[str]:
+    """The Datasette command line for one release directory (a concrete folder, not the symlink)."""
+    args = [
+        sys.executable, "-m", "datasette", "serve",
+        "-i", str(release / f"{DB_NAME}.db"),
+        "--inspect-file", str(release / "portal" / "inspect.json"),
+        "-m", str(release / "portal" / "metadata.json"),
+        "--plugins-dir", str(paths.portal / "plugins"),
+        "--template-dir", str(paths.portal / "templates"),
+        "--static", f"assets:{paths.portal / 'static'}",
+        "-h", host, "-p", str(port),
+    ]
+    for key, value in model.portal.get("settings", {}).items():
+        args += ["--setting", key, str(value)]
+    return args
+
+
+def datasette_env(paths: Paths) -> dict:
+    """The portal plugin imports pipeline.normalise: put the project on the path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH")]))
+    return env
+
+
+def serve(paths: Paths, model: Model, host: str | None = None, port: int | None = None) -> None:
+    """Replace this process with Datasette serving the current release, read-only."""
+    release = paths.published.resolve()
+    if not (release / "datapackage.json").exists():
+        raise SystemExit(f"No release in {paths.published}: run `make publish` first.")
+    args = datasette_args(release, paths, model, host or model.portal["host"], port or model.portal["port"])
+    print(f"Serving release {release.name} on http://{args[args.index('-h') + 1]}:{args[args.index('-p') + 1]}/", flush=True)
+    os.execve(sys.executable, args, datasette_env(paths))

@@ -1,0 +1,178 @@
+"""Validation: every raw table against its schema (frictionless), then the rules a schema
+cannot express. Collects every problem; never stops at the first."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from frictionless import Package, Resource, Schema
+
+from . import build, load, normalise
+from .model import Model, Table
+from .report import Problem, Report
+
+# frictionless stops at 1,000 errors by default: a maintainer must see them all.
+NO_LIMIT = 10**9
+
+
+def _plain_message(error, table: Table) -> str:
+    """Turn a frictionless error into a sentence that says how to fix it."""
+    d = error.to_descriptor()
+    cell = d.get("cell")
+    name = d.get("fieldName")
+    if error.type == "type-error":
+        f = table.field(name)
+        fmt = f" in the form {f.format}" if f.format else {"date": " (YYYY-MM-DD)", "year": " (YYYY)"}.get(f.type, "")
+        return f"{cell!r} is not a valid {f.type}{fmt}"
+    if error.type == "constraint-error":
+        c = table.field(name).constraints
+        note = d.get("note", "")
+        if '"enum"' in note:
+            return f"{cell!r} is not an allowed code; use one of: {', '.join(table.field(name).codes or c.get('enum', []))}"
+        if '"required"' in note:
+            return "a value is required here"
+        if '"pattern"' in note:
+            return f"{cell!r} does not match the pattern {c.get('pattern')!r} (no spaces, lower case)"
+        if '"unique"' in note:
+            return f"{cell!r} appears more than once; it must be unique"
+        return f"{cell!r} breaks a constraint: {note}"
+    if error.type == "unique-error":
+        return f"{cell!r} appears more than once; it must be unique ({d.get('note')})"
+    if error.type == "primary-key":
+        return f"duplicate identifier: {d.get('note')} (the primary key {', '.join(table.primary_key)} must be unique)"
+    if error.type == "foreign-key":
+        ref = d.get("referenceName") or table.name
+        cells = ", ".join(repr(c) for c in d.get("fieldCells", []))
+        return f"{cells} is not a {', '.join(d.get('referenceFieldNames', []))} in raw/{ref}.csv; add it there or correct this cell"
+    if error.type == "extra-cell":
+        return f"this row has more cells than the header ({cell!r} is extra); check for an unquoted comma"
+    if error.type == "missing-cell":
+        return "this row has fewer cells than the header; check for a missing comma or value"
+    if error.type == "blank-row":
+        return "the row is blank; delete it"
+    return error.message
+
+
+def _problems_from_frictionless(report, tables: dict[str, Table], files: dict[str, str]) -> list[Problem]:
+    out = []
+    for task in report.tasks:
+        table = tables[task.name]
+        for error in task.errors:
+            d = error.to_descriptor()
+            if "fieldNames" in d:
+                field = ",".join(d["fieldNames"])
+            elif error.type == "primary-key":
+                field = ",".join(table.primary_key)
+            else:
+                field = d.get("fieldName") or d.get("label") or None
+            out.append(Problem(files[task.name], d.get("rowNumber"), field, error.type, _plain_message(error, table)))
+    return out
+
+
+def _header_problems(table: Table, header: list[str], file: str) -> list[Problem]:
+    """Columns are matched by name and must be exactly the schema's, in its order."""
+    expected = table.field_names
+    if header == expected:
+        return []
+    out = []
+    hint = f"the header of {file} must be exactly: {','.join(expected)}"
+    for name in sorted({h for h in header if header.count(h) > 1}):
+        out.append(Problem(file, 1, name, "duplicate-label", f"the column {name!r} appears more than once; {hint}"))
+    for name in expected:
+        if name not in header:
+            out.append(Problem(file, 1, name, "missing-label", f"the column {name!r} is missing; {hint}"))
+    for name in dict.fromkeys(header):
+        if name not in expected:
+            out.append(Problem(file, 1, name or None, "extra-label",
+                               f"unknown column {name!r}: add it to schemas/{table.name}.yaml or remove it from the file"))
+    if not out:
+        out.append(Problem(file, 1, None, "incorrect-label", f"the columns are in another order; {hint}"))
+    return out
+
+
+def _pair_rules(table: Table, file: str, rows: list[list[str]]) -> list[Problem]:
+    """Rules named by convention: start_X <= end_X, and X present exactly when X_source_id is."""
+    names = table.field_names
+    out = []
+    pairs = [(f, "end_" + f[6:]) for f in names if f.startswith("start_") and "end_" + f[6:] in names]
+    sourced = [(f[: -len("_source_id")], f) for f in names if f.endswith("_source_id") and f[: -len("_source_id")] in names]
+    for number, row in enumerate(rows, start=2):
+        cells = dict(zip(names, row))
+        for start, end in pairs:
+            a, b = cells.get(start, ""), cells.get(end, "")
+            # Zero-pad H:MM so that 9:30 and 09:30 compare as times.
+            a_key, b_key = (v.zfill(5) if table.field(start).type == "time" else v for v in (a, b))
+            if a and b and b_key < a_key:
+                out.append(Problem(file, number, end, "range-error", f"{end} {b!r} is before {start} {a!r}; swap them or correct one"))
+        for value_field, source_field in sourced:
+            has_value, has_source = bool(cells.get(value_field)), bool(cells.get(source_field))
+            if has_value != has_source:
+                missing = source_field if has_value else value_field
+                out.append(
+                    Problem(file, number, missing, "provenance-error",
+                            f"{value_field} and {source_field} go together: fill both or neither (every published fact names its source)")
+                )
+    return out
+
+
+def _cross_checks(model: Model, db: sqlite3.Connection) -> list[Problem]:
+    out = []
+    for rule in model.rules:
+        try:
+            actual = db.execute(rule["actual"]).fetchone()[0]
+            expected = rule["expected"]
+            if isinstance(expected, str):
+                expected = db.execute(expected).fetchone()[0]
+        except sqlite3.Error as exc:
+            out.append(Problem("metadata/rules.yaml", None, None, "rule-error", f"rule {rule['id']} cannot run: {exc}"))
+            continue
+        if actual != expected:
+            out.append(
+                Problem(rule["file"], None, rule.get("field"), "cross-check-error",
+                        f"{rule['description'].strip()} Found {actual}, expected {expected} (rule {rule['id']} in metadata/rules.yaml)")
+            )
+    return out
+
+
+def validate(raw_dir: Path, model: Model) -> tuple[Report, dict[str, list[list[str]]]]:
+    """Validate raw/ against the model; return the report and, when valid, the normalised rows."""
+    raw_dir = Path(raw_dir)
+    report = Report(tables=len(model.tables))
+    prefix = raw_dir.name
+    files = {name: f"{prefix}/{name}.csv" for name in model.tables}
+    for extra in sorted(set(p.stem for p in raw_dir.glob("*.csv")) - set(model.tables)):
+        report.add(Problem(f"{prefix}/{extra}.csv", None, None, "unknown-table",
+                           f"no schema for this file; add schemas/{extra}.yaml or move the file out of {prefix}/"))
+    loaded: dict[str, load.RawTable] = {}
+    for name in model.tables:
+        table, problems = load.read_csv(raw_dir / f"{name}.csv", files[name])
+        report.add(*problems)
+        if table:
+            loaded[name] = table
+            report.rows += len(table.rows)
+    readable = {}
+    for name, t in loaded.items():
+        problems = _header_problems(model.tables[name], t.header, files[name])
+        report.add(*problems)
+        if not problems:
+            readable[name] = t
+    resources = []
+    for name, t in readable.items():
+        descriptor = model.tables[name].frictionless_schema()
+        # A table whose file or header is broken cannot serve as a lookup; that problem is reported.
+        descriptor["foreignKeys"] = [
+            fk for fk in descriptor.get("foreignKeys", []) if (fk["reference"]["resource"] or name) in readable
+        ]
+        resources.append(Resource(name=name, data=[t.header, *t.rows], schema=Schema.from_descriptor(descriptor)))
+    if resources:
+        fl_report = Package(resources=resources).validate(limit_errors=NO_LIMIT)
+        report.add(*_problems_from_frictionless(fl_report, model.tables, files))
+    for name, t in readable.items():
+        report.add(*_pair_rules(model.tables[name], files[name], t.rows))
+    if not report.valid:
+        return report, {}
+    tables = {name: normalise.normalise_rows(t.rows) for name, t in loaded.items()}
+    with build.sqlite_connection(":memory:") as db:
+        build.load_sqlite(db, model, tables)
+        report.add(*_cross_checks(model, db))
+    return report, (tables if report.valid else {})

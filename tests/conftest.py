@@ -1,0 +1,78 @@
+"""Shared fixtures: a temporary copy of the project, a real release built from raw/,
+and a real Datasette process serving it on a free localhost port."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.config import ROOT, Paths
+from pipeline.model import load_model
+from pipeline.publish import publish
+from pipeline.serve import datasette_args, datasette_env
+
+DATA = Path(__file__).parent / "data"
+
+
+def copy_project(dest: Path) -> Paths:
+    """raw/, schemas/ and metadata/ copied beside nothing else: publishes go to dest."""
+    for part in ("raw", "schemas", "metadata"):
+        shutil.copytree(ROOT / part, dest / part)
+    return Paths(dest)
+
+
+@pytest.fixture
+def project(tmp_path) -> Paths:
+    return copy_project(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def model():
+    return load_model(ROOT / "schemas", ROOT / "metadata")
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory):
+    """The real raw/ published once into a temporary project."""
+    paths = copy_project(tmp_path_factory.mktemp("release"))
+    report, release = publish(paths)
+    assert report.valid, report.to_text()
+    return paths, release
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def portal(released, model):
+    """Base URL of a real Datasette serving the real release, read-only."""
+    paths, release = released
+    port = free_port()
+    log = (paths.root / "datasette.log").open("w")
+    proc = subprocess.Popen(datasette_args(release.path, Paths(), model, "127.0.0.1", port),
+                            env=datasette_env(Paths()), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            if proc.poll() is not None:
+                raise RuntimeError("Datasette exited:\n" + (paths.root / "datasette.log").read_text())
+            try:
+                if httpx.get(base + "/-/versions.json", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("Datasette did not start within 15 s")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()

@@ -1,0 +1,85 @@
+"""A real Datasette serving the real release over HTTP."""
+import csv
+import io
+
+import httpx
+
+from tests.test_release import raw_rows
+
+
+def get(base, path, **params):
+    response = httpx.get(base + path, params=params, timeout=10)
+    assert response.status_code == 200, (path, response.status_code, response.text[:500])
+    return response
+
+
+def test_every_table_serves_all_its_rows(portal, model):
+    for name in model.tables:
+        data = get(portal, f"/remacto/{name}.json", _size=0).json()
+        assert data["filtered_table_rows_count"] == len(raw_rows(name)), name
+
+
+def search(portal, table, query):
+    return get(portal, f"/remacto/{table}.json", _search=query, _shape="array", _size="max").json()
+
+
+def test_arabic_search_finds_tetouan_and_al_hoceima(portal):
+    tetouan = {r["collectivity_id"] for r in search(portal, "collectivities", "تطوان")}
+    # The Regional Council (its name holds both cities), the provincial council (لتطوان) and the commune.
+    assert tetouan == {"tta-001", "tta-015", "tta-016"}
+    hoceima = {r["collectivity_id"] for r in search(portal, "collectivities", "الحسيمة")}
+    assert hoceima == {"tta-001", "tta-022", "tta-023"}
+
+
+def test_search_ignores_tatweel_hamza_and_french_accents(portal):
+    tetouan = {"tta-001", "tta-015", "tta-016"}
+    assert {r["collectivity_id"] for r in search(portal, "collectivities", "تطـــوان")} == tetouan
+    assert {r["collectivity_id"] for r in search(portal, "collectivities", "اصيلة")} == {"tta-004"}
+    assert {r["collectivity_id"] for r in search(portal, "collectivities", "tetouan")} == tetouan
+
+
+def test_text_that_carried_tatweel_in_the_source_is_found_by_its_clean_spelling(portal):
+    rows = search(portal, "projects", "حكومات محلية")
+    assert "citizen-participation-open-local-governments" in {r["project_id"] for r in rows}
+
+
+def test_csv_download_equals_the_published_file(portal, released, model):
+    paths, _ = released
+    for name in model.tables:
+        body = get(portal, f"/remacto/{name}.csv", _size="max").content
+        assert body == (paths.published / "csv" / f"{name}.csv").read_bytes(), name
+
+
+def test_whole_database_downloads(portal, released):
+    paths, _ = released
+    assert get(portal, "/remacto.db").content == (paths.published / "remacto.db").read_bytes()
+
+
+def test_table_pages_show_three_languages_licence_and_source(portal, model):
+    table = model.tables["collectivities"]
+    page = get(portal, "/remacto/collectivities").text
+    for lang in ("ar", "fr", "en"):
+        assert table.title[lang] in page
+    assert "ODbL" in page and "/remacto/sources" in page
+
+
+def test_facets_on_kind_and_province(portal):
+    facets = get(portal, "/remacto/collectivities.json").json()["facet_results"]
+    kinds = {f["value"]: f["count"] for f in facets["kind"]["results"]}
+    assert kinds == {"commune": 24, "prefecture_or_province_council": 4, "region": 1}
+    provinces = {f["value"]: f["count"] for f in facets["territory_id"]["results"]}
+    assert provinces["al-hoceima"] == 8 and provinces["larache"] == 7
+
+
+def test_canned_queries_answer(portal, model):
+    for name in model.portal["queries"]:
+        rows = get(portal, f"/remacto/{name}.json", _shape="array", territory_id="").json()
+        assert rows, name
+    agenda = get(portal, "/remacto/regional_meeting_agenda.json", _shape="array").json()
+    assert agenda[0]["start_time"] == "09:30"
+
+
+def test_the_portal_refuses_writes(portal):
+    response = httpx.get(portal + "/remacto.json", params={"sql": "DELETE FROM sources"}, timeout=10)
+    assert response.status_code in (400, 403)
+    assert get(portal, "/remacto/sources.json", _size=0).json()["filtered_table_rows_count"] == len(raw_rows("sources"))
