@@ -13,8 +13,6 @@ from pathlib import Path
 import yaml
 
 LANGS = ("ar", "fr", "en")
-# Keys of ours beside the Table Schema standard; kept out of the frictionless descriptor's core.
-_PORTAL_KEYS = ("search", "facet")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def _plain_message(error, table: Table) -> str:
         if '"required"' in note:
             return "a value is required here"
         if '"pattern"' in note:
-            return f"{cell!r} does not match the pattern {c.get('pattern')!r} (no spaces, lower case)"
+            return f"{cell!r} does not match the pattern {c.get('pattern')!r}; check case and spaces"
         if '"unique"' in note:
             return f"{cell!r} appears more than once; it must be unique"
         return f"{cell!r} breaks a constraint: {note}"

@@ -1,6 +1,5 @@
 """A real Datasette serving the real release over HTTP."""
-import csv
-import io
+import html
 
 import httpx
 
@@ -57,10 +56,13 @@ def test_whole_database_downloads(portal, released):
 
 def test_table_pages_show_three_languages_licence_and_source(portal, model):
     table = model.tables["collectivities"]
-    page = get(portal, "/remacto/collectivities").text
+    page = html.unescape(get(portal, "/remacto/collectivities").text)
     for lang in ("ar", "fr", "en"):
         assert table.title[lang] in page
     assert "ODbL" in page and "/remacto/sources" in page
+    for field in table.fields:  # column descriptions, in the three languages
+        for lang in ("ar", "fr", "en"):
+            assert field.description[lang] in page, (field.name, lang)
 
 
 def test_facets_on_kind_and_province(portal):
