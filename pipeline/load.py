@@ -9,6 +9,12 @@ from pathlib import Path
 
 from .report import Problem
 
+# No fact in these tables needs more; a longer cell is a paste gone wrong or an attack.
+MAX_CELL_CHARS = 10_000
+# Python's csv refuses fields over 128 KiB with a message that names no column; read them
+# whole and report them with their column instead.
+csv.field_size_limit(1 << 30)
+
 
 @dataclass
 class RawTable:
@@ -48,4 +54,13 @@ def read_csv(path: Path, shown_as: str) -> tuple[RawTable | None, list[Problem]]
     except csv.Error as exc:
         return fail("source-error", f"the CSV cannot be read ({exc}); check quotes around that line", row=reader.line_num)
     header, rows = records[0], records[1:]
+    too_long = [
+        Problem(shown_as, number, header[i] if i < len(header) else None, "cell-too-long",
+                f"the cell holds {len(cell):,} characters; the limit is {MAX_CELL_CHARS:,}")
+        for number, row in enumerate(records, start=1)
+        for i, cell in enumerate(row)
+        if len(cell) > MAX_CELL_CHARS
+    ]
+    if too_long:
+        return None, too_long
     return RawTable(path.stem, shown_as, header, rows), []

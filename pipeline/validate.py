@@ -2,6 +2,7 @@
 cannot express. Collects every problem; never stops at the first."""
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from .report import Problem, Report
 
 # frictionless stops at 1,000 errors by default: a maintainer must see them all.
 NO_LIMIT = 10**9
+# A spreadsheet runs a cell that starts with = + @ (or tab/CR before one) as a formula, and
+# "-2+3+cmd|..." too. A leading "-" is kept only before digits and time punctuation: the
+# source's right-to-left time ranges ("-9:30 10:00") start with one.
+_FORMULA_START = re.compile(r"^[=+@\t\r]|^-(?![0-9][0-9:., \-]*$)")
 
 
 def _plain_message(error, table: Table) -> str:
@@ -88,6 +93,18 @@ def _header_problems(table: Table, header: list[str], file: str) -> list[Problem
     if not out:
         out.append(Problem(file, 1, None, "incorrect-label", f"the columns are in another order; {hint}"))
     return out
+
+
+def _formula_cells(table: Table, file: str, rows: list[list[str]]) -> list[Problem]:
+    """Text cells a spreadsheet would execute are refused at the door, so no export carries one."""
+    text_columns = [i for i, f in enumerate(table.fields) if f.type == "string"]
+    return [
+        Problem(file, number, table.fields[i].name, "formula-injection",
+                f"{row[i][:40]!r} starts like a spreadsheet formula; remove the leading {row[i][:1]!r}")
+        for number, row in enumerate(rows, start=2)
+        for i in text_columns
+        if i < len(row) and _FORMULA_START.match(row[i])
+    ]
 
 
 def _pair_rules(table: Table, file: str, rows: list[list[str]]) -> list[Problem]:
@@ -169,9 +186,10 @@ def validate(raw_dir: Path, model: Model) -> tuple[Report, dict[str, list[list[s
         report.add(*_problems_from_frictionless(fl_report, model.tables, files))
     for name, t in readable.items():
         report.add(*_pair_rules(model.tables[name], files[name], t.rows))
+        report.add(*_formula_cells(model.tables[name], files[name], t.rows))
     if not report.valid:
         return report, {}
-    tables = {name: normalise.normalise_rows(t.rows) for name, t in loaded.items()}
+    tables = {name: normalise.normalise_rows(t.rows, [f.type for f in model.tables[name].fields]) for name, t in loaded.items()}
     with build.sqlite_connection(":memory:") as db:
         build.load_sqlite(db, model, tables)
         report.add(*_cross_checks(model, db))
