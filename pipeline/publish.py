@@ -6,6 +6,7 @@ the new one, never a mix, and a failed or killed run leaves the last release unt
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import fcntl
@@ -13,10 +14,12 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
+from datasette.app import Datasette
 
 from . import build, dictionary, serve
 from .config import DB_NAME, Paths
@@ -98,6 +101,20 @@ def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
     }
 
 
+async def _inspect(db_path: Path) -> dict:
+    """What `datasette inspect` writes (hash, size, counts for the immutable database), computed
+    in-process, with the connections closed after: an open file would pin the release's disk."""
+    app = Datasette([], immutables=[str(db_path)])
+    try:
+        database = app.databases[DB_NAME]
+        counts = await database.table_counts(limit=3600 * 1000)
+        return {DB_NAME: {"hash": database.hash, "size": database.size, "file": db_path.name,
+                          "tables": {name: {"count": n} for name, n in counts.items()}}}
+    finally:
+        for database in app.databases.values():
+            database.close()
+
+
 def write_release(model: Model, tables: dict, release: Path) -> None:
     """Every file of a release, into an empty directory."""
     db = release / f"{DB_NAME}.db"
@@ -109,11 +126,7 @@ def write_release(model: Model, tables: dict, release: Path) -> None:
     (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
     (release / "schema.sql").write_text(build.schema_sql(model), encoding="utf-8")
     _json(release / "portal" / "metadata.json", serve.portal_metadata(model))
-    # Datasette's own inspect: precomputed counts for the immutable database.
-    subprocess.run(
-        [sys.executable, "-m", "datasette", "inspect", db.name, "--inspect-file", "portal/inspect.json"],
-        cwd=release, check=True, capture_output=True,
-    )
+    (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
     files = sorted(p for p in release.rglob("*") if p.is_file())
     (release / "SHA256SUMS").write_text(
         "".join(f"{_sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
@@ -155,17 +168,29 @@ def _swap_symlink(link: Path, target: Path) -> None:
         os.close(fd)
 
 
+def _failure_reason(exc: BaseException, releases: Path) -> str:
+    if getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in str(exc) or "No space left" in str(exc):
+        return f"the disk holding {releases} is full"
+    if getattr(exc, "errno", None) == errno.EROFS:
+        return f"{releases} is on a read-only file system"
+    if getattr(exc, "errno", None) == errno.EACCES:
+        return f"no permission to write in {releases}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def publish(paths: Paths) -> tuple[Report, Release | None]:
     """Validate raw/ and, if valid, make its release the published one."""
     model = load_model(paths.schemas, paths.metadata)
     report, tables = validate(paths.raw, model)
     if not report.valid:
         return report, None
-    with _publish_lock(paths.releases):
-        staging = paths.releases / f".staging-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        try:
+    staging = paths.releases / f".staging-{os.getpid()}"
+    try:
+        with _publish_lock(paths.releases):
+            # Under the lock no other publish runs: any staging folder is a killed run's leftover.
+            for leftover in paths.releases.glob(".staging-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            staging.mkdir(parents=True)
             write_release(model, tables, staging)
             release_id = hashlib.sha256((staging / "SHA256SUMS").read_bytes()).hexdigest()[:16]
             final = paths.releases / release_id
@@ -179,12 +204,15 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             if current != final.resolve():
                 _swap_symlink(paths.published, final)
                 changed = True
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            reason = "the disk is full" if exc.errno == errno.ENOSPC else str(exc)
-            raise PublishError(f"could not write the release ({reason}); the previous release is unchanged") from exc
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    except PublishError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    except (OSError, sqlite3.Error, duckdb.Error) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PublishError(f"could not write the release ({_failure_reason(exc, paths.releases)}); "
+                           "the previous release is unchanged") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     rows = {name: len(rows) for name, rows in tables.items()}
     return report, Release(release_id, final, changed, rows)

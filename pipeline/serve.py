@@ -73,9 +73,12 @@ def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: i
     return args
 
 
-def datasette_env(paths: Paths) -> dict:
-    """The portal plugin imports pipeline.normalise: put the project on the path."""
+def datasette_env(paths: Paths, follow: Path | None = None) -> dict:
+    """The portal plugin imports pipeline.normalise: put the project on the path. With `follow`
+    (the `published` symlink), the portal switches to each new release as it is published."""
     env = dict(os.environ)
+    if follow:
+        env["REMACTO_PUBLISHED"] = str(follow)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH")]))
     return env
 
@@ -87,4 +90,4 @@ def serve(paths: Paths, model: Model, host: str | None = None, port: int | None 
         raise SystemExit(f"No release in {paths.published}: run `make publish` first.")
     args = datasette_args(release, paths, model, host or model.portal["host"], port or model.portal["port"])
     print(f"Serving release {release.name} on http://{args[args.index('-h') + 1]}:{args[args.index('-p') + 1]}/", flush=True)
-    os.execve(sys.executable, args, datasette_env(paths))
+    os.execve(sys.executable, args, datasette_env(paths, follow=paths.published))

@@ -65,7 +65,7 @@ def portal(released, model):
             if proc.poll() is not None:
                 raise RuntimeError("Datasette exited:\n" + (paths.root / "datasette.log").read_text())
             try:
-                if httpx.get(base + "/-/versions.json", timeout=1).status_code == 200:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)

@@ -1,0 +1,113 @@
+"""Portal plugin: what a public, read-only portal needs beyond Datasette's defaults.
+
+- Follows the `published` symlink: when a new release is swapped in, the next request is
+  served from it (database, counts and metadata switch together); requests already running
+  finish on the old release, whose folder is never deleted.
+- Hides debug pages that show file paths, versions and threads; answers /health and /robots.txt.
+- Caps the size of any string or blob a query can build, so one request cannot eat the memory.
+"""
+import asyncio
+import json
+import os
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.database import Database, connections
+from datasette.utils.asgi import Response
+
+DB_NAME = "remacto"
+PUBLISHED = os.environ.get("REMACTO_PUBLISHED")  # set by `python -m pipeline serve`
+MAX_VALUE_BYTES = 5_000_000
+# Debug pages: absolute paths (/-/databases), Python/SQLite builds (/-/versions), threads, plugins.
+HIDDEN = re.compile(r"^/-/(databases|versions|threads|plugins|actor|permissions|messages|allow-debug)(\.json)?/?$")
+ROBOTS = """User-agent: *
+Disallow: /*?sql=
+Disallow: /*.csv
+Disallow: /*.json
+Disallow: /-/
+Allow: /
+"""
+
+_swap_lock = threading.Lock()
+
+
+class ReleaseDatabase(Database):
+    """One release's database. Datasette caches each worker thread's connection under the
+    database's name, which every release shares; keyed by file instead, a swapped-in release
+    never runs a query on the previous release's connection."""
+
+    async def execute_fn(self, fn):
+        if self.ds.executor is None:
+            return await super().execute_fn(fn)
+        key = f"{self.name}:{self.path}"
+
+        def in_thread():
+            conn = getattr(connections, key, None)
+            if not conn:
+                conn = self.connect()
+                self.ds._prepare_connection(conn, self.name)
+                setattr(connections, key, conn)
+            return fn(conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self.ds.executor, in_thread)
+
+
+def _release_dir(datasette) -> Path:
+    return Path(datasette.databases[DB_NAME].path).parent
+
+
+def _follow_published(datasette) -> None:
+    """Serve the release `published` points to, if it is not the one being served."""
+    target = Path(os.path.realpath(PUBLISHED))
+    if target == _release_dir(datasette):
+        return
+    with _swap_lock:
+        if target == _release_dir(datasette) or not (target / "datapackage.json").exists():
+            return
+        inspect = json.loads((target / "portal" / "inspect.json").read_text(encoding="utf-8"))[DB_NAME]
+        metadata = json.loads((target / "portal" / "metadata.json").read_text(encoding="utf-8"))
+        db = ReleaseDatabase(datasette, path=str(target / f"{DB_NAME}.db"), is_mutable=False)
+        db.name = db.route = DB_NAME
+        db.cached_hash, db.cached_size = inspect["hash"], inspect["size"]
+        db._cached_table_counts = {name: t["count"] for name, t in inspect["tables"].items()}
+        # Datasette 0.65 keeps `-m` metadata in _metadata_local and has no public setter.
+        datasette._metadata_local = metadata
+        datasette.inspect_data = {**(datasette.inspect_data or {}), DB_NAME: inspect}
+        datasette.databases = {**datasette.databases, DB_NAME: db}  # one assignment: no mixed state
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+
+
+@hookimpl
+def register_routes():
+    def health(datasette):
+        db = datasette.databases[DB_NAME]
+        return Response.json({"status": "ok", "release": _release_dir(datasette).name, "tables": len(db.cached_table_counts or {})})
+
+    def robots():
+        return Response.text(ROBOTS)
+
+    return [(r"^/health$", health), (r"^/robots\.txt$", robots)]
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def public(scope, receive, send):
+            if scope.get("type") == "http":
+                if HIDDEN.match(scope.get("path", "")):
+                    await Response.text("Not found", status=404).asgi_send(send)
+                    return
+                if PUBLISHED:
+                    _follow_published(datasette)
+            await app(scope, receive, send)
+
+        return public
+
+    return wrap

@@ -1,0 +1,173 @@
+"""The last good release is never damaged: killed publishes, concurrent publishes, a full
+disk, a read-only disk, and a portal that keeps answering while a release is swapped in."""
+import csv
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.config import ROOT, Paths
+from pipeline.model import load_model
+from pipeline.publish import PublishError, publish
+from pipeline.serve import datasette_args, datasette_env
+from tests.conftest import copy_project, free_port
+
+TRIALS = 50
+
+
+def release_is_whole(published: Path) -> str:
+    """The release `published` points to, after checking every file against its SHA256SUMS."""
+    root = published.resolve()
+    listed = dict(reversed(line.split("  ", 1)) for line in (root / "SHA256SUMS").read_text().splitlines())
+    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} - {"SHA256SUMS"}
+    assert set(listed) == on_disk, f"{root.name}: files differ from SHA256SUMS"
+    for name, digest in listed.items():
+        assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest, f"{root.name}/{name} damaged"
+    return root.name
+
+
+def edit_source_ref(paths: Paths, text: str) -> None:
+    """A valid change to raw/ that gives a new release."""
+    path = paths.raw / "network_composition.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][-1] = f"{text}: {rows[1][-1]}"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def cli_publish(paths: Paths) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(paths.root), "publish"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_publish_killed_at_any_moment_leaves_the_old_or_the_new_release_whole(tmp_path):
+    paths = copy_project(tmp_path)
+    report, first = publish(paths)
+    assert report.valid
+    edit_source_ref(paths, "timing run")
+    started = time.monotonic()
+    assert cli_publish(paths).wait() == 0
+    duration = time.monotonic() - started
+    outcomes = {"old": 0, "new": 0}
+    for trial in range(TRIALS):
+        before = release_is_whole(paths.published)
+        edit_source_ref(paths, f"trial {trial}")
+        proc = cli_publish(paths)
+        time.sleep(duration * 1.1 * (trial + 0.5) / TRIALS)  # spread over the whole run and just past it
+        proc.kill()
+        proc.wait()
+        after = release_is_whole(paths.published)
+        outcomes["old" if after == before else "new"] += 1
+    # The trials hit both sides of the swap; a final publish cleans up what the kills left.
+    assert outcomes["old"] > 0 and outcomes["new"] > 0, outcomes
+    assert cli_publish(paths).wait() == 0
+    release_is_whole(paths.published)
+    assert not list(paths.releases.glob(".staging-*"))
+
+
+def test_a_second_publish_while_one_runs_is_refused_and_changes_nothing(tmp_path):
+    paths = copy_project(tmp_path)
+    publish(paths)
+    before = release_is_whole(paths.published)
+    edit_source_ref(paths, "while locked")
+    with open(paths.releases / ".publish.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # what a running publish holds
+        with pytest.raises(PublishError, match="another publish is running"):
+            publish(paths)
+        result = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(paths.root), "publish"],
+                                cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 1 and "another publish is running" in result.stderr
+    assert release_is_whole(paths.published) == before
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A project whose releases/ is a 2.4 MB file system: room for one release, not two."""
+    paths = copy_project(tmp_path)
+    paths.releases.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2400k", "tmpfs", str(paths.releases)], check=True)
+    try:
+        yield paths
+    finally:
+        subprocess.run(["umount", "-l", str(paths.releases)], check=True)
+
+
+def test_a_full_disk_gives_a_clear_error_and_keeps_the_release(small_disk):
+    report, first = publish(small_disk)
+    assert report.valid
+    edit_source_ref(small_disk, "no room")
+    with pytest.raises(PublishError, match="is full.*previous release is unchanged"):
+        publish(small_disk)
+    assert release_is_whole(small_disk.published) == first.id
+    assert not list(small_disk.releases.glob(".staging-*"))
+
+
+def test_a_read_only_disk_gives_a_clear_error_and_keeps_the_release(small_disk):
+    report, first = publish(small_disk)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk.releases)], check=True)
+    edit_source_ref(small_disk, "read only")
+    with pytest.raises(PublishError, match="read-only file system.*previous release is unchanged"):
+        publish(small_disk)
+    assert release_is_whole(small_disk.published) == first.id
+
+
+def test_the_portal_serves_the_old_release_during_a_publish_and_the_new_one_after(tmp_path):
+    paths = copy_project(tmp_path)
+    publish(paths)
+    old = release_is_whole(paths.published)
+    model = load_model(paths.schemas, paths.metadata)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(datasette_args(paths.published.resolve(), Paths(), model, "127.0.0.1", port),
+                            env=datasette_env(Paths(), follow=paths.published),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    failures, served, stop = [], [], threading.Event()
+
+    def hammer():
+        with httpx.Client(timeout=10) as client:
+            while not stop.is_set():
+                for path in ("/remacto/network_composition.json?_shape=array", "/remacto/collectivities", "/health"):
+                    try:
+                        r = client.get(base + path)
+                        if r.status_code != 200:
+                            failures.append((path, r.status_code))
+                        elif path == "/health":
+                            served.append(r.json()["release"])
+                    except httpx.HTTPError as exc:
+                        failures.append((path, repr(exc)))
+
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        threads = [threading.Thread(target=hammer) for _ in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(1)
+        edit_source_ref(paths, "swapped in")
+        report, new = publish(paths)
+        assert report.valid and new.id != old
+        time.sleep(1.5)
+        stop.set()
+        for t in threads:
+            t.join()
+        assert failures == []
+        assert served[0] == old and served[-1] == new.id
+        rows = httpx.get(base + "/remacto/network_composition.json?_shape=array").json()
+        assert any("swapped in" in r["source_ref"] for r in rows)
+    finally:
+        stop.set()
+        proc.terminate()
+        proc.wait(timeout=10)
