@@ -11,14 +11,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The venv is rebuilt when the pinned requirements change.
 VENV_STAMP := $(VENV)/.requirements.txt
+LOADTEST_SECONDS ?= 10
 
-.PHONY: help venv validate publish serve test clean distclean
+.PHONY: help venv validate publish serve test loadtest clean distclean
 
 help:
 	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
 	@echo "make test      run the whole test suite"
 	@echo "make validate  check raw/ against schemas/ (report also in build/validation-report.json)"
 	@echo "make publish   validate and publish a release to published/ (after editing raw/)"
+	@echo "make loadtest  load the portal with wrk on loopback; prints requests/s, p50/p95/p99, errors"
 	@echo "make clean     remove generated releases and reports (keeps the venv)"
 
 $(VENV_STAMP): requirements.txt
@@ -45,6 +47,11 @@ serve: publish
 test: $(VENV_STAMP)
 	@echo "==> Running the test suite"
 	$(PY) -m pytest
+
+loadtest: publish
+	@echo "==> Load test of the portal on 127.0.0.1 (wrk; $(LOADTEST_SECONDS) s a page)"
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) -m pipeline loadtest --seconds $(LOADTEST_SECONDS)
 
 clean:
 	@echo "==> Removing generated releases and reports"

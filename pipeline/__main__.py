@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("serve", help="serve the published release with Datasette")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    lt = sub.add_parser("loadtest", help="load the portal with wrk on loopback and print the figures")
+    lt.add_argument("--seconds", type=int, default=10)
+    lt.add_argument("--connections", type=int, default=16)
+    lt.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     paths = Paths(args.root.resolve()) if args.root else Paths()
 
@@ -51,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
             state = "published" if release.changed else "already published (inputs unchanged)"
             print(f"Release {release.id} {state}: {sum(release.rows.values())} rows in {len(release.rows)} tables -> {paths.published}/")
             return 0
+        if args.command == "loadtest":
+            from . import loadtest
+
+            results = loadtest.run(paths, args.seconds, args.connections, args.threads)
+            print(loadtest.table(results, args.seconds, args.connections, args.threads))
+            return 0 if all(r.errors == 0 for r in results) else 1
         if args.command == "serve":
             from .serve import serve
 

@@ -1,0 +1,117 @@
+"""A bounded load test of the portal on loopback with wrk: the pages people use most.
+
+Starts the portal on a free 127.0.0.1 port serving the published release exactly as
+`make serve` does, runs wrk against each page for a fixed time, and reports requests per
+second, p50/p95/p99 latency and errors (socket errors and non-2xx/3xx answers).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from .config import Paths
+from .model import load_model
+from .serve import datasette_args, datasette_env
+
+PAGES = {
+    "home": "/",
+    "table": "/remacto/collectivities",
+    "filtered table": "/remacto/collectivities?kind=commune&territory_id=al-hoceima",
+    "search (Arabic)": "/remacto/collectivities?_search=" + quote("الحسيمة"),
+    "CSV download": "/remacto/event_sessions.csv?_size=max",
+    "canned query": "/remacto/regional_meeting_agenda",
+    "JSON API": "/remacto/collectivities.json?_shape=array",
+}
+
+# wrk prints its own summary without p95; this Lua hook prints the figures as one JSON line.
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, '
+    .. '"socket_errors": %d, "bad_status": %d, "timeouts": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3, e.connect + e.read + e.write, e.status, e.timeout))
+end
+"""
+
+
+@dataclass
+class PageResult:
+    page: str
+    path: str
+    requests: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(base: str, proc: subprocess.Popen) -> None:
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise RuntimeError("the portal exited before answering")
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the portal did not answer /health within 30 s")
+
+
+def run(paths: Paths, seconds: int = 10, connections: int = 16, threads: int = 2) -> list[PageResult]:
+    """Load each page for `seconds` with wrk; the portal runs in a child process, stopped after."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: `apt-get install wrk` (make loadtest does it)")
+    release = paths.published.resolve()
+    if not (release / "datapackage.json").exists():
+        raise SystemExit(f"No release in {paths.published}: run `make publish` first.")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    model = load_model(paths.schemas, paths.metadata)
+    proc = subprocess.Popen(datasette_args(release, paths, model, "127.0.0.1", port), env=datasette_env(paths),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results = []
+    try:
+        _wait_ready(base, proc)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+            script.write(WRK_REPORT)
+            script.flush()
+            for page, path in PAGES.items():
+                out = subprocess.run(
+                    ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", script.name, base + path],
+                    capture_output=True, text=True, check=True,
+                ).stdout
+                figures = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
+                results.append(PageResult(
+                    page, path, figures["requests"], figures["requests"] / figures["seconds"], figures["p50_ms"],
+                    figures["p95_ms"], figures["p99_ms"], figures["socket_errors"] + figures["bad_status"] + figures["timeouts"],
+                ))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return results
+
+
+def table(results: list[PageResult], seconds: int, connections: int, threads: int) -> str:
+    lines = [f"wrk, {threads} threads, {connections} connections, {seconds} s a page, loopback",
+             "| page | requests/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r.page} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |" for r in results]
+    total = sum(r.errors for r in results)
+    lines.append(f"\n{'OK' if total == 0 else 'FAILED'}: {total} errors in {sum(r.requests for r in results):,} requests")
+    return "\n".join(lines)
