@@ -111,3 +111,12 @@ def test_the_source_document_checksum_is_the_one_read(released):
     note = sources["concept-note-tta-2025"]
     seed = ROOT.parent / "shared" / "seed" / note[7]
     assert hashlib.sha256(seed.read_bytes()).hexdigest() == note[8]
+
+
+def test_no_published_csv_cell_would_run_as_a_spreadsheet_formula(released, model):
+    from pipeline.validate import _FORMULA_START
+
+    paths, _ = released
+    for name in model.tables:
+        for row in published_rows(paths, name):
+            assert not [cell for cell in row if _FORMULA_START.match(cell)], name
