@@ -17,7 +17,7 @@ NO_LIMIT = 10**9
 # A spreadsheet runs a cell that starts with = + @ (or tab/CR before one) as a formula, and
 # "-2+3+cmd|..." too. A leading "-" is kept only before digits and time punctuation: the
 # source's right-to-left time ranges ("-9:30 10:00") start with one.
-_FORMULA_START = re.compile(r"^[=+@\t\r]|^-(?![0-9][0-9:., \-]*$)")
+FORMULA_START = re.compile(r"^[=+@\t\r]|^-(?![0-9][0-9:., \-]*$)")
 
 
 def _plain_message(error, table: Table) -> str:
@@ -103,7 +103,7 @@ def _formula_cells(table: Table, file: str, rows: list[list[str]]) -> list[Probl
                 f"{row[i][:40]!r} starts like a spreadsheet formula; remove the leading {row[i][:1]!r}")
         for number, row in enumerate(rows, start=2)
         for i in text_columns
-        if i < len(row) and _FORMULA_START.match(row[i])
+        if i < len(row) and FORMULA_START.match(row[i])
     ]
 
 

@@ -114,9 +114,9 @@ def test_the_source_document_checksum_is_the_one_read(released):
 
 
 def test_no_published_csv_cell_would_run_as_a_spreadsheet_formula(released, model):
-    from pipeline.validate import _FORMULA_START
+    from pipeline.validate import FORMULA_START
 
     paths, _ = released
     for name in model.tables:
         for row in published_rows(paths, name):
-            assert not [cell for cell in row if _FORMULA_START.match(cell)], name
+            assert not [cell for cell in row if FORMULA_START.match(cell)], name
