@@ -108,6 +108,7 @@ class Model:
     package: dict
     portal: dict
     rules: list = field(default_factory=list)
+    release: dict = field(default_factory=dict)  # metadata/release.yaml: version, date, base URL
 
     def datasets(self) -> dict[str, list[Table]]:
         out: dict[str, list[Table]] = {key: [] for key in self.package["datasets"]}
@@ -186,7 +187,8 @@ def load_model(schemas_dir: Path, metadata_dir: Path) -> Model:
     for t in ordered.values():
         if t.dataset not in package.get("datasets", {}):
             raise ModelError(f"{t.schema_path}: dataset {t.dataset!r} is not declared in metadata/package.yaml")
-    return Model(tables=ordered, package=package, portal=portal, rules=rules)
+    release = _read_yaml(metadata_dir / "release.yaml") if (metadata_dir / "release.yaml").exists() else {}
+    return Model(tables=ordered, package=package, portal=portal, rules=rules, release=release)
 
 
 def missing_metadata(model: Model) -> list[str]:

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import build, dictionary, serve
+from . import build, catalog, dictionary, releases, serve
 from .config import DB_NAME, Paths
 from .model import LANGS, Model, load_model
 from .report import Report
@@ -79,6 +79,7 @@ def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
     return {
         "profile": "tabular-data-package",
         "name": pkg["name"],
+        "version": str(model.release.get("version", "")),
         "title": pkg["title"]["en"],
         "description": pkg["description"]["en"].strip(),
         "titles": pkg["title"],
@@ -98,8 +99,8 @@ def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
     }
 
 
-def write_release(model: Model, tables: dict, release: Path) -> None:
-    """Every file of a release, into an empty directory."""
+def write_release(model: Model, tables: dict, release: Path, previous: Path | None = None) -> None:
+    """Every file of a release, into an empty directory; `previous` is the release it follows."""
     db = release / f"{DB_NAME}.db"
     build.build_sqlite(model, tables, db)
     build.export_tables(model, db, release / "csv", release / "json")
@@ -114,6 +115,7 @@ def write_release(model: Model, tables: dict, release: Path) -> None:
         [sys.executable, "-m", "datasette", "inspect", db.name, "--inspect-file", "portal/inspect.json"],
         cwd=release, check=True, capture_output=True,
     )
+    catalog.write_catalogs(model, release, previous)
     files = sorted(p for p in release.rglob("*") if p.is_file())
     (release / "SHA256SUMS").write_text(
         "".join(f"{_sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
@@ -158,6 +160,7 @@ def _swap_symlink(link: Path, target: Path) -> None:
 def publish(paths: Paths) -> tuple[Report, Release | None]:
     """Validate raw/ and, if valid, make its release the published one."""
     model = load_model(paths.schemas, paths.metadata)
+    info = releases.release_info(model)
     report, tables = validate(paths.raw, model)
     if not report.valid:
         return report, None
@@ -165,9 +168,15 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
         staging = paths.releases / f".staging-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
+        current = paths.published.resolve() if paths.published.is_symlink() else None
         try:
-            write_release(model, tables, staging)
-            release_id = hashlib.sha256((staging / "SHA256SUMS").read_bytes()).hexdigest()[:16]
+            try:
+                releases.check_new_version(info, current)
+                write_release(model, tables, staging, previous=current)
+                unchanged = releases.same_release(staging, current)
+            except ValueError as exc:
+                raise PublishError(f"{exc}; the previous release is unchanged") from None
+            release_id = current.name if unchanged else hashlib.sha256((staging / "SHA256SUMS").read_bytes()).hexdigest()[:16]
             final = paths.releases / release_id
             changed = not final.exists()
             if changed:
@@ -179,6 +188,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             if current != final.resolve():
                 _swap_symlink(paths.published, final)
                 changed = True
+            releases.write_index(paths.releases, final)
         except OSError as exc:
             shutil.rmtree(staging, ignore_errors=True)
             reason = "the disk is full" if exc.errno == errno.ENOSPC else str(exc)
