@@ -2,6 +2,7 @@
 CITATION.md and CITATION.cff in the release, the same texts in the portal."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -59,3 +60,4 @@ def cff(ctx: dict) -> str:
 def write(ctx: dict, release: Path) -> None:
     (release / "CITATION.md").write_text(markdown(ctx), encoding="utf-8")
     (release / "CITATION.cff").write_text(cff(ctx), encoding="utf-8")
+    (release / "citation.json").write_text(json.dumps(citations(ctx), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

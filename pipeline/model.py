@@ -205,6 +205,9 @@ def missing_metadata(model: Model) -> list[str]:
         need(f"metadata/package.yaml dataset {key}", ds.get("description"), "description")
     need("metadata/package.yaml", model.package.get("title"), "title")
     need("metadata/package.yaml", model.package.get("description"), "description")
+    # Read by the catalogs (DCAT-AP, CKAN, schema.org) and the citations.
+    need("metadata/package.yaml publisher", (model.package.get("publisher") or {}).get("name"), "name")
+    need("metadata/package.yaml country", (model.package.get("country") or {}).get("name"), "name")
     for t in model.tables.values():
         need(f"{t.schema_path.name}", t.title, "title")
         need(f"{t.schema_path.name}", t.description, "description")
