@@ -129,7 +129,7 @@ def test_citations_in_three_languages_name_title_publisher_version_date_and_url(
         for lang in ("ar", "fr", "en"):
             text = cites["datasets"][key][lang]
             for part in (publisher[lang], model.package["datasets"][key]["title"][lang], "1.0.0", "2026-11-29",
-                         f"http://127.0.0.1:8001/datasets/{key}"):
+                         f"{model.release['base_url']}/datasets/{key}"):
                 assert part in text, (key, lang, part)
     cff = yaml.safe_load((paths.published / "CITATION.cff").read_text(encoding="utf-8"))
     assert (cff["cff-version"], cff["type"], cff["version"], str(cff["date-released"])) == ("1.2.0", "dataset", "1.0.0", "2026-11-29")
@@ -176,11 +176,16 @@ def test_the_schema_org_partial_renders_the_dataset_of_a_table(released):
                    template_dir=str(Paths().portal / "templates"))
     schema_org = json.loads((release / "schema-org.json").read_text(encoding="utf-8"))
 
-    async def render(table):
+    async def render(table_or_template):
         await ds.invoke_startup()
+        table = table_or_template if isinstance(table_or_template, str) else "collectivities"
+        template = ["_schema_org.html"] if isinstance(table_or_template, str) else table_or_template
         request = Request.fake(f"/remacto/{table}")
         request.scope["csrftoken"] = lambda: ""  # what Datasette's CSRF middleware adds to a real request
-        return await ds.render_template(["_schema_org.html"], {"table": table, "database": "remacto"}, request=request)
+        return await ds.render_template(template, {"table": table, "database": "remacto"}, request=request)
 
     for table, key in (("collectivities", "network"), ("event_sessions", "events"), ("projects", "participatory_budget")):
         assert jsonld_blocks(asyncio.run(render(table))) == [schema_org["datasets"][key]]
+    # base.html and a page may both include the partial: the JSON-LD still appears once.
+    twice = ds.jinja_env.from_string('{% include "_schema_org.html" %}{% include "_schema_org.html" %}')
+    assert jsonld_blocks(asyncio.run(render(twice))) == [schema_org["datasets"]["network"]]
