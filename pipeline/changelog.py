@@ -65,6 +65,20 @@ def _table_changes(old_release: Path, old: dict, new_release: Path, new: dict) -
     }
 
 
+def change_level(log: dict) -> str:
+    """The least version bump the changes need (README, "Versions and releases"): major when
+    a table or column is removed or a column retyped; minor when tables, columns or rows are
+    added or rows removed; patch otherwise."""
+    if log["previous"] is None:
+        return "major"
+    tables = log["tables"].values()
+    if log["tables_removed"] or any(t["schema"]["columns_removed"] or t["schema"]["columns_retyped"] for t in tables):
+        return "major"
+    if log["tables_added"] or any(t["schema"]["columns_added"] or t["added"] or t["removed"] for t in tables):
+        return "minor"
+    return "patch"
+
+
 def changelog(new_release: Path, previous: Path | None) -> dict:
     """The changes from `previous` (None: the first release) to `new_release`."""
     info = read_release_json(new_release)
@@ -74,6 +88,7 @@ def changelog(new_release: Path, previous: Path | None) -> dict:
         "version": info["version"],
         "release_date": info["release_date"],
         "previous": None,
+        "change_level": None,
         "tables_added": [],
         "tables_removed": [],
         "tables": {},
@@ -91,6 +106,7 @@ def changelog(new_release: Path, previous: Path | None) -> dict:
             continue
         out["tables"][r["name"]] = _table_changes(previous, old_by_name[r["name"]], new_release, r)
     out["tables_removed"] = [{"table": n, "rows": _count(previous, r)} for n, r in old_by_name.items() if n not in new_names]
+    out["change_level"] = change_level(out)
     return out
 
 
@@ -114,7 +130,8 @@ def markdown(log: dict) -> str:
         lines += ["First release: nothing to compare with.", "", "| table | rows |", "|---|---|"]
         lines += [f"| {t['table']} | {t['rows']} |" for t in log["tables_added"]]
         return "\n".join(lines) + "\n"
-    lines += [f"Compared with release {prev['version']} ({prev['release_date']}, folder `releases/{prev['id']}/`).", ""]
+    lines += [f"Compared with release {prev['version']} ({prev['release_date']}, folder `releases/{prev['id']}/`). "
+              f"Kind of change: **{log['change_level']}**.", ""]
     summary = ["| table | rows before | rows after | added | removed | changed | schema |", "|---|---|---|---|---|---|---|"]
     for name, t in log["tables"].items():
         s = t["schema"]

@@ -174,6 +174,8 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
                 releases.check_new_version(info, current)
                 write_release(model, tables, staging, previous=current)
                 unchanged = releases.same_release(staging, current)
+                if not unchanged:
+                    releases.check_bump(staging)
             except ValueError as exc:
                 raise PublishError(f"{exc}; the previous release is unchanged") from None
             release_id = current.name if unchanged else hashlib.sha256((staging / "SHA256SUMS").read_bytes()).hexdigest()[:16]

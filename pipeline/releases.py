@@ -82,6 +82,26 @@ def same_release(staging: Path, current: Path | None) -> bool:
         f"in metadata/release.yaml) and set release_date, then publish again")
 
 
+LEVELS = ("patch", "minor", "major")
+
+
+def check_bump(staging: Path) -> None:
+    """The version went up by at least what the changelog's changes need."""
+    log = json.loads((staging / "changelog.json").read_text(encoding="utf-8"))
+    if log["previous"] is None:
+        return
+    old, new = version_key(log["previous"]["version"]), version_key(log["version"])
+    bump = "major" if new[0] > old[0] else "minor" if new[1] > old[1] else "patch"
+    need = log["change_level"]
+    if LEVELS.index(bump) < LEVELS.index(need):
+        major, minor, _ = old
+        suggestion = f"{major + 1}.0.0" if need == "major" else f"{major}.{minor + 1}.0"
+        raise ValueError(
+            f"metadata/release.yaml: version {log['version']} is a {bump} bump from {log['previous']['version']}, but the "
+            f"changes need a {need} one (CHANGELOG.md lists them; the rules are in the README, \"Versions and releases\"): "
+            f"set version {suggestion}")
+
+
 def write_index(releases: Path, current: Path | None = None) -> Path:
     """releases/index.json: every release kept here, oldest first, with its checksum list's SHA-256."""
     entries = []

@@ -65,6 +65,10 @@ def two_releases(tmp_path_factory):
     with pytest.raises(PublishError, match="bump version"):
         publish(paths)  # the data changed, the version did not
     assert paths.published.resolve() == first.path.resolve()
+    set_release(paths, "1.0.1", "2026-12-01")
+    with pytest.raises(PublishError, match=r"patch bump from 1\.0\.0, but the changes need a minor one .*set version 1\.1\.0"):
+        publish(paths)  # rows and a column added: a patch number is not enough
+    assert paths.published.resolve() == first.path.resolve()
     set_release(paths, "1.1.0", "2026-12-01")
     report, second = publish(paths)
     assert report.valid, report.to_text()
@@ -108,6 +112,7 @@ def test_changelog_lists_rows_added_removed_changed_and_schema_changes(two_relea
     paths, first, second = two_releases
     log = json.loads((second.path / "changelog.json").read_text(encoding="utf-8"))
     assert log["previous"] == {"version": "1.0.0", "release_date": "2026-11-29", "id": first.id}
+    assert log["change_level"] == "minor"
     events = log["tables"]["events"]
     assert events["schema"]["columns_added"] == ["synthetic_note"]
     assert events["changed"] == [{"key": {"event_id": "tta-regional-meeting-2025"},
@@ -120,7 +125,7 @@ def test_changelog_lists_rows_added_removed_changed_and_schema_changes(two_relea
     untouched = log["tables"]["collectivities"]
     assert not (untouched["added"] or untouched["removed"] or untouched["changed"])
     md = (second.path / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert "Compared with release 1.0.0" in md
+    assert "Compared with release 1.0.0" in md and "Kind of change: **minor**" in md
     assert "`expected_participants`: `100` → `120`" in md
     assert "Column added: `synthetic_note`" in md
     assert "Added: reference_id=synthetic-reference" in md
@@ -136,6 +141,9 @@ def test_a_retyped_column_is_reported(tmp_path):
     schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
     next(f for f in schema["fields"] if f["name"] == "expected_participants")["type"] = "number"
     schema_path.write_text(yaml.safe_dump(schema, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    set_release(paths, "1.1.0", "2026-12-01")
+    with pytest.raises(PublishError, match=r"need a major one .*set version 2\.0\.0"):
+        publish(paths)
     set_release(paths, "2.0.0", "2026-12-01")
     _, release = publish(paths)
     log = json.loads((release.path / "changelog.json").read_text(encoding="utf-8"))
