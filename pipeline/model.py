@@ -108,6 +108,7 @@ class Model:
     package: dict
     portal: dict
     rules: list = field(default_factory=list)
+    release: dict = field(default_factory=dict)  # metadata/release.yaml: version, date, base URL
 
     def datasets(self) -> dict[str, list[Table]]:
         out: dict[str, list[Table]] = {key: [] for key in self.package["datasets"]}
@@ -186,7 +187,8 @@ def load_model(schemas_dir: Path, metadata_dir: Path) -> Model:
     for t in ordered.values():
         if t.dataset not in package.get("datasets", {}):
             raise ModelError(f"{t.schema_path}: dataset {t.dataset!r} is not declared in metadata/package.yaml")
-    return Model(tables=ordered, package=package, portal=portal, rules=rules)
+    release = _read_yaml(metadata_dir / "release.yaml") if (metadata_dir / "release.yaml").exists() else {}
+    return Model(tables=ordered, package=package, portal=portal, rules=rules, release=release)
 
 
 def missing_metadata(model: Model) -> list[str]:
@@ -203,6 +205,9 @@ def missing_metadata(model: Model) -> list[str]:
         need(f"metadata/package.yaml dataset {key}", ds.get("description"), "description")
     need("metadata/package.yaml", model.package.get("title"), "title")
     need("metadata/package.yaml", model.package.get("description"), "description")
+    # Read by the catalogs (DCAT-AP, CKAN, schema.org) and the citations.
+    need("metadata/package.yaml publisher", (model.package.get("publisher") or {}).get("name"), "name")
+    need("metadata/package.yaml country", (model.package.get("country") or {}).get("name"), "name")
     for t in model.tables.values():
         need(f"{t.schema_path.name}", t.title, "title")
         need(f"{t.schema_path.name}", t.description, "description")

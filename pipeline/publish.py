@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 from datasette.app import Datasette
 
-from . import build, dictionary, serve
+from . import build, catalog, dictionary, releases, serve
 from .config import DB_NAME, Paths
 from .model import LANGS, Model, load_model
 from .report import Report
@@ -82,6 +82,7 @@ def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
     return {
         "profile": "tabular-data-package",
         "name": pkg["name"],
+        "version": str(model.release.get("version", "")),
         "title": pkg["title"]["en"],
         "description": pkg["description"]["en"].strip(),
         "titles": pkg["title"],
@@ -115,8 +116,8 @@ async def _inspect(db_path: Path) -> dict:
             database.close()
 
 
-def write_release(model: Model, tables: dict, release: Path) -> None:
-    """Every file of a release, into an empty directory."""
+def write_release(model: Model, tables: dict, release: Path, previous: Path | None = None) -> None:
+    """Every file of a release, into an empty directory; `previous` is the release it follows."""
     db = release / f"{DB_NAME}.db"
     build.build_sqlite(model, tables, db)
     build.export_tables(model, db, release / "csv", release / "json")
@@ -127,6 +128,7 @@ def write_release(model: Model, tables: dict, release: Path) -> None:
     (release / "schema.sql").write_text(build.schema_sql(model), encoding="utf-8")
     _json(release / "portal" / "metadata.json", serve.portal_metadata(model))
     (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
+    catalog.write_catalogs(model, release, previous)
     files = sorted(p for p in release.rglob("*") if p.is_file())
     (release / "SHA256SUMS").write_text(
         "".join(f"{_sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
@@ -181,6 +183,7 @@ def _failure_reason(exc: BaseException, releases: Path) -> str:
 def publish(paths: Paths) -> tuple[Report, Release | None]:
     """Validate raw/ and, if valid, make its release the published one."""
     model = load_model(paths.schemas, paths.metadata)
+    info = releases.release_info(model)
     report, tables = validate(paths.raw, model)
     if not report.valid:
         return report, None
@@ -191,8 +194,16 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             for leftover in paths.releases.glob(".staging-*"):
                 shutil.rmtree(leftover, ignore_errors=True)
             staging.mkdir(parents=True)
-            write_release(model, tables, staging)
-            release_id = hashlib.sha256((staging / "SHA256SUMS").read_bytes()).hexdigest()[:16]
+            current = paths.published.resolve() if paths.published.is_symlink() else None
+            try:
+                releases.check_new_version(info, current)
+                write_release(model, tables, staging, previous=current)
+                unchanged = releases.same_release(staging, current)
+                if not unchanged:
+                    releases.check_bump(staging)
+            except ValueError as exc:
+                raise PublishError(f"{exc}; the previous release is unchanged") from None
+            release_id = current.name if unchanged else hashlib.sha256((staging / "SHA256SUMS").read_bytes()).hexdigest()[:16]
             final = paths.releases / release_id
             changed = not final.exists()
             if changed:
@@ -200,10 +211,10 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
                 os.rename(staging, final)
             else:
                 shutil.rmtree(staging)
-            current = paths.published.resolve() if paths.published.is_symlink() else None
             if current != final.resolve():
                 _swap_symlink(paths.published, final)
                 changed = True
+            releases.write_index(paths.releases, final)
     except PublishError:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -66,6 +66,8 @@ def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: i
         "--plugins-dir", str(paths.portal / "plugins"),
         "--template-dir", str(paths.portal / "templates"),
         "--static", f"assets:{paths.portal / 'static'}",
+        # The release's files (CSV, Parquet, catalogs, changelog, citations) at /release/.
+        "--static", f"release:{release}",
         "-h", host, "-p", str(port),
     ]
     for key, value in model.portal.get("settings", {}).items():

@@ -4,6 +4,7 @@ import csv
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,8 +35,14 @@ def release_is_whole(published: Path) -> str:
     return root.name
 
 
+_edits = iter(range(1, 10_000))
+
+
 def edit_source_ref(paths: Paths, text: str) -> None:
-    """A valid change to raw/ that gives a new release."""
+    """A valid change to raw/ that gives a new release, with the patch version bump it needs."""
+    release_yaml = paths.metadata / "release.yaml"
+    release_yaml.write_text(re.sub(r"(?m)^version: .*$", f"version: 1.0.{next(_edits)}",
+                                   release_yaml.read_text(encoding="utf-8")), encoding="utf-8")
     path = paths.raw / "network_composition.csv"
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
