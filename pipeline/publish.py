@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import build, dictionary, serve
+from . import build, dictionary, pabulib, serve
 from .config import DB_NAME, Paths
 from .model import LANGS, Model, load_model
 from .report import Report
@@ -108,6 +108,7 @@ def write_release(model: Model, tables: dict, release: Path) -> None:
     _json(release / "datapackage.json", datapackage(model, release, sources))
     (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
     (release / "schema.sql").write_text(build.schema_sql(model), encoding="utf-8")
+    pabulib.write_release_files(db, release / "pabulib")  # PB cycles with ballots; no folder when none
     _json(release / "portal" / "metadata.json", serve.portal_metadata(model))
     # Datasette's own inspect: precomputed counts for the immutable database.
     subprocess.run(
