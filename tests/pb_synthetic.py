@@ -177,4 +177,5 @@ def add_to_project(raw_dir: Path, tables: Tables, fields: dict[str, list[str]]) 
     for name, rows in tables.items():
         with (raw_dir / f"{name}.csv").open("a", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\n")
-            writer.writerows([row[f] for f in fields[name]] for row in rows)
+            # SOURCE_ROW is written in the column order of schemas/sources.yaml.
+            writer.writerows([row[f] for f in fields.get(name) or list(row)] for row in rows)

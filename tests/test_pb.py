@@ -163,3 +163,44 @@ def test_pabulib_checker_accepts_every_pb_file(both_published):
     results = Checker().process_files(files)
     assert results["metadata"] == {"processed": 4, "valid": 4, "invalid": 0}, results
     assert results["summary"] == {}
+
+
+NO_CYCLE = "no cycle published yet"
+
+
+def canned(model, db_path, name):
+    import sqlite3
+
+    db = sqlite3.connect(db_path)
+    db.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in db.execute(model.portal["queries"][name]["sql"])]
+    finally:
+        db.close()
+
+
+def test_canned_queries_answer_how_much_who_won_what_is_done(both_published, model):
+    _, release = both_published
+    db = release.path / "remacto.db"
+    rows = canned(model, db, "pb_money_by_cycle")
+    small = next(r for r in rows if r["cycle_id"] == "syn-small-2026")
+    assert (small["envelope"], small["selected_amount"], small["spent_so_far"]) == (1_000_000, 900_000, 395_000)
+    # The synthetic cycles belong to Al Hoceima's initiative; the other three still have none.
+    assert sorted(r["pb_initiative_id"] for r in rows if r["cycle_id"] is None) == ["pb-tta-009", "pb-tta-016", "pb-tta-021"]
+    assert all(NO_CYCLE in r["status"] for r in rows if r["cycle_id"] is None)
+    winners = [(r["proposal_id"], r["votes"]) for r in canned(model, db, "pb_winning_proposals") if r["cycle_id"] == "syn-small-2026"]
+    assert winners == [("syn-small-p1", 7), ("syn-small-p2", 6), ("syn-small-p4", 4)]
+    done = {r["proposal_id"]: (r["status"], r["progress_percent"]) for r in canned(model, db, "pb_implementation_progress")
+            if r["cycle_id"] == "syn-small-2026"}
+    assert done == {"syn-small-p1": ("completed", 100), "syn-small-p2": ("planned", 0), "syn-small-p4": (None, None)}
+
+
+def test_the_portal_says_no_cycle_published_yet_for_the_four_initiatives(portal):
+    import httpx
+
+    for name in ("pb_money_by_cycle", "pb_winning_proposals", "pb_implementation_progress"):
+        rows = httpx.get(f"{portal}/remacto/{name}.json", params={"_shape": "array"}, timeout=10).json()
+        assert len(rows) == 4, name
+        assert all(NO_CYCLE in (r.get("status") or r.get("note") or r.get("note_on_cycle")) for r in rows), name
+    supporters = httpx.get(f"{portal}/remacto/pb_initiatives_with_supporters.json", params={"_shape": "array"}, timeout=10).json()
+    assert len(supporters) == 4
