@@ -33,23 +33,28 @@ def _lines(rows: list[list]) -> str:
 
 
 def cycle_files(db: sqlite3.Connection) -> dict[str, str]:
-    """File name -> .pb text for every cycle that has ballots; {} when none has."""
+    """File name -> .pb text for every cycle (or heading) that has ballots and results; {} when none has.
+    A cycle published with counts per channel only (pb_votes) has no ballots to write: Pabulib needs VOTES."""
     db.row_factory = sqlite3.Row
     out = {}
     cycles = db.execute(
         "SELECT c.*, COALESCE(k.name_latin, k.name_ar) AS unit FROM pb_cycles AS c "
         "JOIN collectivities AS k ON k.collectivity_id = c.collectivity_id "
-        "WHERE EXISTS (SELECT 1 FROM pb_ballots AS b WHERE b.cycle_id = c.cycle_id) ORDER BY c.cycle_id"
+        "WHERE EXISTS (SELECT 1 FROM pb_ballots AS b WHERE b.cycle_id = c.cycle_id) "
+        "AND EXISTS (SELECT 1 FROM pb_results AS r JOIN pb_proposals AS p ON p.proposal_id = r.proposal_id "
+        "WHERE p.cycle_id = c.cycle_id) ORDER BY c.cycle_id"
     ).fetchall()
     for cycle in cycles:
         headings = db.execute("SELECT * FROM pb_headings WHERE cycle_id = ? ORDER BY heading_id", (cycle["cycle_id"],)).fetchall()
         for heading in headings or [None]:
             name = cycle["cycle_id"] + (f"_{heading['heading_id']}" if heading else "")
-            out[f"{name}.pb"] = _one_file(db, cycle, heading)
+            text = _one_file(db, cycle, heading)
+            if text:
+                out[f"{name}.pb"] = text
     return out
 
 
-def _one_file(db: sqlite3.Connection, cycle, heading) -> str:
+def _one_file(db: sqlite3.Connection, cycle, heading) -> str | None:
     where, args = "p.cycle_id = ?", [cycle["cycle_id"]]
     if heading:
         where, args = where + " AND p.heading_id = ?", args + [heading["heading_id"]]
@@ -59,6 +64,8 @@ def _one_file(db: sqlite3.Connection, cycle, heading) -> str:
         f"FROM pb_proposals AS p JOIN pb_results AS r ON r.proposal_id = p.proposal_id WHERE {where} ORDER BY p.proposal_id",
         args,
     ).fetchall()
+    if not projects:  # a heading whose proposals were not put to the vote
+        return None
     ids = [p["proposal_id"] for p in projects]
     marks = ",".join("?" for _ in ids)
     ballots = db.execute(

@@ -13,11 +13,16 @@ from pathlib import Path
 from .model import Model
 from .report import Problem
 
-# Decidim::Budgets::ProjectSerializer, flattened by Decidim::Exporters::CSV ("a/b" columns, lists joined by ", ").
-DECIDIM_COLUMNS = {"id", "category/id", "scope/id", "participatory_space/id", "participatory_space/url", "component/id",
-                   "budget/id", "budget_amount", "confirmed_votes", "comments", "created_at", "url",
-                   "related_proposals", "related_proposal_titles", "related_proposal_urls"}
-DECIDIM_LOCALISED = re.compile(r"(title|description|category/name|scope/name)/([a-z]{2}(?:[-_][A-Za-z]{2})?|machine_translations/[a-z]{2})")
+# Decidim::Budgets::ProjectSerializer, flattened by Decidim::Exporters::CSV ("a/b" columns, lists joined by ", "),
+# across Decidim versions (category/scope, then taxonomies, address, reference; budget/id or
+# decidim_budgets_budget_id/id), and the paper-ballots module's paper_ballots and total_votes.
+DECIDIM_COLUMNS = {"id", "category/id", "scope/id", "taxonomies/id", "taxonomies/name", "participatory_space/id",
+                   "participatory_space/url", "component/id", "budget/id", "decidim_budgets_budget_id/id",
+                   "budget_amount", "confirmed_votes", "paper_ballots", "total_votes", "comments", "created_at",
+                   "updated_at", "url", "address", "reference", "related_proposals", "related_proposal_titles",
+                   "related_proposal_urls"}
+DECIDIM_LOCALISED = re.compile(r"(title|description|category/name|scope/name)/([a-z]{2}(?:[-_][A-Za-z]{2})?|machine_translations/[a-z]{2})"
+                               r"|author/[a-z_]+")  # the project's author: known, not stored
 
 # Pabulib keys we read, and those we know but do not store (descriptive or recomputed from the rows).
 PB_META_READ = {"budget", "vote_type", "rule", "min_length", "max_length", "currency", "date_begin", "date_end", "edition",
@@ -88,13 +93,14 @@ def from_decidim(path: Path, raw_dir: Path, cycle_id: str, source_id: str, propo
     for column in header:
         if column not in DECIDIM_COLUMNS and not DECIDIM_LOCALISED.fullmatch(column):
             out.fail(1, column, "unknown column in a Decidim budgets projects export; nothing was imported")
-    for needed in ("id", "budget/id", "budget_amount", "confirmed_votes", "title/ar"):
+    budget_column = "decidim_budgets_budget_id/id" if "decidim_budgets_budget_id/id" in header else "budget/id"
+    for needed in ("id", budget_column, "budget_amount", "confirmed_votes", "title/ar"):
         if needed not in header:
             out.fail(1, needed, "this column is required (title/ar: our proposals carry their Arabic title)")
     if out.problems:
         raise PBImportError(out.problems)
     cycle = _cycle(raw_dir, cycle_id, path.name)
-    budgets = sorted({r["budget/id"] for r in rows})
+    budgets = sorted({r[budget_column] for r in rows})
     headings = {h["heading_id"] for h in _csv_rows(raw_dir / "pb_headings.csv") if h["cycle_id"] == cycle_id}
     heading_for = {b: f"{cycle_id}-budget-{b}" for b in budgets}
     if len(budgets) > 1 and not set(heading_for.values()) <= headings:
@@ -106,7 +112,7 @@ def from_decidim(path: Path, raw_dir: Path, cycle_id: str, source_id: str, propo
         ref = f"{path.name}, project id {r['id']}"
         proposals.append({
             "proposal_id": f"{cycle_id}-d{pid}", "cycle_id": cycle_id, "collectivity_id": cycle["collectivity_id"],
-            "heading_id": heading_for[r["budget/id"]] if len(budgets) > 1 else "",
+            "heading_id": heading_for[r[budget_column]] if len(budgets) > 1 else "",
             "title_ar": r["title/ar"].strip(), "title_fr": (r.get("title/fr") or "").strip(),
             "description": (r.get("description/ar") or r.get("description/fr") or "").strip(),
             "category": (r.get("category/name/ar") or r.get("category/name/fr") or "").strip(),
@@ -115,9 +121,14 @@ def from_decidim(path: Path, raw_dir: Path, cycle_id: str, source_id: str, propo
         })
         if not r["title/ar"].strip():
             out.fail(n, "title/ar", "the Arabic title is empty")
-        votes.append({"proposal_id": f"{cycle_id}-d{pid}", "channel": "online",
-                      "votes": out.number(r["confirmed_votes"], n, "confirmed_votes", integer=True),
+        online = out.number(r["confirmed_votes"], n, "confirmed_votes", integer=True)
+        votes.append({"proposal_id": f"{cycle_id}-d{pid}", "channel": "online", "votes": online,
                       "start_date": "", "end_date": "", "source_id": source_id, "source_ref": ref})
+        if r.get("paper_ballots"):
+            paper = out.number(r["paper_ballots"], n, "paper_ballots", integer=True)
+            votes.append({**votes[-1], "channel": "paper", "votes": paper})
+            if online and paper and r.get("total_votes") and r["total_votes"] != str(int(online) + int(paper)):
+                out.fail(n, "total_votes", f"{r['total_votes']!r} is not confirmed_votes + paper_ballots ({int(online) + int(paper)})")
     if out.problems:
         raise PBImportError(out.problems)
     return {"pb_proposals": proposals, "pb_votes": votes}

@@ -56,6 +56,21 @@ def test_decidim_export_imports_and_validates(with_cycle, model):
         ("syn-small-2026-d101", "online", "7"), ("syn-small-2026-d102", "online", "6"), ("syn-small-2026-d103", "online", "5")]
 
 
+def test_decidim_paper_ballots_become_a_paper_channel(with_cycle, model):
+    tables = pb_import.from_decidim(DATA / "decidim-projects-with-paper-ballots.csv", with_cycle.raw, "syn-small-2026",
+                                    syn.SOURCE_ID, "citizen")
+    assert [(v["proposal_id"][-4:], v["channel"], v["votes"]) for v in tables["pb_votes"]] == [
+        ("d101", "online", "5"), ("d101", "paper", "2"), ("d102", "online", "4"), ("d102", "paper", "2"),
+        ("d103", "online", "5"), ("d103", "paper", "0")]
+    pb_import.append_rows(with_cycle.raw, model, tables)
+    from pipeline.publish import publish
+
+    report, release = publish(with_cycle)
+    assert report.valid, report.to_text()
+    assert release.rows["pb_votes"] == 6
+    assert not (release.path / "pabulib").exists()  # counts per channel only: no ballots for a Pabulib VOTES section
+
+
 @pytest.mark.parametrize("fixture, expected", [
     ("decidim-projects-unknown-column.csv", [("decidim-projects-unknown-column.csv", 1, "selected_at", "import-error")]),
     ("decidim-projects-amount-with-space.csv", [("decidim-projects-amount-with-space.csv", 3, "budget_amount", "import-error")]),
