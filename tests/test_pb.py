@@ -16,8 +16,10 @@ from pipeline.validate import validate
 from tests import pb_synthetic as syn
 from tests.conftest import DATA, copy_project
 
-# fixture file -> (raw table it replaces, exact (file, row, field, code) problems, with multiplicity)
+# fixture file -> (raw table it replaces, exact (file, row, field, code) problems, with multiplicity);
+# a fixture folder (table None) replaces every raw table it holds a file for.
 CASES = {
+    "pb-selected-over-heading-envelope": (None, [("pb_headings.csv", 2, "envelope", "rule-violation")]),
     "pb-selected-over-envelope.csv": ("pb_results", [("pb_cycles.csv", 2, "envelope", "rule-violation")]),
     "pb-headings-above-cycle-envelope.csv": ("pb_headings", [("pb_cycles.csv", 2, "envelope", "rule-violation")]),
     "pb-ballot-outside-voting-phase.csv": ("pb_ballots", [("pb_ballots.csv", 4, "cast_date", "rule-violation")]),
@@ -88,7 +90,11 @@ def test_the_hand_checked_cycle_is_valid(small, model):
 @pytest.mark.parametrize("fixture", sorted(CASES))
 def test_pb_defect_is_reported_exactly(fixture, small, model):
     table, expected = CASES[fixture]
-    shutil.copy(DATA / fixture, small.raw / f"{table}.csv")
+    if table is None:
+        for part in (DATA / fixture).glob("*.csv"):
+            shutil.copy(part, small.raw / part.name)
+    else:
+        shutil.copy(DATA / fixture, small.raw / f"{table}.csv")
     report, tables = validate(small.raw, model)
     assert tables == {}
     assert Counter(p.key() for p in report.problems) == Counter(expected), report.to_text()
@@ -118,6 +124,10 @@ def test_the_real_release_has_no_synthetic_source_and_no_pabulib_folder(released
         assert syn.SOURCE_ID not in csv_file.read_text(encoding="utf-8"), csv_file.name
     assert syn.SOURCE_ID not in (ROOT / "raw" / "sources.csv").read_text(encoding="utf-8")
     assert not (release.path / "pabulib").exists()
+    dictionary = (release.path / "data-dictionary.md").read_text(encoding="utf-8")
+    for table in ("pb_cycles", "pb_phases", "pb_proposals", "pb_ballots", "pb_results", "pb_milestones"):
+        section = dictionary.split(f"### Table `{table}`")[1].split("###")[0]
+        assert "no cycle published yet" in section and "لم تُنشر أي دورة بعد" in section, table
     published = ROOT / "published"
     if published.exists():  # the checkout's own release, when one was made
         assert not any(syn.SOURCE_ID in p.read_text(encoding="utf-8") for p in (published / "csv").glob("*.csv"))
