@@ -70,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
                         parser.error("pb-import pabulib needs --initiative and --title-ar")
                     rows = pb_import.from_pabulib(args.file, paths.raw, args.cycle, args.initiative, args.title_ar,
                                                   args.source, args.proposer_type)
+                added = pb_import.append_rows(paths.raw, load_model(paths.schemas, paths.metadata), rows)
             except pb_import.PBImportError as exc:
                 print(f"Import failed, nothing was written:\n{exc}", file=sys.stderr)
                 return 1
-            added = pb_import.append_rows(paths.raw, load_model(paths.schemas, paths.metadata), rows)
             print("Added " + ", ".join(f"{n} rows to raw/{t}.csv" for t, n in added.items()) + ". Now run: make validate")
             return 0
         if args.command == "serve":

@@ -284,7 +284,16 @@ def from_pabulib(path: Path, raw_dir: Path, cycle_id: str, pb_initiative_id: str
 
 
 def append_rows(raw_dir: Path, model: Model, tables: dict[str, list[dict]]) -> dict[str, int]:
-    """Append imported rows to raw/<table>.csv in the schema's column order; returns rows added per table."""
+    """Append imported rows to raw/<table>.csv in the schema's column order; returns rows added per table.
+    A value outside a column's codes (e.g. a --proposer-type typo) stops it before anything is written."""
+    problems = [
+        Problem(f"{Path(raw_dir).name}/{name}.csv", None, f.name, "import-error",
+                f"{row[f.name]!r} is not a code of {f.name} ({', '.join(f.codes)}); from {row.get('source_ref', 'the import')}")
+        for name, rows in tables.items() for f in model.tables[name].fields if f.codes
+        for row in rows if row.get(f.name) and row[f.name] not in f.codes
+    ]
+    if problems:
+        raise PBImportError(problems[:20])
     for name, rows in tables.items():
         fields = model.tables[name].field_names
         with (Path(raw_dir) / f"{name}.csv").open("a", newline="", encoding="utf-8") as fh:

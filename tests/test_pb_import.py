@@ -145,3 +145,28 @@ def test_our_pabulib_export_imports_back_to_the_same_cycle(project, model, tmp_p
     original = {r["proposal_id"]: (r["votes"], r["selected"]) for r in syn.small_cycle()["pb_results"]}
     assert back == original
     assert len(rows(fresh, "pb_ballots")) == 10 and len(rows(fresh, "pb_ballot_selections")) == 24
+
+
+def test_an_unknown_proposer_type_is_refused_before_writing(with_cycle):
+    before = raw_digest(with_cycle)
+    result = cli(with_cycle, "decidim", str(DATA / "decidim-projects-synthetic.csv"), "--cycle", "syn-small-2026",
+                 "--source", syn.SOURCE_ID, "--proposer-type", "citizens")
+    assert result.returncode == 1
+    assert "raw/pb_proposals.csv, column 'proposer_type': 'citizens' is not a code of proposer_type" in result.stderr
+    assert raw_digest(with_cycle) == before
+
+
+def test_decidim_budgets_of_one_component_become_headings(with_cycle, model):
+    with pytest.raises(pb_import.PBImportError) as caught:
+        pb_import.from_decidim(DATA / "decidim-projects-two-budgets.csv", with_cycle.raw, "syn-small-2026", syn.SOURCE_ID, "citizen")
+    assert [p.key() for p in caught.value.problems] == [("decidim-projects-two-budgets.csv", None, "budget/id", "import-error")]
+    headings = [syn._row("pb_headings", n, heading_id=f"syn-small-2026-budget-{b}", cycle_id="syn-small-2026",
+                         name_ar=f"ميزانية اصطناعية {b}", name_fr="", envelope="500000") for n, b in ((1, 5), (2, 6))]
+    syn.add_to_project(with_cycle.raw, {"pb_headings": headings}, {n: t.field_names for n, t in model.tables.items()})
+    tables = pb_import.from_decidim(DATA / "decidim-projects-two-budgets.csv", with_cycle.raw, "syn-small-2026",
+                                    syn.SOURCE_ID, "citizen")
+    assert [p["heading_id"] for p in tables["pb_proposals"]] == [
+        "syn-small-2026-budget-5", "syn-small-2026-budget-5", "syn-small-2026-budget-6"]
+    pb_import.append_rows(with_cycle.raw, model, tables)
+    report, _ = validate(with_cycle.raw, model)
+    assert report.valid, report.to_text()
