@@ -31,6 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     lt.add_argument("--seconds", type=int, default=10)
     lt.add_argument("--connections", type=int, default=16)
     lt.add_argument("--threads", type=int, default=2)
+    i = sub.add_parser("pb-import", help="add a PB cycle from a Decidim projects export or a Pabulib .pb file to raw/")
+    i.add_argument("format", choices=["decidim", "pabulib"])
+    i.add_argument("file", type=Path)
+    i.add_argument("--cycle", required=True, help="cycle_id (for decidim: its row must already be in raw/pb_cycles.csv)")
+    i.add_argument("--source", required=True, help="source_id of the file, a row of raw/sources.csv")
+    i.add_argument("--proposer-type", required=True, help="code for who proposed the projects (see schemas/pb_proposals.yaml)")
+    i.add_argument("--initiative", help="pabulib: pb_initiative_id the cycle belongs to")
+    i.add_argument("--title-ar", help="pabulib: the cycle's Arabic title as the commune publishes it")
     args = parser.parse_args(argv)
     paths = Paths(args.root.resolve()) if args.root else Paths()
 
@@ -61,6 +69,23 @@ def main(argv: list[str] | None = None) -> int:
             results = loadtest.run(paths, args.seconds, args.connections, args.threads)
             print(loadtest.table(results, args.seconds, args.connections, args.threads))
             return 0 if all(r.errors == 0 for r in results) else 1
+        if args.command == "pb-import":
+            from . import pb_import
+
+            try:
+                if args.format == "decidim":
+                    rows = pb_import.from_decidim(args.file, paths.raw, args.cycle, args.source, args.proposer_type)
+                else:
+                    if not (args.initiative and args.title_ar):
+                        parser.error("pb-import pabulib needs --initiative and --title-ar")
+                    rows = pb_import.from_pabulib(args.file, paths.raw, args.cycle, args.initiative, args.title_ar,
+                                                  args.source, args.proposer_type)
+                added = pb_import.append_rows(paths.raw, load_model(paths.schemas, paths.metadata), rows)
+            except pb_import.PBImportError as exc:
+                print(f"Import failed, nothing was written:\n{exc}", file=sys.stderr)
+                return 1
+            print("Added " + ", ".join(f"{n} rows to raw/{t}.csv" for t, n in added.items()) + ". Now run: make validate")
+            return 0
         if args.command == "serve":
             from .serve import serve
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 from datasette.app import Datasette
 
-from . import build, catalog, dictionary, releases, serve
+from . import build, catalog, dictionary, pabulib, releases, serve
 from .config import DB_NAME, Paths
 from .model import LANGS, Model, load_model
 from .report import Report
@@ -126,6 +126,7 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
     _json(release / "datapackage.json", datapackage(model, release, sources))
     (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
     (release / "schema.sql").write_text(build.schema_sql(model), encoding="utf-8")
+    pabulib.write_release_files(db, release / "pabulib")  # PB cycles with ballots; no folder when none
     _json(release / "portal" / "metadata.json", serve.portal_metadata(model))
     (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
     catalog.write_catalogs(model, release, previous)

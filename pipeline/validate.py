@@ -132,9 +132,26 @@ def _pair_rules(table: Table, file: str, rows: list[list[str]]) -> list[Problem]
     return out
 
 
+def _violations(rule: dict, db: sqlite3.Connection) -> list[Problem]:
+    """The row-level rule form: `violations` SQL returns (rowid, message) per offending row of `file`.
+    Rows are inserted in file order, so rowid n is spreadsheet row n + 1 (the header is row 1)."""
+    try:
+        found = db.execute(rule["violations"]).fetchall()
+    except sqlite3.Error as exc:
+        return [Problem("metadata/rules.yaml", None, None, "rule-error", f"rule {rule['id']} cannot run: {exc}")]
+    return [
+        Problem(rule["file"], rowid + 1, rule.get("field"), "rule-violation",
+                f"{message} {rule['description'].strip()} (rule {rule['id']} in metadata/rules.yaml)")
+        for rowid, message in found
+    ]
+
+
 def _cross_checks(model: Model, db: sqlite3.Connection) -> list[Problem]:
     out = []
     for rule in model.rules:
+        if "violations" in rule:
+            out.extend(_violations(rule, db))
+            continue
         try:
             actual = db.execute(rule["actual"]).fetchone()[0]
             expected = rule["expected"]
