@@ -67,3 +67,12 @@ def test_data_dictionary_pages_show_the_three_descriptions(portal, model, lang):
                 assert f.description[l].strip() in text, (name, f.name, l)
         for fk in table.foreign_keys:
             assert f'href="/-/dictionary/{fk.table}#{fk.ref_fields[0]}"' in text, (name, fk)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_database_page_lists_tables_and_queries_by_their_titles(portal, model, lang):
+    text = page(portal, "/remacto", lang)
+    for name, table in model.tables.items():
+        assert f'>{table.title[lang]}</a> <code>{name}</code>' in text, name
+    for name, q in model.portal["queries"].items():
+        assert f'>{q["title"][lang]}</a>' in text, name
