@@ -181,7 +181,7 @@ def _field_rows(tx: i18n.Texts, resource: dict) -> list[dict]:
     rows = []
     for f in schema["fields"]:
         constraints = {k: v for k, v in f.get("constraints", {}).items() if k not in ("required", "enum")}
-        notes = [f"{k}: {v}" for k, v in constraints.items()]
+        notes = [k if v is True else f"{k}: {v}" for k, v in constraints.items()]
         if f.get("format"):
             notes.append(f"format: {f['format']}")
         ref = fks.get(f["name"])
