@@ -85,7 +85,8 @@ def _localised_metadata(tx: i18n.Texts, view_name: str, request, datasette) -> d
         return {**common, "title": tx.table_title(name),
                 "description_html": f"<p>{escape(tx.table_description(name))}</p>",
                 "columns": {c: tx.column_description(name, c) for c in tx.config["tables"][name]["columns"]}}
-    if view_name == "query" and name in tx.config["queries"]:
+    # A canned query is served through the table view: its name decides, not the view.
+    if view_name in ("query", "table") and name in tx.config["queries"]:
         return {**common, "title": tx.query_title(name), "description_html": f"<p>{escape(tx.query_description(name))}</p>"}
     if view_name in ("index", "database", None):
         return {**common, "title": tx.package("title"), "description_html": f"<p>{escape(tx.package('description'))}</p>"}
