@@ -82,3 +82,9 @@ def test_the_whole_release_is_one_archive(portal, released):
         assert zf.read(prefix + "SHA256SUMS") == (paths.published / "SHA256SUMS").read_bytes()
         assert zf.read(prefix + "csv/collectivities.csv") == (paths.published / "csv" / "collectivities.csv").read_bytes()
     assert get(portal, "/-/release.zip").content == response.content  # the same bytes every time
+
+
+def test_a_view_larger_than_one_download_says_so_instead_of_cutting_it(portal):
+    response = httpx.get(portal + "/remacto/collectivities.xlsx", params={"_size": 5}, timeout=30)
+    assert response.status_code == 413
+    assert "/-/release.zip" in response.text

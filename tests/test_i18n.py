@@ -79,3 +79,9 @@ def test_database_page_lists_tables_and_queries_by_their_titles(portal, model, l
         assert f'>{table.title[lang]}</a> <code>{name}</code>' in text, name
     for name, q in model.portal["queries"].items():
         assert f'>{q["title"][lang]}</a>' in text, name
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_row_page_titled_in_the_language(portal, model, lang):
+    text = page(portal, "/remacto/collectivities/tta-016", lang)
+    assert re.search(rf"<h1[^>]*>{re.escape(model.tables['collectivities'].title[lang])}: tta-016", text)
