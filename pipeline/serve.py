@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import i18n
 from .build import FTS_SUFFIX
 from .config import DB_NAME, Paths
 from .model import LANGS, Model
@@ -52,6 +53,8 @@ def portal_metadata(model: Model) -> dict:
         "source": trilingual(pkg["attribution"]),
         "source_url": f"/{DB_NAME}/sources",
         "extra_css_urls": ["/assets/portal.css"],
+        # The per-language texts the portal plugin shows (pipeline/i18n.py).
+        "plugins": {"remacto-portal": i18n.portal_texts(model)},
         "databases": {DB_NAME: {"title": trilingual(pkg["title"]), "tables": tables, "queries": queries}},
     }
 

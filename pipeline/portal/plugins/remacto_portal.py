@@ -1,0 +1,291 @@
+"""Portal plugin: languages, home page, search across tables, data dictionary, map and downloads.
+
+The visitor's language is `?_lang=ar|fr|en` (remembered in a cookie) and Arabic by default;
+every text comes from the release's metadata (`plugins.remacto-portal`, pipeline/i18n.py).
+"""
+from __future__ import annotations
+
+import datetime
+import functools
+import io
+import json
+import zipfile
+from html import escape
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+from datasette.utils import escape_fts, path_from_row_pks
+from datasette.utils.asgi import Response
+
+from pipeline import charts, exports, i18n
+from pipeline.config import DB_NAME
+from pipeline.normalise import search_key
+
+PLUGIN = "remacto-portal"
+
+
+def _config(datasette) -> dict:
+    return datasette.plugin_config(PLUGIN)
+
+
+def texts_for(datasette, request) -> i18n.Texts:
+    lang = i18n.choose_lang(request.args.get(i18n.LANG_PARAM) if request else None,
+                            request.cookies.get(i18n.LANG_COOKIE) if request else None)
+    return i18n.Texts(_config(datasette), lang)
+
+
+def _release_dir(datasette) -> Path:
+    return Path(datasette.get_database(DB_NAME).path).resolve().parent
+
+
+def release_info(datasette) -> dict:
+    """The release id is its folder's name; its date is when that folder was written."""
+    folder = _release_dir(datasette)
+    written = datetime.datetime.fromtimestamp(folder.stat().st_mtime, datetime.timezone.utc)
+    return {"id": folder.name, "date": written.date().isoformat(), "archive": f"remacto-release-{folder.name}.zip"}
+
+
+@functools.lru_cache(maxsize=4)
+def _datapackage(folder: Path) -> dict:
+    return json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Remember a language chosen with ?_lang= in a cookie, so the next pages keep it."""
+    def wrap(app):
+        async def remember_lang(scope, receive, send):
+            chosen = None
+            if scope.get("type") == "http" and scope.get("query_string"):
+                chosen = dict(parse_qsl(scope["query_string"].decode("utf-8", "replace"))).get(i18n.LANG_PARAM)
+            if chosen not in i18n.LANGS:
+                return await app(scope, receive, send)
+
+            async def send_with_cookie(event):
+                if event["type"] == "http.response.start":
+                    cookie = f"{i18n.LANG_COOKIE}={chosen}; Path=/; Max-Age=31536000; SameSite=Lax"
+                    event = dict(event, headers=list(event.get("headers", [])) + [(b"set-cookie", cookie.encode())])
+                await send(event)
+
+            await app(scope, receive, send_with_cookie)
+
+        return remember_lang
+
+    return wrap
+
+
+def _localised_metadata(tx: i18n.Texts, view_name: str, request, datasette) -> dict | None:
+    """What Datasette's templates read as `metadata`, in the visitor's language."""
+    pkg = _config(datasette)["package"]
+    common = {"license": pkg["licence"]["title"], "license_url": pkg["licence"]["path"],
+              "source": tx.pick(pkg["attribution"]), "source_url": f"/{DB_NAME}/sources"}
+    name = (request.url_vars or {}).get("table") if request else None
+    if view_name in ("table", "row") and name in tx.config["tables"]:
+        return {**common, "title": tx.table_title(name),
+                "description_html": f"<p>{escape(tx.table_description(name))}</p>",
+                "columns": {c: tx.column_description(name, c) for c in tx.config["tables"][name]["columns"]}}
+    # A canned query is served through the table view: its name decides, not the view.
+    if view_name in ("query", "table") and name in tx.config["queries"]:
+        return {**common, "title": tx.query_title(name), "description_html": f"<p>{escape(tx.query_description(name))}</p>"}
+    if view_name in ("index", "database", None):
+        return {**common, "title": tx.package("title"), "description_html": f"<p>{escape(tx.package('description'))}</p>"}
+    return None
+
+
+async def home_page(datasette, tx: i18n.Texts) -> dict:
+    """The network in numbers and the datasets, for the home page."""
+    db = datasette.get_database(DB_NAME)
+    by_kind = (await db.execute("SELECT kind, members FROM network_composition ORDER BY members")).rows
+    by_year = (await db.execute("SELECT year, SUM(members_joined) AS n FROM network_growth GROUP BY year ORDER BY year")).rows
+    by_province = (await db.execute(
+        "SELECT c.territory_id, t.name_ar, t.name_latin, COUNT(*) AS n FROM collectivities AS c "
+        "LEFT JOIN territories AS t ON t.territory_id = c.territory_id "
+        "GROUP BY c.territory_id ORDER BY MIN(c.collectivity_id)")).rows
+    rtl = tx.dir == "rtl"
+    province_items = [(tx.name(dict(r)) if r["territory_id"] else tx.ui("no_province"), r["n"]) for r in by_province]
+    counts = await db.table_counts(5)
+    return {
+        "members_total": sum(r["members"] for r in by_kind),
+        "charts": [
+            charts.bar_chart(tx.ui("members_by_kind"),
+                             [(tx.code_label("network_composition", "kind", r["kind"]), r["members"]) for r in by_kind], rtl),
+            charts.bar_chart(tx.ui("growth_by_year"), [(str(r["year"]), r["n"]) for r in by_year], rtl),
+            charts.bar_chart(tx.ui("members_by_province"), province_items, rtl),
+        ],
+        "chart_titles": [tx.ui("members_by_kind"), tx.ui("growth_by_year"), tx.ui("members_by_province")],
+        "counts": counts,
+        "release": release_info(datasette),
+    }
+
+
+@hookimpl
+def extra_template_vars(template, view_name, request, datasette):
+    async def inner():
+        tx = texts_for(datasette, request)
+        path = request.path if request else "/"
+        qs = request.query_string if request else ""
+        out = {
+            "lang": tx.lang,
+            "dir": tx.dir,
+            "tx": tx,
+            "lang_links": [(code, i18n.LANG_NAMES[code], i18n.url_with_lang(path, qs, code), code == tx.lang)
+                           for code in i18n.LANGS],
+        }
+        meta = _localised_metadata(tx, view_name, request, datasette)
+        if meta is not None:
+            out["metadata"] = meta
+        if view_name == "index":
+            out["home"] = await home_page(datasette, tx)
+        return out
+
+    return inner
+
+
+async def search_all(datasette, request):
+    """/-/search?q=: the folded query against every table's full-text index."""
+    tx = texts_for(datasette, request)
+    query = request.args.get("q", "").strip()
+    key = search_key(query) or ""
+    db = datasette.get_database(DB_NAME)
+    names = set(await db.table_names())
+    groups = []
+    if any(len(term) >= 3 for term in key.split()):
+        for table, spec in tx.config["tables"].items():
+            if f"{table}_fts" not in names:
+                continue
+            pks = await db.primary_keys(table)
+            rows = (await db.execute(
+                f'SELECT * FROM "{table}" WHERE rowid IN (SELECT rowid FROM "{table}_fts" WHERE "{table}_fts" MATCH :q) LIMIT 50',
+                {"q": escape_fts(key)})).rows
+            if not rows:
+                continue
+            labels = [c for c in await db.table_columns(f"{table}_fts") if c in spec["columns"]]  # searched columns
+            groups.append({
+                "table": table,
+                "title": tx.table_title(table),
+                "url": datasette.urls.table(DB_NAME, table) + "?" + urlencode({"_search": query, i18n.LANG_PARAM: tx.lang}),
+                "rows": [{"url": datasette.urls.row(DB_NAME, table, path_from_row_pks(r, pks, not pks)),
+                          "label": " · ".join(str(r[c]) for c in labels if r[c]) or ", ".join(str(r[p]) for p in pks)}
+                         for r in rows],
+            })
+    html = await datasette.render_template(
+        "remacto_search.html", {"q": query, "groups": groups, "searched": bool(query),
+                                "too_short": bool(query) and not groups and not any(len(t) >= 3 for t in key.split())},
+        request=request)
+    return Response.html(html)
+
+
+def _field_rows(tx: i18n.Texts, resource: dict) -> list[dict]:
+    schema = resource["schema"]
+    fks = {fk["fields"][0]: fk["reference"] for fk in schema.get("foreignKeys", [])}
+    rows = []
+    for f in schema["fields"]:
+        constraints = {k: v for k, v in f.get("constraints", {}).items() if k not in ("required", "enum")}
+        notes = [k if v is True else f"{k}: {v}" for k, v in constraints.items()]
+        if f.get("format"):
+            notes.append(f"format: {f['format']}")
+        ref = fks.get(f["name"])
+        rows.append({
+            "name": f["name"], "type": f["type"], "title": tx.pick(f.get("titles")),
+            "required": bool(f.get("constraints", {}).get("required")),
+            "notes": notes,
+            "codes": [(code, tx.pick(labels)) for code, labels in (f.get("codes") or {}).items()],
+            "descriptions": [(lang, i18n.LANG_NAMES[lang], f["descriptions"][lang]) for lang in i18n.LANGS],
+            "ref": ({"table": ref["resource"] or resource["name"], "field": ref["fields"][0]} if ref else None),
+        })
+    return rows
+
+
+async def dictionary(datasette, request):
+    """/-/dictionary and /-/dictionary/<table>: the release's data dictionary, from its datapackage.json."""
+    tx = texts_for(datasette, request)
+    package = _datapackage(_release_dir(datasette))
+    resources = {r["name"]: r for r in package["resources"]}
+    name = request.url_vars.get("table")
+    if name is not None and name not in resources:
+        return Response.html(f"<h1>404</h1><p>No table named {escape(name)}.</p>", status=404)
+    context = {"resources": [(r["name"], tx.pick(r["titles"])) for r in package["resources"]]}
+    if name:
+        resource = resources[name]
+        context.update({
+            "table": name, "title": tx.pick(resource["titles"]),
+            "descriptions": [(lang, i18n.LANG_NAMES[lang], resource["descriptions"][lang]) for lang in i18n.LANGS],
+            "primary_key": resource["schema"].get("primaryKey", []),
+            "fields": _field_rows(tx, resource),
+        })
+    return Response.html(await datasette.render_template("remacto_dictionary.html", context, request=request))
+
+
+async def release_archive(datasette, request):
+    """/-/release.zip: every file of the served release in one archive."""
+    info = release_info(datasette)
+    body = exports.release_zip(_release_dir(datasette))
+    return Response(body, content_type="application/zip",
+                    headers={"content-disposition": f'attachment; filename="{info["archive"]}"'})
+
+
+async def member_map(datasette, request):
+    """/-/map: members placed from GeoNames where certain, and the list of those without a place."""
+    tx = texts_for(datasette, request)
+    db = datasette.get_database(DB_NAME)
+    rows = [dict(r) for r in (await db.execute(
+        "SELECT c.collectivity_id, c.name_ar, c.name_latin, c.kind, l.latitude, l.longitude, l.geonames_id, l.geonames_name "
+        "FROM collectivities AS c LEFT JOIN collectivity_locations AS l ON l.collectivity_id = c.collectivity_id "
+        "ORDER BY c.collectivity_id")).rows]
+    placed = [r for r in rows if r["latitude"] is not None]
+    context = {
+        "svg": charts.point_map(tx.ui("map"), [(tx.name(r), r["latitude"], r["longitude"], r["collectivity_id"]) for r in placed]),
+        "placed": [dict(r, label=tx.name(r)) for r in placed],
+        "unplaced": [dict(r, label=tx.name(r), kind_label=tx.code_label("collectivities", "kind", r["kind"]))
+                     for r in rows if r["latitude"] is None],
+    }
+    return Response.html(await datasette.render_template("remacto_map.html", context, request=request))
+
+
+async def home(datasette, request):
+    """/: the portal's own home page. Datasette's index view is bypassed: it inspects every table
+    (about 2 s here) for a list the home page does not show; `/.json` stays Datasette's."""
+    return Response.html(await datasette.render_template("index.html", {}, request=request, view_name="index"))
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/$", home),
+        (r"^/-/search$", search_all),
+        (r"^/-/dictionary$", dictionary),
+        (r"^/-/dictionary/(?P<table>[a-z0-9_]+)$", dictionary),
+        (r"^/-/release\.zip$", release_archive),
+        (r"^/-/map$", member_map),
+    ]
+
+
+def _download_name(request, table, query_name, ext: str) -> str:
+    base = table or query_name or "query"
+    filtered = any(not k.startswith("_") or k in ("_search", "_where") or k.startswith(("_filter", "_search_"))
+                   for k in request.args.keys())
+    return f"remacto-{base}{'-filtered' if filtered else ''}{ext}"
+
+
+def _render(kind: str):
+    def render(datasette, columns, rows, request, table, query_name, data):
+        if data.get("next"):
+            return Response.text(
+                "This view has more rows than one download holds: add filters, or take the whole table "
+                "from /-/release.zip (csv/ folder) or the plain .csv link with _stream=on.", status=413)
+        values = [list(r) for r in rows]
+        if kind == "xlsx":
+            body, ctype, ext = exports.xlsx(columns, values), exports.XLSX_TYPE, ".xlsx"
+        else:
+            body, ctype, ext = exports.excel_csv(columns, values), "text/csv; charset=utf-8", "-excel.csv"
+        name = _download_name(request, table, query_name, ext)
+        return Response(body, content_type=ctype, headers={"content-disposition": f'attachment; filename="{name}"'})
+
+    return render
+
+
+@hookimpl
+def register_output_renderer(datasette):
+    return [{"extension": "xlsx", "render": _render("xlsx")},
+            {"extension": "excelcsv", "render": _render("excelcsv")}]
