@@ -59,8 +59,10 @@ def portal_metadata(model: Model) -> dict:
     }
 
 
-def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: int) -> list[str]:
-    """The Datasette command line for one release directory (a concrete folder, not the symlink)."""
+def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: int, follow: Path | None = None) -> list[str]:
+    """The Datasette command line for one release directory (a concrete folder, not the symlink).
+    With `follow` (the `published` symlink) the release's files are served through it, so they
+    switch with the database when a new release is published."""
     args = [
         sys.executable, "-m", "datasette", "serve",
         "-i", str(release / f"{DB_NAME}.db"),
@@ -70,7 +72,7 @@ def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: i
         "--template-dir", str(paths.portal / "templates"),
         "--static", f"assets:{paths.portal / 'static'}",
         # The release's files (CSV, Parquet, catalogs, changelog, citations) at /release/.
-        "--static", f"release:{release}",
+        "--static", f"release:{follow or release}",
         "-h", host, "-p", str(port),
     ]
     for key, value in model.portal.get("settings", {}).items():
@@ -93,6 +95,6 @@ def serve(paths: Paths, model: Model, host: str | None = None, port: int | None 
     release = paths.published.resolve()
     if not (release / "datapackage.json").exists():
         raise SystemExit(f"No release in {paths.published}: run `make publish` first.")
-    args = datasette_args(release, paths, model, host or model.portal["host"], port or model.portal["port"])
+    args = datasette_args(release, paths, model, host or model.portal["host"], port or model.portal["port"], follow=paths.published)
     print(f"Serving release {release.name} on http://{args[args.index('-h') + 1]}:{args[args.index('-p') + 1]}/", flush=True)
     os.execve(sys.executable, args, datasette_env(paths, follow=paths.published))

@@ -173,7 +173,8 @@ def test_the_schema_org_partial_renders_the_dataset_of_a_table(released):
     paths, _ = released
     release = paths.published.resolve()
     ds = Datasette([str(release / "remacto.db")], immutables=[], plugins_dir=str(Paths().portal / "plugins"),
-                   template_dir=str(Paths().portal / "templates"))
+                   template_dir=str(Paths().portal / "templates"),
+                   metadata=json.loads((release / "portal" / "metadata.json").read_text(encoding="utf-8")))
     schema_org = json.loads((release / "schema-org.json").read_text(encoding="utf-8"))
 
     async def render(table_or_template):

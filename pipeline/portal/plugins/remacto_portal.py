@@ -5,7 +5,6 @@ every text comes from the release's metadata (`plugins.remacto-portal`, pipeline
 """
 from __future__ import annotations
 
-import datetime
 import functools
 import io
 import json
@@ -21,6 +20,7 @@ from datasette.utils.asgi import Response
 from pipeline import charts, exports, i18n
 from pipeline.config import DB_NAME
 from pipeline.normalise import search_key
+from pipeline.releases import read_release_json
 
 PLUGIN = "remacto-portal"
 
@@ -40,10 +40,11 @@ def _release_dir(datasette) -> Path:
 
 
 def release_info(datasette) -> dict:
-    """The release id is its folder's name; its date is when that folder was written."""
+    """The release id is its folder's name; version and date are the ones it records (release.json)."""
     folder = _release_dir(datasette)
-    written = datetime.datetime.fromtimestamp(folder.stat().st_mtime, datetime.timezone.utc)
-    return {"id": folder.name, "date": written.date().isoformat(), "archive": f"remacto-release-{folder.name}.zip"}
+    recorded = read_release_json(folder) or {}
+    return {"id": folder.name, "version": recorded.get("version"), "date": recorded.get("release_date"),
+            "archive": f"remacto-release-{folder.name}.zip"}
 
 
 @functools.lru_cache(maxsize=4)
