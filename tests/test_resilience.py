@@ -111,11 +111,12 @@ def test_a_second_publish_while_one_runs_is_refused_and_changes_nothing(tmp_path
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    """A project whose releases/ is a 2.4 MB file system: room for one release, not two."""
+def small_disk(released, tmp_path):
+    """A project whose releases/ is a file system with room for one release, not two."""
+    used_kib = int(subprocess.run(["du", "-sk", str(released[1].path)], capture_output=True, text=True, check=True).stdout.split()[0])
     paths = copy_project(tmp_path)
     paths.releases.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2400k", "tmpfs", str(paths.releases)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={used_kib * 3 // 2}k", "tmpfs", str(paths.releases)], check=True)
     try:
         yield paths
     finally:
