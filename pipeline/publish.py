@@ -44,14 +44,6 @@ class Release:
     rows: dict
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _json(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -71,7 +63,7 @@ def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
             "mediatype": "text/csv",
             "encoding": "utf-8",
             "bytes": path.stat().st_size,
-            "hash": "sha256:" + _sha256(path),
+            "hash": "sha256:" + catalog.sha256(path),
             "title": t.title["en"],
             "description": t.description["en"],
             "titles": t.title,
@@ -132,7 +124,7 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
     catalog.write_catalogs(model, release, previous)
     files = sorted(p for p in release.rglob("*") if p.is_file())
     (release / "SHA256SUMS").write_text(
-        "".join(f"{_sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
+        "".join(f"{catalog.sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
     )
 
 
