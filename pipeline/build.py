@@ -3,13 +3,13 @@ CSV and JSON exports read back from it, and Parquet (via DuckDB) for analysis.""
 from __future__ import annotations
 
 import contextlib
-import csv
-import json
 import sqlite3
 from pathlib import Path
 
 import duckdb
 
+from . import bigbuild
+from .fastcheck import LargeCsv
 from .model import Model, ModelError, Table
 from .normalise import search_key
 
@@ -98,9 +98,12 @@ def load_sqlite(db: sqlite3.Connection, model: Model, tables: dict[str, list[lis
             for statement in table_ddl(table):
                 db.execute(statement)
             types = [f.type for f in table.fields]
+            rows = tables.get(table.name, [])
+            if isinstance(rows, LargeCsv):  # validated on disk by the fast path: streamed, never held whole
+                rows = bigbuild.normalised_rows(rows.path, table)
             db.executemany(
                 f"INSERT INTO {q(table.name)} VALUES ({', '.join('?' for _ in types)})",
-                ([_typed(v, t) for v, t in zip(row, types)] for row in tables.get(table.name, [])),
+                ([_typed(v, t) for v, t in zip(row, types)] for row in rows),
             )
             if table.search_fields:
                 cols = ", ".join(map(q, table.search_fields))
@@ -131,14 +134,9 @@ def export_tables(model: Model, db_path: Path, csv_dir: Path, json_dir: Path) ->
             order = ", ".join(map(q, table.primary_key)) or "rowid"
             cursor = db.execute(f"SELECT * FROM {q(table.name)} ORDER BY {order}")
             columns = [c[0] for c in cursor.description]
-            rows = cursor.fetchall()
-            with (csv_dir / f"{table.name}.csv").open("w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(columns)
-                writer.writerows(rows)
-            (json_dir / f"{table.name}.json").write_text(
-                json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-            )
+            # Row by row: a national table does not fit in memory as one list.
+            bigbuild.write_csv_and_json(columns, bigbuild.batches(cursor), csv_dir / f"{table.name}.csv",
+                                        json_dir / f"{table.name}.json")
 
 
 def build_parquet(model: Model, csv_dir: Path, parquet_dir: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from frictionless import Package, Resource, Schema
 
-from . import build, load, normalise
+from . import build, fastcheck, load, normalise
 from .model import Model, Table
 from .report import Problem, Report
 
@@ -151,8 +151,12 @@ def _cross_checks(model: Model, db: sqlite3.Connection) -> list[Problem]:
     return out
 
 
-def validate(raw_dir: Path, model: Model) -> tuple[Report, dict[str, list[list[str]]]]:
-    """Validate raw/ against the model; return the report and, when valid, the normalised rows."""
+def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None) -> tuple[Report, dict[str, list[list[str]]]]:
+    """Validate raw/ against the model; return the report and, when valid, the normalised rows.
+
+    Tables whose CSV has at least `fast_min_bytes` (default fastcheck.MIN_BYTES) are checked in
+    DuckDB with the same verdicts (pipeline/fastcheck.py); their rows stay on disk and come back
+    as a fastcheck.LargeCsv to be streamed by the build."""
     raw_dir = Path(raw_dir)
     report = Report(tables=len(model.tables))
     prefix = raw_dir.name
@@ -161,7 +165,10 @@ def validate(raw_dir: Path, model: Model) -> tuple[Report, dict[str, list[list[s
         report.add(Problem(f"{prefix}/{extra}.csv", None, None, "unknown-table",
                            f"no schema for this file; add schemas/{extra}.yaml or move the file out of {prefix}/"))
     loaded: dict[str, load.RawTable] = {}
+    large = _large_tables(raw_dir, model, fastcheck.MIN_BYTES if fast_min_bytes is None else fast_min_bytes)
     for name in model.tables:
+        if name in large:
+            continue
         table, problems = load.read_csv(raw_dir / f"{name}.csv", files[name])
         report.add(*problems)
         if table:
@@ -173,6 +180,7 @@ def validate(raw_dir: Path, model: Model) -> tuple[Report, dict[str, list[list[s
         report.add(*problems)
         if not problems:
             readable[name] = t
+    checked = _fast_path(raw_dir, model, large, files, loaded, readable, report)
     resources = []
     for name, t in readable.items():
         descriptor = model.tables[name].frictionless_schema()
@@ -190,7 +198,73 @@ def validate(raw_dir: Path, model: Model) -> tuple[Report, dict[str, list[list[s
     if not report.valid:
         return report, {}
     tables = {name: normalise.normalise_rows(t.rows, [f.type for f in model.tables[name].fields]) for name, t in loaded.items()}
+    tables.update(checked)
     with build.sqlite_connection(":memory:") as db:
-        build.load_sqlite(db, model, tables)
+        build.load_sqlite(db, model, _for_cross_checks(model, tables))
         report.add(*_cross_checks(model, db))
     return report, (tables if report.valid else {})
+
+
+def _large_tables(raw_dir: Path, model: Model, min_bytes: int) -> set[str]:
+    """Tables for the fast path: big files that no in-memory table refers to (frictionless needs
+    a table in memory to look up a foreign key into it)."""
+    big = {n for n in model.tables if (raw_dir / f"{n}.csv").is_file() and (raw_dir / f"{n}.csv").stat().st_size >= min_bytes}
+    while True:
+        referred = {fk.table for n, t in model.tables.items() if n not in big for fk in t.foreign_keys}
+        if not big & referred:
+            return big
+        big -= referred
+
+
+def _fast_path(raw_dir, model, large, files, loaded, readable, report) -> dict:
+    """Check the large tables in DuckDB; a file DuckDB cannot read strictly goes the slow way."""
+    checked = {}
+    if not large:
+        return checked
+    wanted = {fk.table: set(fk.ref_fields) for t in model.tables.values() for fk in t.foreign_keys}
+    with fastcheck.Checker(work_dir=None) as checker:
+        for name in model.tables:  # referenced tables first
+            if name not in large:
+                continue
+            table, path = model.tables[name], raw_dir / f"{name}.csv"
+            try:
+                header = fastcheck.read_header(path)
+                problems = _header_problems(table, header, files[name])
+                report.add(*problems)
+                if problems:
+                    continue
+                small = {n: (model.tables[n], t.header, t.rows) for n, t in readable.items()}
+                result = checker.check(table, path, files[name], small, load.MAX_CELL_CHARS, wanted.get(name, set()))
+            except fastcheck.Fallback:
+                raw_table, problems = load.read_csv(path, files[name])
+                report.add(*problems)
+                if raw_table:
+                    loaded[name] = raw_table
+                    report.rows += len(raw_table.rows)
+                    problems = _header_problems(table, raw_table.header, files[name])
+                    report.add(*problems)
+                    if not problems:
+                        readable[name] = raw_table
+                continue
+            report.rows += result.rows
+            report.add(*_problems_from_frictionless(_Task(name, result.errors), model.tables, files))
+            report.add(*result.problems)
+            if result.readable:
+                checked[name] = fastcheck.LargeCsv(path, result.rows)
+    return checked
+
+
+def _for_cross_checks(model: Model, tables: dict) -> dict:
+    """A large table is loaded for the cross-checks only when a rule names it (a national table
+    costs seconds to load; the others are left empty in the throwaway database)."""
+    rules_text = " ".join(str(rule) for rule in model.rules)
+    return {name: rows for name, rows in tables.items()
+            if not isinstance(rows, fastcheck.LargeCsv) or re.search(rf"\b{re.escape(name)}\b", rules_text)}
+
+
+class _Task:
+    """The shape of a frictionless report, for errors found by the fast path."""
+
+    def __init__(self, name, errors):
+        self.tasks = [self]
+        self.name, self.errors = name, errors
