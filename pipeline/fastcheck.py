@@ -401,7 +401,7 @@ class Checker:
         for start, end in pairs:
             a, b = q(start), q(end)
             if table.field(start).type == "time":
-                a, b = f"lpad({a}, greatest(length({a}), 5), '0')", f"lpad({b}, greatest(length({b}), 5), '0')"
+                a, b = f"lpad({a}, CAST(greatest(length({a}), 5) AS INTEGER), '0')", f"lpad({b}, CAST(greatest(length({b}), 5) AS INTEGER), '0')"
             conds.append(f"(coalesce({q(start)}, '') <> '' AND coalesce({q(end)}, '') <> '' AND "
                          f"({b} < {a} OR left({q(start)}, 1) IN ('+', '-') OR left({q(end)}, 1) IN ('+', '-')))")
         for value, source in sourced:

@@ -33,7 +33,7 @@ def _plain_message(error, table: Table) -> str:
         c = table.field(name).constraints
         note = d.get("note", "")
         if '"enum"' in note:
-            return f"{cell!r} is not an allowed code; use one of: {', '.join(table.field(name).codes or c.get('enum', []))}"
+            return f"{cell!r} is not an allowed code; use one of: {', '.join(map(str, table.field(name).codes or c.get('enum', [])))}"
         if '"required"' in note:
             return "a value is required here"
         if '"pattern"' in note:
@@ -151,7 +151,8 @@ def _cross_checks(model: Model, db: sqlite3.Connection) -> list[Problem]:
     return out
 
 
-def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None) -> tuple[Report, dict[str, list[list[str]]]]:
+def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
+             slow: frozenset = frozenset()) -> tuple[Report, dict[str, list[list[str]]]]:
     """Validate raw/ against the model; return the report and, when valid, the normalised rows.
 
     Tables whose CSV has at least `fast_min_bytes` (default fastcheck.MIN_BYTES) are checked in
@@ -165,7 +166,7 @@ def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None) -> 
         report.add(Problem(f"{prefix}/{extra}.csv", None, None, "unknown-table",
                            f"no schema for this file; add schemas/{extra}.yaml or move the file out of {prefix}/"))
     loaded: dict[str, load.RawTable] = {}
-    large = _large_tables(raw_dir, model, fastcheck.MIN_BYTES if fast_min_bytes is None else fast_min_bytes)
+    large = _large_tables(raw_dir, model, fastcheck.MIN_BYTES if fast_min_bytes is None else fast_min_bytes, slow)
     for name in model.tables:
         if name in large:
             continue
@@ -180,7 +181,10 @@ def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None) -> 
         report.add(*problems)
         if not problems:
             readable[name] = t
-    checked = _fast_path(raw_dir, model, large, files, loaded, readable, report)
+    try:
+        checked = _fast_path(raw_dir, model, large, files, readable, report)
+    except fastcheck.Fallback as exc:  # a damaged large file: start again with it (and what it refers to) in memory
+        return validate(raw_dir, model, fast_min_bytes, slow | {exc.args[0]})
     resources = []
     for name, t in readable.items():
         descriptor = model.tables[name].frictionless_schema()
@@ -205,10 +209,11 @@ def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None) -> 
     return report, (tables if report.valid else {})
 
 
-def _large_tables(raw_dir: Path, model: Model, min_bytes: int) -> set[str]:
+def _large_tables(raw_dir: Path, model: Model, min_bytes: int, slow: frozenset) -> set[str]:
     """Tables for the fast path: big files that no in-memory table refers to (frictionless needs
     a table in memory to look up a foreign key into it)."""
-    big = {n for n in model.tables if (raw_dir / f"{n}.csv").is_file() and (raw_dir / f"{n}.csv").stat().st_size >= min_bytes}
+    big = {n for n in model.tables if n not in slow and (raw_dir / f"{n}.csv").is_file()
+           and (raw_dir / f"{n}.csv").stat().st_size >= min_bytes}
     while True:
         referred = {fk.table for n, t in model.tables.items() if n not in big for fk in t.foreign_keys}
         if not big & referred:
@@ -216,12 +221,15 @@ def _large_tables(raw_dir: Path, model: Model, min_bytes: int) -> set[str]:
         big -= referred
 
 
-def _fast_path(raw_dir, model, large, files, loaded, readable, report) -> dict:
+def _fast_path(raw_dir, model, large, files, readable, report) -> dict:
     """Check the large tables in DuckDB; a file DuckDB cannot read strictly goes the slow way."""
     checked = {}
     if not large:
         return checked
-    wanted = {fk.table: set(fk.ref_fields) for t in model.tables.values() for fk in t.foreign_keys}
+    wanted: dict[str, set[str]] = {}
+    for t in model.tables.values():
+        for fk in t.foreign_keys:
+            wanted.setdefault(fk.table, set()).update(fk.ref_fields)
     with fastcheck.Checker(work_dir=None) as checker:
         for name in model.tables:  # referenced tables first
             if name not in large:
@@ -235,17 +243,8 @@ def _fast_path(raw_dir, model, large, files, loaded, readable, report) -> dict:
                     continue
                 small = {n: (model.tables[n], t.header, t.rows) for n, t in readable.items()}
                 result = checker.check(table, path, files[name], small, load.MAX_CELL_CHARS, wanted.get(name, set()))
-            except fastcheck.Fallback:
-                raw_table, problems = load.read_csv(path, files[name])
-                report.add(*problems)
-                if raw_table:
-                    loaded[name] = raw_table
-                    report.rows += len(raw_table.rows)
-                    problems = _header_problems(table, raw_table.header, files[name])
-                    report.add(*problems)
-                    if not problems:
-                        readable[name] = raw_table
-                continue
+            except fastcheck.Fallback as exc:
+                raise fastcheck.Fallback(name) from exc
             report.rows += result.rows
             report.add(*_problems_from_frictionless(_Task(name, result.errors), model.tables, files))
             report.add(*result.problems)
