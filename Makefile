@@ -15,7 +15,7 @@ LOADTEST_SECONDS ?= 10
 # Rows of the synthetic ballots table for `make synth` and `make bench` (100k, 1M, 10M).
 SIZES ?= 100k,1M
 
-.PHONY: help venv validate publish serve test loadtest synth clean distclean
+.PHONY: help venv validate publish serve test loadtest synth bench clean distclean
 
 help:
 	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
@@ -24,6 +24,7 @@ help:
 	@echo "make publish   validate and publish a release to published/ (after editing raw/)"
 	@echo "make loadtest  load the portal with wrk on loopback; prints requests/s, p50/p95/p99, errors"
 	@echo "make synth     write synthetic national-scale projects to build/synth/ (SIZES=100k,1M; with and without errors)"
+	@echo "make bench     time frictionless vs our validation, SQLite, Parquet and publish on synthetic data (SIZES=100k,1M)"
 	@echo "make clean     remove generated releases and reports (keeps the venv)"
 
 $(VENV_STAMP): requirements.txt
@@ -60,6 +61,11 @@ synth: $(VENV_STAMP)
 	@echo "==> Writing SYNTHETIC national-scale projects ($(SIZES) ballots) to build/synth/"
 	$(PY) -m pipeline.synth --sizes $(SIZES)
 	$(PY) -m pipeline.synth --sizes $(SIZES) --errors
+
+bench: $(VENV_STAMP)
+	@echo "==> Benchmark on SYNTHETIC data ($(SIZES) ballots): wall time, rows/s, peak memory of each step"
+	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+	$(PY) -m pipeline.bench --sizes $(SIZES)
 
 clean:
 	@echo "==> Removing generated releases and reports"
