@@ -101,7 +101,7 @@ def _our_errors(report: dict, table: str) -> list[tuple]:
 def stage(name: str, root: Path) -> None:
     """One build step alone, on an already valid project (for timing)."""
     from . import build, load, normalise
-    from .fastcheck import LargeCsv, MIN_BYTES
+    from .fastcheck import LargeCsv, min_bytes
     model = load_model(root / "schemas", root / "metadata")
     out = Path(tempfile.mkdtemp(prefix=f"bench-{name}-", dir=root))
     try:
@@ -109,8 +109,8 @@ def stage(name: str, root: Path) -> None:
             tables = {}
             for n, t in model.tables.items():
                 path = root / "raw" / f"{n}.csv"
-                if path.stat().st_size >= MIN_BYTES:
-                    tables[n] = LargeCsv(path, 0)
+                if path.stat().st_size >= min_bytes():
+                    tables[n] = LargeCsv(path, 0, t)
                 else:
                     raw, _ = load.read_csv(path, n)
                     tables[n] = normalise.normalise_rows(raw.rows, [f.type for f in t.fields])

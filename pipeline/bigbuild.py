@@ -56,15 +56,79 @@ def write_csv_and_json(columns: list[str], rows: Iterable[tuple], csv_path: Path
     with csv_path.open("w", newline="", encoding="utf-8") as c, json_path.open("w", encoding="utf-8") as j:
         writer = csv.writer(c)
         writer.writerow(columns)
+        # The values of a row are encoded by json's C encoder in one call, split on a separator no
+        # encoded value can hold (a NUL inside a string is written \u0000), and laid out as indent=1 does.
+        encode = json.JSONEncoder(ensure_ascii=False, separators=("\x00", ": ")).encode
+        keys = [f'  {json.dumps(c, ensure_ascii=False)}: ' for c in columns]
         first = True
-        for row in rows:
-            writer.writerow(row)
-            item = json.dumps(dict(zip(columns, row)), ensure_ascii=False, indent=1)
-            j.write(("[\n" if first else ",\n") + "\n".join(" " + line for line in item.split("\n")))
-            first = False
+        for batch in _chunks(rows):
+            writer.writerows(batch)
+            parts = []
+            for row in batch:
+                values = encode(list(row))[1:-1].split("\x00") if row else []
+                parts.append(" {\n" + ",\n".join(k + v for k, v in zip(keys, values)) + "\n }")
+            if parts:
+                j.write(("[\n" if first else ",\n") + ",\n".join(parts))
+                first = False
         j.write("[]\n" if first else "\n]\n")
+
+
+def _chunks(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def batches(cursor) -> Iterator[tuple]:
     while batch := cursor.fetchmany(BATCH):
         yield from batch
+
+
+_INTEGER = "-?[0-9]{1,18}"
+_NUMBER = "-?[0-9]{1,15}(\\.[0-9]{1,15})?"
+
+
+def sqlite_rows(path: Path, table: Table, typed) -> Iterator[tuple]:
+    """The rows of a validated CSV as SQLite values, in file order. DuckDB types the canonical
+    cells (`-?[0-9]+` as an integer, ...); a row with anything else (a spelling such as `+5`, text
+    to clean) is typed by `typed` from its normalised cells, as the in-memory path does."""
+    types = [f.type for f in table.fields]
+    exprs, odd = [], []
+    for f in table.fields:
+        c = _q(f.name)
+        present = f"({c} IS NOT NULL AND {c} <> '')"
+        if f.type in ("integer", "year"):
+            exprs.append(f"CASE WHEN regexp_full_match({c}, {_lit(_INTEGER)}) THEN TRY_CAST({c} AS BIGINT) END")
+            odd.append(f"({present} AND NOT regexp_full_match({c}, {_lit(_INTEGER)}))")
+        elif f.type == "number":
+            exprs.append(f"CASE WHEN regexp_full_match({c}, {_lit(_NUMBER)}) THEN TRY_CAST({c} AS DOUBLE) END")
+            odd.append(f"({present} AND NOT regexp_full_match({c}, {_lit(_NUMBER)}))")
+        else:
+            exprs.append(f"CASE WHEN {present} THEN {c} END")
+            if f.type == "time":  # build pads H:MM to HH:MM
+                odd.append(f"({present} AND length({c}) < 5)")
+        odd.append(f"regexp_matches(coalesce({c}, ''), {_lit(_NEEDS_CLEANING)})")
+    columns = "{" + ", ".join(f"{_lit(f.name)}: 'VARCHAR'" for f in table.fields) + "}"
+    source = (f"read_csv({_lit(str(path))}, header = true, auto_detect = false, columns = {columns}, delim = ',', "
+              f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, max_line_size = 100000000)")
+    flag = " OR ".join(odd)
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")
+        # The few rows DuckDB does not type are read first, as text, in file order.
+        special = iter(con.execute(f"SELECT * FROM {source} WHERE {flag}").fetchall())
+        cursor = con.execute(f"SELECT ({flag}) AS special, {', '.join(exprs)} FROM {source}")
+        while batch := cursor.fetchmany(BATCH):
+            for row in batch:
+                if row[0]:
+                    cells = ["" if c is None else c for c in next(special)]
+                    yield tuple(typed(v, t) for v, t in zip(normalise.normalise_rows([cells], types)[0], types))
+                else:
+                    yield row[1:]
+    finally:
+        con.close()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import mmap
+import os
 import re
 import tempfile
 from dataclasses import dataclass, field as dc_field
@@ -52,9 +53,21 @@ class LargeCsv:
     """A validated large table left on disk: the build streams it instead of holding its rows."""
     path: Path
     rows: int
+    table: Table
 
     def __len__(self) -> int:
         return self.rows
+
+    def __iter__(self):
+        """The normalised rows, streamed (for the few readers that want the cells themselves)."""
+        from .bigbuild import normalised_rows
+        return normalised_rows(self.path, self.table)
+
+
+def min_bytes() -> int:
+    """The size from which a table takes the fast path; REMACTO_FAST_MIN_BYTES overrides it
+    (0: every table, as the tests do to compare both paths)."""
+    return int(os.environ.get("REMACTO_FAST_MIN_BYTES", MIN_BYTES))
 
 
 class Fallback(Exception):

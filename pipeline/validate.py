@@ -166,7 +166,7 @@ def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
         report.add(Problem(f"{prefix}/{extra}.csv", None, None, "unknown-table",
                            f"no schema for this file; add schemas/{extra}.yaml or move the file out of {prefix}/"))
     loaded: dict[str, load.RawTable] = {}
-    large = _large_tables(raw_dir, model, fastcheck.MIN_BYTES if fast_min_bytes is None else fast_min_bytes, slow)
+    large = _large_tables(raw_dir, model, fastcheck.min_bytes() if fast_min_bytes is None else fast_min_bytes, slow)
     for name in model.tables:
         if name in large:
             continue
@@ -249,7 +249,7 @@ def _fast_path(raw_dir, model, large, files, readable, report) -> dict:
             report.add(*_problems_from_frictionless(_Task(name, result.errors), model.tables, files))
             report.add(*result.problems)
             if result.readable:
-                checked[name] = fastcheck.LargeCsv(path, result.rows)
+                checked[name] = fastcheck.LargeCsv(path, result.rows, table)
     return checked
 
 
