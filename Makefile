@@ -14,6 +14,8 @@ VENV_STAMP := $(VENV)/.requirements.txt
 LOADTEST_SECONDS ?= 10
 # Rows of the synthetic ballots table for `make synth` and `make bench` (100k, 1M, 10M).
 SIZES ?= 100k,1M
+# Steps `make bench` times (e.g. STEPS=ours,sqlite,parquet,publish skips the slow reference at 10M).
+STEPS ?= frictionless,duckdb-read,ours,sqlite,parquet,publish
 
 .PHONY: help venv validate publish serve test loadtest synth bench clean distclean
 
@@ -65,7 +67,7 @@ synth: $(VENV_STAMP)
 bench: $(VENV_STAMP)
 	@echo "==> Benchmark on SYNTHETIC data ($(SIZES) ballots): wall time, rows/s, peak memory of each step"
 	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
-	$(PY) -m pipeline.bench --sizes $(SIZES)
+	$(PY) -m pipeline.bench --sizes $(SIZES) --steps $(STEPS)
 
 clean:
 	@echo "==> Removing generated releases and reports"
