@@ -38,6 +38,7 @@ def normalised_rows(path: Path, table: Table) -> Iterator[list[str]]:
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")
         cursor = con.execute(
             f"SELECT ({flag}) AS needs_cleaning, * FROM read_csv({_lit(str(path))}, header = true, auto_detect = false, "
             f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
@@ -56,20 +57,24 @@ def write_csv_and_json(columns: list[str], rows: Iterable[tuple], csv_path: Path
     with csv_path.open("w", newline="", encoding="utf-8") as c, json_path.open("w", encoding="utf-8") as j:
         writer = csv.writer(c)
         writer.writerow(columns)
-        # The values of a row are encoded by json's C encoder in one call, split on a separator no
-        # encoded value can hold (a NUL inside a string is written \u0000), and laid out as indent=1 does.
+        # A batch of rows is encoded by json's C encoder in one call, with a separator no encoded
+        # value can hold (a NUL inside a string is written \u0000); each row's values are then laid
+        # out as indent=1 lays out an object inside a list.
         encode = json.JSONEncoder(ensure_ascii=False, separators=("\x00", ": ")).encode
-        keys = [f'  {json.dumps(c, ensure_ascii=False)}: ' for c in columns]
+        template = " {\n" + ",\n".join(f'  {json.dumps(c, ensure_ascii=False).replace("%", "%%")}: %s' for c in columns) + "\n }"
+        width = len(columns)
         first = True
         for batch in _chunks(rows):
             writer.writerows(batch)
+            values = encode([list(r) for r in batch])[1:-1].split("\x00")
             parts = []
-            for row in batch:
-                values = encode(list(row))[1:-1].split("\x00") if row else []
-                parts.append(" {\n" + ",\n".join(k + v for k, v in zip(keys, values)) + "\n }")
-            if parts:
-                j.write(("[\n" if first else ",\n") + ",\n".join(parts))
-                first = False
+            for i in range(0, len(values), width):
+                row = values[i:i + width]
+                row[0] = row[0][1:]  # the row's own [ and ]
+                row[-1] = row[-1][:-1]
+                parts.append(template % tuple(row))
+            j.write(("[\n" if first else ",\n") + ",\n".join(parts))
+            first = False
         j.write("[]\n" if first else "\n]\n")
 
 
@@ -120,6 +125,7 @@ def sqlite_rows(path: Path, table: Table, typed) -> Iterator[tuple]:
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")
         # The few rows DuckDB does not type are read first, as text, in file order.
         special = iter(con.execute(f"SELECT * FROM {source} WHERE {flag}").fetchall())
         cursor = con.execute(f"SELECT ({flag}) AS special, {', '.join(exprs)} FROM {source}")

@@ -216,6 +216,7 @@ class Checker:
         self._tmp = tempfile.TemporaryDirectory(prefix="fastcheck-", dir=work_dir)
         self.con = duckdb.connect(str(Path(self._tmp.name) / "check.duckdb"))
         self.con.execute("SET preserve_insertion_order = true")
+        self.con.execute("SET enable_progress_bar = false")
         self.con.execute(f"SET temp_directory = {lit(self._tmp.name)}")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")

@@ -212,3 +212,18 @@ def test_a_release_streamed_from_the_fast_path_is_byte_for_byte_the_in_memory_on
         assert report.valid, report.to_text()
         sums.append((release.path / "SHA256SUMS").read_text(encoding="utf-8"))
     assert sums[0] == sums[1]
+
+
+@pytest.mark.parametrize("columns, rows", [
+    (["a", "b%s", "c", "d"], [("ب\x00\n\"x\u2028]", 1, None, 1e-7), ("[z", -5, "", 10**20), ("", 0, "%s", -0.0)]),
+    (["only"], [(None,), ("x",), ("]",)]),
+    (["a", "b"], []),
+])
+def test_streamed_json_export_has_the_bytes_of_json_dumps(tmp_path, columns, rows):
+    from pipeline.bigbuild import write_csv_and_json
+
+    write_csv_and_json(columns, iter(rows), tmp_path / "t.csv", tmp_path / "t.json")
+    expected = json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, indent=1) + "\n"
+    assert (tmp_path / "t.json").read_text(encoding="utf-8") == expected
+    with (tmp_path / "t.csv").open(encoding="utf-8", newline="") as fh:
+        assert len(list(csv.reader(fh))) == len(rows) + 1
