@@ -230,7 +230,8 @@ def _fast_path(raw_dir, model, large, files, readable, report) -> dict:
     for t in model.tables.values():
         for fk in t.foreign_keys:
             wanted.setdefault(fk.table, set()).update(fk.ref_fields)
-    with fastcheck.Checker(work_dir=None) as checker:
+    size = sum((raw_dir / f"{name}.csv").stat().st_size for name in large)
+    with fastcheck.Checker(in_memory=size <= fastcheck.in_memory_max_bytes()) as checker:
         for name in model.tables:  # referenced tables first
             if name not in large:
                 continue

@@ -137,8 +137,10 @@ def test_the_corpus_breaks_every_rule_the_schemas_check(reference):
     assert sum(reference.values()) > 80
 
 
-@pytest.mark.parametrize("fast_min_bytes", [ALWAYS, 10_000], ids=["every-table-fast", "large-tables-fast"])
-def test_fast_path_gives_frictionless_verdicts(corpus, reference, fast_min_bytes):
+@pytest.mark.parametrize("fast_min_bytes, in_memory_max", [(ALWAYS, "250000000"), (10_000, "250000000"), (ALWAYS, "-1")],
+                         ids=["every-table-fast", "large-tables-fast", "every-table-fast-on-disk"])
+def test_fast_path_gives_frictionless_verdicts(corpus, reference, fast_min_bytes, in_memory_max, monkeypatch):
+    monkeypatch.setenv("REMACTO_FAST_IN_MEMORY_MAX_BYTES", in_memory_max)
     fast = _verdicts(corpus, fast_min_bytes)
     assert fast - reference == Counter(), "errors only the fast path reports"
     assert reference - fast == Counter(), "errors only frictionless reports"
