@@ -106,6 +106,10 @@ def read_header(path: Path) -> list[str]:
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         if mm.find(b"\x00") != -1:
             raise Fallback("NUL byte")
+        # Python's csv reads an empty line as an empty record (frictionless then counts it as a
+        # row); DuckDB skips it and every later row number would shift.
+        if any(mm.find(blank) != -1 for blank in (b"\n\n", b"\n\r\n", b"\r\r")) or mm[:3].lstrip(b"\xef\xbb\xbf")[:1] in (b"\n", b"\r"):
+            raise Fallback("empty line")
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return next(csv.reader(fh, strict=True))
@@ -316,7 +320,7 @@ class Checker:
         for fname, pairs in overrides.items():
             f = schema.get_field(fname)
             _load_pairs(con, "ov", [(rid, _as_text(v)) for rid, v in pairs], ["rid", "v"])
-            con.execute(f"UPDATE {keys} SET {q(fname)} = CAST(ov.v AS {KEY_TYPES.get(f.type, 'VARCHAR')}) "
+            con.execute(f"UPDATE {keys} SET {q(fname)} = TRY_CAST(ov.v AS {KEY_TYPES.get(f.type, 'VARCHAR')}) "
                         f"FROM ov WHERE {keys}.rid = ov.rid")
         self.keys[name] = [f.name for f in key_list]
         found += self._unique(fields, keys)

@@ -164,6 +164,19 @@ def test_a_damaged_large_file_is_read_the_slow_way_with_the_exact_defect(tmp_pat
     assert ("raw/pb_ballots.csv", 202, "comment_ar", "missing-cell") in _verdicts(root, ALWAYS)
 
 
+def test_an_empty_line_in_a_large_file_keeps_frictionless_row_numbers(tmp_path):
+    root = tmp_path / "synthetic"
+    synth.generate(root, 200, seed=3)
+    ballots = root / "raw" / "pb_ballots.csv"
+    lines = ballots.read_text(encoding="utf-8").split("\n")
+    lines[50:50] = [""]
+    lines[120] = lines[120].replace(",online,", ",fax,").replace(",paper,", ",fax,").replace(",sms,", ",fax,")
+    ballots.write_text("\n".join(lines), encoding="utf-8")
+    slow = _verdicts(root, NEVER)
+    assert _verdicts(root, ALWAYS) == slow
+    assert ("raw/pb_ballots.csv", 121, "channel", "constraint-error") in slow
+
+
 def test_synthetic_files_say_so_and_stay_out_of_raw(tmp_path):
     root = tmp_path / "synthetic"
     synth.generate(root, 50, seed=1)
