@@ -263,6 +263,8 @@ class Checker:
                 f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
                 f"null_padding = false, max_line_size = 100000000, encoding = 'utf-8')"
             )
+        except duckdb.OutOfMemoryException:
+            raise  # not a defect of the file: the slow way would need far more memory
         except duckdb.Error as exc:
             raise Fallback(str(exc)) from exc
         result = Result(rows=con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0])
