@@ -12,8 +12,12 @@ PY := $(VENV)/bin/python
 # The venv is rebuilt when the pinned requirements change.
 VENV_STAMP := $(VENV)/.requirements.txt
 LOADTEST_SECONDS ?= 10
+# Rows of the synthetic ballots table for `make synth` and `make bench` (100k, 1M, 10M).
+SIZES ?= 100k,1M
+# Steps `make bench` times (e.g. STEPS=ours,sqlite,parquet,publish skips the slow reference at 10M).
+STEPS ?= frictionless,duckdb-read,ours,sqlite,parquet,publish
 
-.PHONY: help venv validate publish serve test loadtest clean distclean
+.PHONY: help venv validate publish serve test loadtest synth bench clean distclean
 
 help:
 	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
@@ -21,6 +25,8 @@ help:
 	@echo "make validate  check raw/ against schemas/ (report also in build/validation-report.json)"
 	@echo "make publish   validate and publish a release to published/ (after editing raw/)"
 	@echo "make loadtest  load the portal with wrk on loopback; prints requests/s, p50/p95/p99, errors"
+	@echo "make synth     write synthetic national-scale projects to build/synth/ (SIZES=100k,1M; with and without errors)"
+	@echo "make bench     time frictionless vs our validation, SQLite, Parquet and publish on synthetic data (SIZES=100k,1M)"
 	@echo "make clean     remove generated releases and reports (keeps the venv)"
 
 $(VENV_STAMP): requirements.txt
@@ -52,6 +58,16 @@ loadtest: publish
 	@echo "==> Load test of the portal on 127.0.0.1 (wrk; $(LOADTEST_SECONDS) s a page)"
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) -m pipeline loadtest --seconds $(LOADTEST_SECONDS)
+
+synth: $(VENV_STAMP)
+	@echo "==> Writing SYNTHETIC national-scale projects ($(SIZES) ballots) to build/synth/"
+	$(PY) -m pipeline.synth --sizes $(SIZES)
+	$(PY) -m pipeline.synth --sizes $(SIZES) --errors
+
+bench: $(VENV_STAMP)
+	@echo "==> Benchmark on SYNTHETIC data ($(SIZES) ballots): wall time, rows/s, peak memory of each step"
+	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+	$(PY) -m pipeline.bench --sizes $(SIZES) --steps $(STEPS)
 
 clean:
 	@echo "==> Removing generated releases and reports"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from frictionless import Package, Resource, Schema
 
-from . import build, load, normalise
+from . import build, fastcheck, load, normalise
 from .model import Model, Table
 from .report import Problem, Report
 
@@ -33,7 +33,7 @@ def _plain_message(error, table: Table) -> str:
         c = table.field(name).constraints
         note = d.get("note", "")
         if '"enum"' in note:
-            return f"{cell!r} is not an allowed code; use one of: {', '.join(table.field(name).codes or c.get('enum', []))}"
+            return f"{cell!r} is not an allowed code; use one of: {', '.join(map(str, table.field(name).codes or c.get('enum', [])))}"
         if '"required"' in note:
             return "a value is required here"
         if '"pattern"' in note:
@@ -168,8 +168,13 @@ def _cross_checks(model: Model, db: sqlite3.Connection) -> list[Problem]:
     return out
 
 
-def validate(raw_dir: Path, model: Model) -> tuple[Report, dict[str, list[list[str]]]]:
-    """Validate raw/ against the model; return the report and, when valid, the normalised rows."""
+def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
+             slow: frozenset = frozenset()) -> tuple[Report, dict[str, list[list[str]]]]:
+    """Validate raw/ against the model; return the report and, when valid, the normalised rows.
+
+    Tables whose CSV has at least `fast_min_bytes` (default fastcheck.MIN_BYTES) are checked in
+    DuckDB with the same verdicts (pipeline/fastcheck.py); their rows stay on disk and come back
+    as a fastcheck.LargeCsv to be streamed by the build."""
     raw_dir = Path(raw_dir)
     report = Report(tables=len(model.tables))
     prefix = raw_dir.name
@@ -178,7 +183,10 @@ def validate(raw_dir: Path, model: Model) -> tuple[Report, dict[str, list[list[s
         report.add(Problem(f"{prefix}/{extra}.csv", None, None, "unknown-table",
                            f"no schema for this file; add schemas/{extra}.yaml or move the file out of {prefix}/"))
     loaded: dict[str, load.RawTable] = {}
+    large = _large_tables(raw_dir, model, fastcheck.min_bytes() if fast_min_bytes is None else fast_min_bytes, slow)
     for name in model.tables:
+        if name in large:
+            continue
         table, problems = load.read_csv(raw_dir / f"{name}.csv", files[name])
         report.add(*problems)
         if table:
@@ -190,6 +198,10 @@ def validate(raw_dir: Path, model: Model) -> tuple[Report, dict[str, list[list[s
         report.add(*problems)
         if not problems:
             readable[name] = t
+    try:
+        checked = _fast_path(raw_dir, model, large, files, readable, report)
+    except fastcheck.Fallback as exc:  # a damaged large file: start again with it (and what it refers to) in memory
+        return validate(raw_dir, model, fast_min_bytes, slow | {exc.args[0]})
     resources = []
     for name, t in readable.items():
         descriptor = model.tables[name].frictionless_schema()
@@ -207,7 +219,69 @@ def validate(raw_dir: Path, model: Model) -> tuple[Report, dict[str, list[list[s
     if not report.valid:
         return report, {}
     tables = {name: normalise.normalise_rows(t.rows, [f.type for f in model.tables[name].fields]) for name, t in loaded.items()}
+    tables.update(checked)
     with build.sqlite_connection(":memory:") as db:
-        build.load_sqlite(db, model, tables)
+        build.load_sqlite(db, model, _for_cross_checks(model, tables))
         report.add(*_cross_checks(model, db))
     return report, (tables if report.valid else {})
+
+
+def _large_tables(raw_dir: Path, model: Model, min_bytes: int, slow: frozenset) -> set[str]:
+    """Tables for the fast path: big files that no in-memory table refers to (frictionless needs
+    a table in memory to look up a foreign key into it)."""
+    big = {n for n in model.tables if n not in slow and (raw_dir / f"{n}.csv").is_file()
+           and (raw_dir / f"{n}.csv").stat().st_size >= min_bytes}
+    while True:
+        referred = {fk.table for n, t in model.tables.items() if n not in big for fk in t.foreign_keys}
+        if not big & referred:
+            return big
+        big -= referred
+
+
+def _fast_path(raw_dir, model, large, files, readable, report) -> dict:
+    """Check the large tables in DuckDB; a file DuckDB cannot read strictly goes the slow way."""
+    checked = {}
+    if not large:
+        return checked
+    wanted: dict[str, set[str]] = {}
+    for t in model.tables.values():
+        for fk in t.foreign_keys:
+            wanted.setdefault(fk.table, set()).update(fk.ref_fields)
+    size = sum((raw_dir / f"{name}.csv").stat().st_size for name in large)
+    with fastcheck.Checker(in_memory=size <= fastcheck.in_memory_max_bytes()) as checker:
+        for name in model.tables:  # referenced tables first
+            if name not in large:
+                continue
+            table, path = model.tables[name], raw_dir / f"{name}.csv"
+            try:
+                header = fastcheck.read_header(path)
+                problems = _header_problems(table, header, files[name])
+                report.add(*problems)
+                if problems:
+                    continue
+                small = {n: (model.tables[n], t.header, t.rows) for n, t in readable.items()}
+                result = checker.check(table, path, files[name], small, load.MAX_CELL_CHARS, wanted.get(name, set()))
+            except fastcheck.Fallback as exc:
+                raise fastcheck.Fallback(name) from exc
+            report.rows += result.rows
+            report.add(*_problems_from_frictionless(_Task(name, result.errors), model.tables, files))
+            report.add(*result.problems)
+            if result.readable:
+                checked[name] = fastcheck.LargeCsv(path, result.rows, table)
+    return checked
+
+
+def _for_cross_checks(model: Model, tables: dict) -> dict:
+    """A large table is loaded for the cross-checks only when a rule names it (a national table
+    costs seconds to load; the others are left empty in the throwaway database)."""
+    rules_text = " ".join(str(rule) for rule in model.rules)
+    return {name: rows for name, rows in tables.items()
+            if not isinstance(rows, fastcheck.LargeCsv) or re.search(rf"\b{re.escape(name)}\b", rules_text)}
+
+
+class _Task:
+    """The shape of a frictionless report, for errors found by the fast path."""
+
+    def __init__(self, name, errors):
+        self.tasks = [self]
+        self.name, self.errors = name, errors

@@ -1,0 +1,244 @@
+"""Differential test of the fast path (pipeline/fastcheck.py): on files with every kind of defect
+and the edge cases of each type, DuckDB's verdicts must be frictionless's, row for row.
+
+The same raw/ folder is validated twice by pipeline.validate.validate: once the slow way
+(frictionless on in-memory rows) and once with every table on the fast path. Any difference in
+(file, row, column, error type), counted, fails. The data is SYNTHETIC (pipeline/synth.py)."""
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import synth
+from pipeline.model import load_model
+from pipeline.validate import validate
+
+NEVER = 10**15   # no table is large enough: all go the slow way
+ALWAYS = 0       # every table takes the fast path
+
+EDGE_SCHEMA = {
+    "dataset": "participatory_budget",
+    "title": {"ar": "حالات حدية (اصطناعية)", "fr": "Cas limites (synthétiques)", "en": "Edge cases (synthetic)"},
+    "description": {"ar": "للاختبار فقط.", "fr": "Pour les tests.", "en": "Test only."},
+    "fields": [
+        {"name": "code", "type": "string", "constraints": {"required": True, "unique": True, "pattern": "[a-z]+-[0-9]+"}},
+        {"name": "part", "type": "integer", "constraints": {"required": True}},
+        {"name": "parent_code", "type": "string"},
+        {"name": "name_ar", "type": "string", "constraints": {"pattern": "[ء-ي ]+", "maxLength": 12}},
+        {"name": "label", "type": "string", "constraints": {"pattern": "\\d+"}},
+        {"name": "level", "type": "integer", "constraints": {"enum": [1, 2, 3]}},
+        {"name": "ratio", "type": "number", "constraints": {"minimum": 0, "maximum": 1}},
+        {"name": "day", "type": "date", "format": "%d/%m/%Y"},
+        {"name": "at", "type": "time"},
+        {"name": "start_date", "type": "date"},
+        {"name": "end_date", "type": "date"},
+        {"name": "note", "type": "string"},
+        {"name": "note_source_id", "type": "string"},
+    ],
+    "primaryKey": ["code", "part"],
+    "foreignKeys": [{"fields": ["parent_code"], "reference": {"resource": "", "fields": ["code"]}},
+                    {"fields": ["note_source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}}],
+}
+for _f in EDGE_SCHEMA["fields"]:
+    _f["title"] = {"ar": _f["name"], "fr": _f["name"], "en": _f["name"]}
+    _f["description"] = {"ar": "اختبار", "fr": "test", "en": "test"}
+
+# (column, cell) put into an otherwise valid ballot: the edge cases of every type and constraint.
+BALLOT_EDGES = [
+    ("preference_rank", c) for c in
+    ["12.5", "1e3", "0x10", "1_000", "+5", " 5", "5 ", "05", "٥", "-0", "", " ", "1__0", "_1", "9" * 22, "١٫٥", "3.0"]
+] + [
+    ("weight", c) for c in ["1e-1", "Infinity", ".5", "5.", "0.5 ", "1,5", "0.12345678901", "-0.0", "abc", "0", "1.0000000000001"]
+] + [
+    ("cast_date", c) for c in ["2025-02-30", "2024-02-29", "2025-2-5", "2025-02-05 ", "0000-01-01", "20250205", "٢٠٢٥-٠٢-٠٥", "2025-13-01"]
+] + [
+    ("cast_at", c) for c in ["2025-03-01", "2025-03-01T10:00:00Z", "2025-03-01 10:00:00", "2025-03-01T24:00:00",
+                             "2025-03-01T10:00:00.5", "2025-03-01T10:00", "2025-03-01T10:00:60"]
+] + [
+    ("cast_time", c) for c in ["24:00", "9:30", "09:30:00", "23:60", "00:00", " 9:30", "12:5"]
+] + [
+    ("cycle_year", c) for c in ["2025", "+202", "202", "02025", "2019", "2031", "٢٠٢٥"]
+] + [
+    ("channel", c) for c in ["online", "Online", " online", ""]
+] + [
+    ("postcode", c) for c in ["12345", "١٢٣٤٥", "12345\n", "1234", "123456", "", "1234\u200b"]
+] + [
+    ("comment_ar", c) for c in ["ب" * 40, "ب" * 41, "👍🏽" * 20, "👍🏽" * 21, "=1+1", "-5", "-abc", "+33 6", "@x", "\tx"]
+] + [
+    ("ballot_id", c) for c in ["B-00000001", "", " b-00000003", "b-00000002", "b-0000001"]
+] + [
+    ("collectivity_id", c) for c in ["zzz-999", "RAA-001", ""]
+] + [
+    ("pb_initiative_id", c) for c in ["pb-zzz-999", "PB-raa-001"]
+] + [("source_id", "nowhere")]
+
+EDGE_ROWS = [
+    ["a-1", "1", "", "بيت", "12", "1", "0.5", "05/03/2025", "10:00:00", "2025-01-01", "2025-01-02", "", ""],
+    ["a-1", "2", "a-1", "بيت جميل", "٣", "2", "1", "31/12/2024", "23:59:59", "", "", "n", "synthetic"],
+    ["a-1", "1", "", "", "", "", "", "", "", "", "", "", ""],              # duplicate primary key, code not unique
+    ["b-2", "01", "a-9", "house", "x1", "4", "0", "30/02/2025", "24:00:00", "2025-02-02", "2025-02-01", "n", ""],
+    ["c-3", "+1", "b-2", "بيتٌ", "1 2", "01", "-1", "5/3/2025", "7:00:00", "2025-01-01", "2025-01-01", "", "synthetic"],
+    ["", "", "", "", "", "", "", "", "", "", "", "", ""],                  # blank row
+    ["D-4", "x", "c-3", "منزل كبير جدا جدا", "٣٤", "3.0", "1e-3", "05/03/25", "10:00", "2025-1-1", "2024-12-31", "", ""],
+    ["e-5", "5", "", "سوق\n", "7", "2", "abc", "05-03-2025", "10:00:00Z", "", "", "", "nowhere"],
+    ["f-6", "6", "", "د", "", "", "", "", "", "", "", "", ""],
+]
+
+
+def _corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "synthetic"
+    synth.generate(root, 120, seed=11)
+    (root / "schemas" / "edge_cases.yaml").write_text(yaml.safe_dump(EDGE_SCHEMA, allow_unicode=True), encoding="utf-8")
+    ballots = root / "raw" / "pb_ballots.csv"
+    with ballots.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, base = rows[0], rows[1]
+    extra = []
+    for n, (column, cell) in enumerate(BALLOT_EDGES):
+        row = list(base)
+        row[0] = f"b-9{n:07d}"
+        row[header.index(column)] = cell
+        extra.append(row)
+    extra.append([""] * len(header))  # a blank row
+    with ballots.open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(extra)
+    with (root / "raw" / "edge_cases.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow([f["name"] for f in EDGE_SCHEMA["fields"]])
+        w.writerows(EDGE_ROWS)
+    return root
+
+
+def _verdicts(root: Path, fast_min_bytes: int) -> Counter:
+    report, _ = validate(root / "raw", load_model(root / "schemas", root / "metadata"), fast_min_bytes=fast_min_bytes)
+    return Counter((p.file, p.row, p.field, p.code) for p in report.problems)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return _corpus(tmp_path_factory.mktemp("fastcheck"))
+
+
+@pytest.fixture(scope="module")
+def reference(corpus) -> Counter:
+    return _verdicts(corpus, NEVER)
+
+
+def test_the_corpus_breaks_every_rule_the_schemas_check(reference):
+    codes = {code for (_, _, _, code) in reference}
+    assert {"type-error", "constraint-error", "unique-error", "primary-key", "foreign-key", "blank-row",
+            "formula-injection", "range-error", "provenance-error"} <= codes
+    # Enough cases that agreement means something: every edge row of the ballots is judged.
+    assert sum(reference.values()) > 80
+
+
+@pytest.mark.parametrize("fast_min_bytes, in_memory_max", [(ALWAYS, "250000000"), (10_000, "250000000"), (ALWAYS, "-1")],
+                         ids=["every-table-fast", "large-tables-fast", "every-table-fast-on-disk"])
+def test_fast_path_gives_frictionless_verdicts(corpus, reference, fast_min_bytes, in_memory_max, monkeypatch):
+    monkeypatch.setenv("REMACTO_FAST_IN_MEMORY_MAX_BYTES", in_memory_max)
+    fast = _verdicts(corpus, fast_min_bytes)
+    assert fast - reference == Counter(), "errors only the fast path reports"
+    assert reference - fast == Counter(), "errors only frictionless reports"
+
+
+def test_fast_path_finds_exactly_the_injected_errors(tmp_path):
+    root = tmp_path / "synthetic"
+    injected = synth.generate(root, 3_000, seed=5, errors=True)
+    assert json.loads((root / "injected-errors.json").read_text(encoding="utf-8")) == injected
+    expected = Counter(("raw/pb_ballots.csv", e["row"], e["field"], e["code"]) for e in injected)
+    assert _verdicts(root, ALWAYS) == expected
+    assert _verdicts(root, NEVER) == expected
+
+
+def test_a_damaged_large_file_is_read_the_slow_way_with_the_exact_defect(tmp_path):
+    root = tmp_path / "synthetic"
+    synth.generate(root, 200, seed=3)
+    with (root / "raw" / "pb_ballots.csv").open("a", encoding="utf-8") as fh:
+        fh.write("b-99999999,only,three\n")
+    assert _verdicts(root, ALWAYS) == _verdicts(root, NEVER)
+    assert ("raw/pb_ballots.csv", 202, "comment_ar", "missing-cell") in _verdicts(root, ALWAYS)
+
+
+def test_an_empty_line_in_a_large_file_keeps_frictionless_row_numbers(tmp_path):
+    root = tmp_path / "synthetic"
+    synth.generate(root, 200, seed=3)
+    ballots = root / "raw" / "pb_ballots.csv"
+    lines = ballots.read_text(encoding="utf-8").split("\n")
+    lines[50:50] = [""]
+    lines[120] = lines[120].replace(",online,", ",fax,").replace(",paper,", ",fax,").replace(",sms,", ",fax,")
+    ballots.write_text("\n".join(lines), encoding="utf-8")
+    slow = _verdicts(root, NEVER)
+    assert _verdicts(root, ALWAYS) == slow
+    assert ("raw/pb_ballots.csv", 121, "channel", "constraint-error") in slow
+
+
+def test_synthetic_files_say_so_and_stay_out_of_raw(tmp_path):
+    root = tmp_path / "synthetic"
+    synth.generate(root, 50, seed=1)
+    assert "SYNTHETIC" in (root / "SYNTHETIC.md").read_text(encoding="utf-8")
+    with (root / "raw" / "sources.csv").open(encoding="utf-8") as fh:
+        sources = list(csv.DictReader(fh))
+    assert [s["source_id"] for s in sources] == ["synthetic"] and "SYNTHETIC" in sources[0]["title_en"]
+    for path in (root / "raw").glob("*.csv"):
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if "source_id" in row:
+                    assert row["source_id"] == "synthetic", path
+    with (root / "raw" / "collectivities.csv").open(encoding="utf-8") as fh:
+        assert sum(1 for _ in fh) - 1 == synth.COLLECTIVITIES
+
+
+def test_synth_is_deterministic(tmp_path):
+    synth.generate(tmp_path / "a", 500, seed=9, errors=True)
+    synth.generate(tmp_path / "b", 500, seed=9, errors=True)
+    for path in sorted((tmp_path / "a" / "raw").glob("*.csv")):
+        assert path.read_bytes() == (tmp_path / "b" / "raw" / path.name).read_bytes(), path.name
+
+
+def test_a_release_streamed_from_the_fast_path_is_byte_for_byte_the_in_memory_one(tmp_path, monkeypatch):
+    """SQLite, CSV, JSON and Parquet of a table left on disk by the fast path and streamed through
+    DuckDB equal those built from rows held in memory, odd but valid spellings and text to clean included."""
+    from pipeline.config import Paths
+    from pipeline.publish import publish
+
+    sums = []
+    for threshold in ("0", str(NEVER)):
+        root = tmp_path / f"threshold-{threshold}"
+        synth.generate(root, 300, seed=4)
+        ballots = root / "raw" / "pb_ballots.csv"
+        with ballots.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        header = rows[0]
+        odd = {"preference_rank": ["+5", " 3", "05", "٤"], "weight": ["0.50", ".5", "1e-1", " 1"],
+               "cast_time": ["9:30", "7:05"], "cycle_year": ["٢٠٢٥"],
+               "comment_ar": ["مشـــروع  جيد", " حديقة ", "ملعب\u200f للشباب", "ﻣﻠﻌﺐ"]}
+        for n, (column, cells) in enumerate(odd.items()):
+            for k, cell in enumerate(cells):
+                rows[1 + 7 * n + k][header.index(column)] = cell
+        with ballots.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+        monkeypatch.setenv("REMACTO_FAST_MIN_BYTES", threshold)
+        report, release = publish(Paths(root))
+        assert report.valid, report.to_text()
+        sums.append((release.path / "SHA256SUMS").read_text(encoding="utf-8"))
+    assert sums[0] == sums[1]
+
+
+@pytest.mark.parametrize("columns, rows", [
+    (["a", "b%s", "c", "d"], [("ب\x00\n\"x\u2028]", 1, None, 1e-7), ("[z", -5, "", 10**20), ("", 0, "%s", -0.0)]),
+    (["only"], [(None,), ("x",), ("]",)]),
+    (["a", "b"], []),
+])
+def test_streamed_json_export_has_the_bytes_of_json_dumps(tmp_path, columns, rows):
+    from pipeline.bigbuild import write_csv_and_json
+
+    write_csv_and_json(columns, iter(rows), tmp_path / "t.csv", tmp_path / "t.json")
+    expected = json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, indent=1) + "\n"
+    assert (tmp_path / "t.json").read_text(encoding="utf-8") == expected
+    with (tmp_path / "t.csv").open(encoding="utf-8", newline="") as fh:
+        assert len(list(csv.reader(fh))) == len(rows) + 1
