@@ -49,7 +49,7 @@ def _project(size: str, errors: bool, seed: int) -> Path:
     folder = ROOT / "build" / "synth" / (size + ("-errors" if errors else ""))
     stamp = folder / "bench-stamp.json"
     want = {"rows": parse_size(size), "seed": seed, "errors": errors}
-    if not (stamp.exists() and json.loads(stamp.read_text()) == want and (folder / "raw" / "pb_ballots.csv").exists()):
+    if not (stamp.exists() and json.loads(stamp.read_text()) == want and (folder / "raw" / "synthetic_ballots.csv").exists()):
         print(f"  generating {folder.relative_to(ROOT)} ...", flush=True)
         generate(folder, want["rows"], seed, errors)
         stamp.write_text(json.dumps(want))
@@ -140,13 +140,13 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
                 line["frictionless"] = _timed([FRICTIONLESS, "validate", pkg.name, "--limit-errors", str(10**9), "--json"], bad, fh)
         if "duckdb-read" in steps:
             print(f"  {size}: DuckDB bare typed read ...", flush=True)
-            line["duckdb-read"] = _timed([PY, "-c", TYPED_READ, str(bad), "pb_ballots"], bad)
+            line["duckdb-read"] = _timed([PY, "-c", TYPED_READ, str(bad), "synthetic_ballots"], bad)
         if "ours" in steps:
             print(f"  {size}: our validation ...", flush=True)
             line["ours"] = _timed([PY, "-m", "pipeline", "--root", str(bad), "validate", "--report-json", str(report_path)], bad)
         if "ours" in steps and "frictionless" in steps:
-            ours = _our_errors(json.loads(report_path.read_text()), "pb_ballots")
-            theirs = _frictionless_errors(json.loads(fl_out.read_text()), "pb_ballots", "ballot_id")
+            ours = _our_errors(json.loads(report_path.read_text()), "synthetic_ballots")
+            theirs = _frictionless_errors(json.loads(fl_out.read_text()), "synthetic_ballots", "ballot_id")
             line["same_errors"] = ours == theirs
             line["errors"] = (len(ours), len(theirs))
         for step in [s for s in ("sqlite", "parquet") if s in steps]:

@@ -94,7 +94,7 @@ def _corpus(tmp_path: Path) -> Path:
     root = tmp_path / "synthetic"
     synth.generate(root, 120, seed=11)
     (root / "schemas" / "edge_cases.yaml").write_text(yaml.safe_dump(EDGE_SCHEMA, allow_unicode=True), encoding="utf-8")
-    ballots = root / "raw" / "pb_ballots.csv"
+    ballots = root / "raw" / "synthetic_ballots.csv"
     with ballots.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     header, base = rows[0], rows[1]
@@ -150,7 +150,7 @@ def test_fast_path_finds_exactly_the_injected_errors(tmp_path):
     root = tmp_path / "synthetic"
     injected = synth.generate(root, 3_000, seed=5, errors=True)
     assert json.loads((root / "injected-errors.json").read_text(encoding="utf-8")) == injected
-    expected = Counter(("raw/pb_ballots.csv", e["row"], e["field"], e["code"]) for e in injected)
+    expected = Counter(("raw/synthetic_ballots.csv", e["row"], e["field"], e["code"]) for e in injected)
     assert _verdicts(root, ALWAYS) == expected
     assert _verdicts(root, NEVER) == expected
 
@@ -158,23 +158,23 @@ def test_fast_path_finds_exactly_the_injected_errors(tmp_path):
 def test_a_damaged_large_file_is_read_the_slow_way_with_the_exact_defect(tmp_path):
     root = tmp_path / "synthetic"
     synth.generate(root, 200, seed=3)
-    with (root / "raw" / "pb_ballots.csv").open("a", encoding="utf-8") as fh:
+    with (root / "raw" / "synthetic_ballots.csv").open("a", encoding="utf-8") as fh:
         fh.write("b-99999999,only,three\n")
     assert _verdicts(root, ALWAYS) == _verdicts(root, NEVER)
-    assert ("raw/pb_ballots.csv", 202, "comment_ar", "missing-cell") in _verdicts(root, ALWAYS)
+    assert ("raw/synthetic_ballots.csv", 202, "comment_ar", "missing-cell") in _verdicts(root, ALWAYS)
 
 
 def test_an_empty_line_in_a_large_file_keeps_frictionless_row_numbers(tmp_path):
     root = tmp_path / "synthetic"
     synth.generate(root, 200, seed=3)
-    ballots = root / "raw" / "pb_ballots.csv"
+    ballots = root / "raw" / "synthetic_ballots.csv"
     lines = ballots.read_text(encoding="utf-8").split("\n")
     lines[50:50] = [""]
     lines[120] = lines[120].replace(",online,", ",fax,").replace(",paper,", ",fax,").replace(",sms,", ",fax,")
     ballots.write_text("\n".join(lines), encoding="utf-8")
     slow = _verdicts(root, NEVER)
     assert _verdicts(root, ALWAYS) == slow
-    assert ("raw/pb_ballots.csv", 121, "channel", "constraint-error") in slow
+    assert ("raw/synthetic_ballots.csv", 121, "channel", "constraint-error") in slow
 
 
 def test_synthetic_files_say_so_and_stay_out_of_raw(tmp_path):
@@ -210,7 +210,7 @@ def test_a_release_streamed_from_the_fast_path_is_byte_for_byte_the_in_memory_on
     for threshold in ("0", str(NEVER)):
         root = tmp_path / f"threshold-{threshold}"
         synth.generate(root, 300, seed=4)
-        ballots = root / "raw" / "pb_ballots.csv"
+        ballots = root / "raw" / "synthetic_ballots.csv"
         with ballots.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
         header = rows[0]
