@@ -1,12 +1,15 @@
 """Synthetic national-scale project for benchmarks and tests: `make synth`.
 
-Writes a whole project folder (raw/, schemas/, metadata/) under build/synth/<size>/ with a
-fictional national network (12 regions, 75 provinces, 1,600 collectivities, one PB initiative a
-commune) and one large table of anonymised PB ballots (test-only schema in tests/synth/).
-Every row names the source `synthetic`, whose row says the data is generated; the folder is
-gitignored and never published to the project's published/. Seeded: the same arguments give
-the same bytes. `--errors` injects a known list of defects, one of every kind the schemas check,
-and writes that list to injected-errors.json so a validator can be checked against it.
+Writes a whole project folder (raw/, schemas/, metadata/) under build/synth/<size>/ in the
+project's own schemas: a fictional national network (12 regions, 75 provinces, 1,600
+collectivities), one participatory-budgeting cycle per commune with its phases, proposals,
+anonymised ballots and their selections, counted votes and results, and events with their
+sessions and attendance. <size> is the number of ballots (each selects one proposal, so
+pb_ballot_selections has as many rows). Every row names the source `synthetic`, whose row says
+the data is generated; the folder is gitignored and never published to the project's
+published/. Seeded: the same arguments give the same bytes. `--errors` injects a known list of
+defects, one of every kind the schemas check, and writes that list to injected-errors.json so a
+validator can be checked against it.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import json
 import random
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -23,23 +27,27 @@ import yaml
 from .config import ROOT
 from .model import load_model
 
-BALLOTS_SCHEMA = ROOT / "tests" / "synth" / "synthetic_ballots.yaml"
 SOURCE_ID = "synthetic"
 SOURCE_REF = "synthetic row"
 REGIONS = 12
 PROVINCES = 75
 COLLECTIVITIES = 1_600
-# The real collectivity id pattern (tta-NNN) holds one region of at most 999 members; a national
-# network needs a prefix per region. The synthetic project's copy of the schema widens it.
-NATIONAL_COLLECTIVITY_ID = "[a-z]{3}-[0-9]{3}"
-COMMENTS = ["", "", "", "مشروع مهم للحي", "نحتاج إلى مساحات خضراء", "إنارة الشوارع", "ملعب للشباب", "Très bon projet"]
+PROPOSALS_PER_CYCLE = 12
+REFERENCE_TABLES = ["pb_phase_kinds"]
+YEAR = 2025
+# The phases of every synthetic cycle, in order; ballots are cast within the voting phase.
+PHASES = [("information", "2025-01-06", "2025-01-31"), ("proposal_submission", "2025-02-01", "2025-02-28"),
+          ("feasibility_review", "2025-03-01", "2025-03-31"), ("voting", "2025-04-01", "2025-04-30"),
+          ("results", "2025-05-15", "")]
+AGE_BANDS = ["under-18", "18-24", "25-34", "35-44", "45-54", "55-64", "65-plus", ""]
+CATEGORIES = ["إنارة عمومية", "مساحات خضراء", "ملاعب القرب", "طرق ومسالك", "ماء وتطهير", "ثقافة"]
 
 
 def parse_size(text: str) -> int:
     """100k -> 100000, 1M -> 1000000, 2500 -> 2500."""
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmM]?)", text.strip())
     if not m:
-        raise ValueError(f"size {text!r}: write a number of rows such as 100k, 1M or 10M")
+        raise ValueError(f"size {text!r}: write a number of ballots such as 100k, 1M or 10M")
     return int(float(m.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()])
 
 
@@ -61,13 +69,13 @@ def _setup(out: Path) -> None:
     (out / "raw").mkdir(parents=True)
     shutil.copytree(ROOT / "schemas", out / "schemas")
     shutil.copytree(ROOT / "metadata", out / "metadata")
-    shutil.copy(BALLOTS_SCHEMA, out / "schemas" / "synthetic_ballots.yaml")
-    coll = out / "schemas" / "collectivities.yaml"
-    text = coll.read_text(encoding="utf-8")
-    coll.write_text(text.replace('pattern: "tta-[0-9]{3}"', f'pattern: "{NATIONAL_COLLECTIVITY_ID}"'), encoding="utf-8")
-    # The project's cross-checks state facts of the real source (228 members, 29 in one region).
-    (out / "metadata" / "rules.yaml").write_text("# Synthetic project: the real source's totals do not apply.\nrules: []\n",
-                                                 encoding="utf-8")
+    # The project's totals state facts of the real source (228 members, 29 in one region); its
+    # row-level rules (participatory budgeting) hold for any network and stay.
+    rules_path = out / "metadata" / "rules.yaml"
+    rules = yaml.safe_load(rules_path.read_text(encoding="utf-8"))["rules"]
+    rules_path.write_text("# Synthetic project: the real source's totals do not apply; the row-level rules do.\n"
+                          + yaml.safe_dump({"rules": [r for r in rules if "violations" in r]}, allow_unicode=True,
+                                           sort_keys=False), encoding="utf-8")
     pkg_path = out / "metadata" / "package.yaml"
     pkg = yaml.safe_load(pkg_path.read_text(encoding="utf-8"))
     for lang, mark in (("ar", "بيانات اصطناعية — "), ("fr", "DONNÉES SYNTHÉTIQUES — "), ("en", "SYNTHETIC DATA — ")):
@@ -78,27 +86,16 @@ def _setup(out: Path) -> None:
     pkg_path.write_text(yaml.safe_dump(pkg, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (out / "SYNTHETIC.md").write_text(
         "Every file in this folder is SYNTHETIC, generated by `python -m pipeline.synth` for tests and\n"
-        "benchmarks. It describes no real collectivity, initiative or vote. Never copy it into raw/.\n",
+        "benchmarks. It describes no real collectivity, initiative, event or vote. Never copy it into raw/.\n",
         encoding="utf-8")
 
 
-def generate(out: Path, ballots: int, seed: int = 7, errors: bool = False) -> list[dict]:
-    """Write the synthetic project to `out`; return the injected errors (empty unless `errors`)."""
-    out = Path(out)
-    _setup(out)
-    model = load_model(out / "schemas", out / "metadata")
-    rnd = random.Random(seed)
-    raw = out / "raw"
+def _network(rnd: random.Random) -> dict[str, list[list[str]]]:
     rows: dict[str, list[list[str]]] = {}
-    rows["sources"] = [[SOURCE_ID, "document", "بيانات اصطناعية",
-                        f"SYNTHETIC data generated by pipeline/synth.py (seed {seed}); not real", "ar",
-                        "", "", "", "", "Generated for tests and benchmarks. Describes no real collectivity or vote."]]
-    territories = []
-    for r in range(REGIONS):
-        territories.append([f"region-{r + 1:02d}", "region", f"جهة تجريبية {r + 1:02d}", "", "", "", SOURCE_ID, SOURCE_REF])
-    for p in range(PROVINCES):
-        territories.append([f"province-{p + 1:02d}", "province", f"إقليم تجريبي {p + 1:02d}", "", "",
-                            f"region-{p % REGIONS + 1:02d}", SOURCE_ID, SOURCE_REF])
+    territories = [[f"region-{r + 1:02d}", "region", f"جهة تجريبية {r + 1:02d}", "", "", "", SOURCE_ID, SOURCE_REF]
+                   for r in range(REGIONS)]
+    territories += [[f"province-{p + 1:02d}", "province", f"إقليم تجريبي {p + 1:02d}", "", "", f"region-{p % REGIONS + 1:02d}",
+                     SOURCE_ID, SOURCE_REF] for p in range(PROVINCES)]
     rows["territories"] = territories
     collectivities, counters = [], [0] * REGIONS
     for i in range(COLLECTIVITIES):
@@ -116,84 +113,216 @@ def generate(out: Path, ballots: int, seed: int = 7, errors: bool = False) -> li
     rows["collectivities"] = collectivities
     rows["projects"] = [["synthetic-pb-programme", "programme", "برنامج تجريبي للميزانية التشاركية", "", "", "", "", "",
                          SOURCE_ID, SOURCE_REF]]
-    communes = [c for c in collectivities if c[4] == "commune"]
-    initiatives = [[f"pb-{c[0]}", c[0], "synthetic-pb-programme", f"مبادرة تجريبية في {c[1]}", SOURCE_ID, SOURCE_REF]
-                   for c in communes]
-    rows["pb_initiatives"] = initiatives
+    return rows
+
+
+def _events(rows: dict, rnd: random.Random) -> None:
+    """A national meeting and a meeting in each region, their agendas and who attended."""
+    collectivities = rows["collectivities"]
+    events, sessions, attendance = [], [], []
+    plan = [("national-meeting-2025", "national_meeting", "", collectivities)] + [
+        (f"regional-meeting-2025-{r + 1:02d}", "regional_meeting", f"region-{r + 1:02d}",
+         [c for c in collectivities if c[5] == f"region-{r + 1:02d}"]) for r in range(REGIONS)]
+    for n, (event_id, kind, region, members) in enumerate(plan):
+        day = f"2025-{6 + n // 5:02d}-{1 + 5 * (n % 5):02d}"
+        events.append([event_id, kind, f"ملتقى تجريبي {n + 1:02d}", "الميزانية التشاركية", day, day, day,
+                       f"مدينة تجريبية {n + 1:02d}", "", "", region, str(len(members)), str(3 * len(members)), "",
+                       SOURCE_ID, SOURCE_REF])
+        agenda = [("registration", "09:00", "09:30"), ("opening", "09:30", "10:00"), ("presentation", "10:00", "11:00"),
+                  ("break", "11:00", "11:15"), ("workshop", "11:15", "12:45"), ("workshop", "11:15", "12:45"),
+                  ("discussion", "12:45", "13:30"), ("closing", "13:30", "14:00"), ("meal", "14:00", "15:00")]
+        for k, (session_kind, start, end) in enumerate(agenda):
+            track = "1" if k == 4 else "2" if k == 5 else ""
+            # The two workshops run in parallel: one agenda row, two tracks.
+            sessions.append([f"{event_id}-s{k + 1:02d}", event_id, str(k + 1 if k < 5 else k), "2" if k == 5 else "1", session_kind,
+                             f"جلسة تجريبية {k + 1:02d}", start, end, track, f"{start}-{end}", SOURCE_ID, SOURCE_REF])
+        for c in members:
+            if rnd.random() < 0.6:
+                attendance.append([event_id, c[0], str(1 + rnd.randrange(4)), SOURCE_ID, SOURCE_REF])
+    rows["events"], rows["event_sessions"], rows["event_attendance"] = events, sessions, attendance
+
+
+def _cycles(rows: dict, rnd: random.Random) -> dict:
+    """One PB initiative and one cycle a commune, its phases and its proposals."""
+    communes = [c for c in rows["collectivities"] if c[4] == "commune"]
+    initiatives, cycles, phases, proposals, feasible = [], [], [], [], {}
+    for c in communes:
+        initiative, cycle = f"pb-{c[0]}", f"pbc-{c[0]}-{YEAR}"
+        initiatives.append([initiative, c[0], "synthetic-pb-programme", f"مبادرة تجريبية في {c[1]}", SOURCE_ID, SOURCE_REF])
+        envelope = 100_000 * (5 + rnd.randrange(16))
+        cycles.append([cycle, initiative, c[0], "1", str(YEAR), f"الميزانية التشاركية التجريبية {YEAR} — {c[1]}", "",
+                       str(envelope), "MAD", "greedy", "choose_one", "1", "1", "results_published", SOURCE_ID, SOURCE_REF])
+        phases += [[cycle, kind, start, end, SOURCE_ID, SOURCE_REF] for kind, start, end in PHASES]
+        feasible[cycle] = []
+        for k in range(PROPOSALS_PER_CYCLE):
+            pid = f"{cycle}-p{k + 1:02d}"
+            ok = rnd.random() < 0.85 or k == 0
+            proposals.append([pid, cycle, c[0], "", f"مقترح تجريبي {k + 1:02d}", "", "", CATEGORIES[rnd.randrange(len(CATEGORIES))],
+                              str(10_000 * (2 + rnd.randrange(30))), ("citizen", "association", "council")[rnd.randrange(3)],
+                              "feasible" if ok else "unfeasible", "" if ok else "تكلفة تتجاوز الغلاف", SOURCE_ID, SOURCE_REF])
+            if ok:
+                feasible[cycle].append(pid)
+    rows.update(pb_initiatives=initiatives, pb_cycles=cycles, pb_phases=phases, pb_proposals=proposals)
+    return feasible
+
+
+def _results(rows: dict, counts: Counter) -> None:
+    """Votes per proposal and channel, and greedy results within each cycle's envelope."""
+    envelope = {c[0]: float(c[7]) for c in rows["pb_cycles"]}
+    by_cycle: dict[str, list] = {}
+    for p in rows["pb_proposals"]:
+        by_cycle.setdefault(p[1], []).append(p)
+    votes, results = [], []
+    for cycle, proposals in by_cycle.items():
+        left = envelope[cycle]
+        ranked = sorted(proposals, key=lambda p: (-(counts[p[0], "online"] + counts[p[0], "paper"]), p[0]))
+        for p in ranked:
+            total = counts[p[0], "online"] + counts[p[0], "paper"]
+            if p[10] == "feasible":
+                votes += [[p[0], ch, str(counts[p[0], ch]), "2025-04-01", "2025-04-30", SOURCE_ID, SOURCE_REF] for ch in ("online", "paper")]
+            chosen = p[10] == "feasible" and total > 0 and float(p[8]) <= left
+            if chosen:
+                left -= float(p[8])
+            if p[10] == "feasible":  # only proposals found feasible are put to the vote
+                results.append([p[0], str(total), "yes" if chosen else "no", p[8] if chosen else "", "", SOURCE_ID, SOURCE_REF])
+    rows["pb_votes"] = sorted(votes)
+    rows["pb_results"] = sorted(results)
+
+
+def generate(out: Path, ballots: int, seed: int = 7, errors: bool = False) -> list[dict]:
+    """Write the synthetic project to `out`; return the injected errors (empty unless `errors`)."""
+    out = Path(out)
+    _setup(out)
+    model = load_model(out / "schemas", out / "metadata")
+    rnd = random.Random(seed)
+    rows = _network(rnd)
+    rows["sources"] = [[SOURCE_ID, "document", "بيانات اصطناعية",
+                        f"SYNTHETIC data generated by pipeline/synth.py (seed {seed}); not real", "ar",
+                        "", "", "", "", "Generated for tests and benchmarks. Describes no real collectivity, event or vote."]]
+    # Reference tables of the project (the phase kinds and their mapping) are not data of any
+    # network: they are copied with their own source, which comes along.
+    for name in REFERENCE_TABLES:
+        with (ROOT / "raw" / f"{name}.csv").open(newline="", encoding="utf-8") as fh:
+            rows[name] = list(csv.reader(fh))[1:]
+        with (ROOT / "raw" / "sources.csv").open(newline="", encoding="utf-8") as fh:
+            wanted = {r[-2] for r in rows[name]}
+            rows["sources"] += [r for r in list(csv.reader(fh))[1:] if r[0] in wanted]
+    _events(rows, rnd)
+    feasible = _cycles(rows, rnd)
+    counts = _write_ballots(out / "raw", ballots, sorted(feasible.items()), rnd)
+    _results(rows, counts)
+    injected = _inject(out / "raw", rows, ballots, model) if errors else []
     for name, table in model.tables.items():
-        if name != "synthetic_ballots":
-            _write(raw / f"{name}.csv", table.field_names, rows.get(name, []))
-    injected = _write_ballots(raw / "synthetic_ballots.csv", model.tables["synthetic_ballots"].field_names, ballots, initiatives, rnd, errors)
+        if name not in ("pb_ballots", "pb_ballot_selections"):
+            _write(out / "raw" / f"{name}.csv", table.field_names, rows.get(name, []))
     (out / "injected-errors.json").write_text(json.dumps(injected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return injected
 
 
-# One defect of every kind the ballots schema checks: (field, bad cell, error types frictionless reports).
+def _write_ballots(raw: Path, n: int, cycles: list, rnd: random.Random) -> Counter:
+    """Stream n ballots and their selections to CSV; return the votes per (proposal, channel)."""
+    counts: Counter = Counter()
+    with (raw / "pb_ballots.csv").open("w", newline="", encoding="utf-8") as b, \
+            (raw / "pb_ballot_selections.csv").open("w", newline="", encoding="utf-8") as s:
+        ballots, selections = csv.writer(b, lineterminator="\n"), csv.writer(s, lineterminator="\n")
+        ballots.writerow(["ballot_id", "cycle_id", "channel", "cast_date", "age_band", "sex", "source_id", "source_ref"])
+        selections.writerow(["ballot_id", "proposal_id", "source_id", "source_ref"])
+        for i in range(1, n + 1):
+            cycle, proposals = cycles[rnd.randrange(len(cycles))]
+            channel = "online" if rnd.random() < 0.7 else "paper"
+            proposal = proposals[rnd.randrange(len(proposals))]
+            counts[proposal, channel] += 1
+            ballot_id = f"b-{i:08d}"
+            ballots.writerow([ballot_id, cycle, channel, f"2025-04-{1 + rnd.randrange(30):02d}",
+                              AGE_BANDS[rnd.randrange(len(AGE_BANDS))], ("F", "M", "")[rnd.randrange(3)], SOURCE_ID, SOURCE_REF])
+            selections.writerow([ballot_id, proposal, SOURCE_ID, SOURCE_REF])
+    return counts
+
+
+# One defect of every kind the schemas check: (table, field, bad cell, error types frictionless
+# reports). The large tables take most; the typed cells of integer, number and year columns live
+# in the smaller PB tables.
 DEFECTS = [
-    ("preference_rank", "12.5", ["type-error"]),
-    ("preference_rank", "1e3", ["type-error"]),
-    ("preference_rank", "0x10", ["type-error"]),
-    ("preference_rank", "9", ["constraint-error"]),       # maximum
-    ("preference_rank", "0", ["constraint-error"]),       # minimum
-    ("preference_rank", "", ["constraint-error"]),        # required
-    ("weight", "abc", ["type-error"]),
-    ("weight", "1.5", ["constraint-error"]),
-    ("cast_at", "2025-03-01", ["type-error"]),           # a bare date is not a datetime
-    ("cast_date", "2025-02-30", ["type-error"]),
-    ("cast_time", "24:00", ["type-error"]),
-    ("cycle_year", "20x5", ["type-error"]),
-    ("cycle_year", "2019", ["constraint-error"]),
-    ("channel", "fax", ["constraint-error"]),            # enum
-    ("postcode", "1234", ["constraint-error", "constraint-error"]),  # pattern and minLength: one error each
-    ("postcode", "12a45", ["constraint-error"]),         # pattern
-    ("comment_ar", "تعليق طويل جدا " * 4, ["constraint-error"]),  # maxLength
-    ("ballot_id", "B-00000001", ["constraint-error"]),   # pattern (case)
-    ("collectivity_id", "zzz-999", ["foreign-key"]),
-    ("pb_initiative_id", "pb-zzz-999", ["foreign-key"]),
+    ("pb_ballots", "ballot_id", "B 00000001", ["constraint-error"]),            # pattern
+    ("pb_ballots", "cycle_id", "", ["constraint-error"]),                        # required
+    ("pb_ballots", "cycle_id", "pbc-zzz-999-2025", ["foreign-key"]),
+    ("pb_ballots", "channel", "sms", ["constraint-error"]),                      # enum
+    ("pb_ballots", "channel", "Online", ["constraint-error"]),                   # enum, case
+    ("pb_ballots", "cast_date", "2025-02-30", ["type-error"]),
+    ("pb_ballots", "cast_date", "2025-04-01T10:00:00", ["type-error"]),
+    ("pb_ballots", "cast_date", "01/04/2025", ["type-error"]),
+    ("pb_ballots", "age_band", "18-25", ["constraint-error"]),
+    ("pb_ballots", "sex", "f", ["constraint-error"]),
+    ("pb_ballots", "source_id", "nowhere", ["foreign-key"]),
+    ("pb_ballot_selections", "ballot_id", "b-99999999", ["foreign-key"]),
+    ("pb_ballot_selections", "proposal_id", "pbc-zzz-999-2025-p01", ["foreign-key"]),
+    ("pb_ballot_selections", "proposal_id", "", ["constraint-error"]),          # required
+    ("pb_votes", "votes", "12.5", ["type-error"]),
+    ("pb_votes", "votes", "1e3", ["type-error"]),
+    ("pb_votes", "votes", "0x10", ["type-error"]),
+    ("pb_votes", "votes", "-1", ["constraint-error"]),                           # minimum
+    ("pb_proposals", "cost", "abc", ["type-error"]),
+    ("pb_proposals", "cost", "-5", ["constraint-error"]),                        # minimum
+    ("pb_cycles", "year", "20x5", ["type-error"]),
+    ("pb_cycles", "edition", "0", ["constraint-error"]),                         # minimum
+    ("event_sessions", "end_time", "24:00", ["type-error"]),
+    ("event_attendance", "collectivity_id", "zzz-999", ["foreign-key"]),
 ]
 
 
-def _ballot(i: int, initiatives, rnd: random.Random) -> list[str]:
-    init = initiatives[rnd.randrange(len(initiatives))]
-    year = 2021 + rnd.randrange(5)
-    month, day, hour, minute = 1 + rnd.randrange(12), 1 + rnd.randrange(28), 8 + rnd.randrange(12), rnd.randrange(60)
-    return [f"b-{i:08d}", init[0], init[1], f"{year}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{rnd.randrange(60):02d}",
-            f"{year}-{month:02d}-{day:02d}", f"{hour:02d}:{minute:02d}", str(year), str(1 + rnd.randrange(5)),
-            "" if rnd.random() < 0.1 else f"{rnd.randrange(1001) / 1000:g}", ("online", "paper", "sms")[rnd.randrange(3)],
-            f"{10000 + rnd.randrange(90000)}", COMMENTS[rnd.randrange(len(COMMENTS))], SOURCE_ID, SOURCE_REF]
-
-
-def _write_ballots(path: Path, header: list[str], n: int, initiatives, rnd: random.Random, errors: bool) -> list[dict]:
-    """Stream n ballots to CSV; with `errors`, put the DEFECTS at fixed, spread rows and a duplicate id."""
-    col = {name: i for i, name in enumerate(header)}
-    plan: dict[int, tuple] = {}
-    if errors:
-        if n < 4 * (len(DEFECTS) + 2):
-            raise ValueError(f"{n} rows are too few to inject {len(DEFECTS) + 1} defects; ask for at least {4 * (len(DEFECTS) + 2)}")
-        step = n // (len(DEFECTS) + 2)
-        for k, defect in enumerate(DEFECTS):
-            plan[step * (k + 1)] = defect
-    injected = []
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        for i in range(1, n + 1):
-            row = _ballot(i, initiatives, rnd)
-            if i in plan:
-                field, cell, codes = plan[i]
-                row[col[field]] = cell
-                injected += [{"row": i + 1, "field": field, "code": c} for c in codes]
-            if errors and i == n:  # the last ballot repeats the first one's id: primary key and unique
-                row[0] = "b-00000001"
-                injected += [{"row": i + 1, "field": "ballot_id", "code": "unique-error"},
-                             {"row": i + 1, "field": "ballot_id", "code": "primary-key"}]
+def _rewrite(path: Path, changes: dict[int, dict[int, str]]) -> None:
+    """Replace cells of a streamed CSV (row number as a spreadsheet counts it -> column -> cell)."""
+    tmp = path.with_suffix(".tmp")
+    with path.open(newline="", encoding="utf-8") as src, tmp.open("w", newline="", encoding="utf-8") as dst:
+        w = csv.writer(dst, lineterminator="\n")
+        for number, row in enumerate(csv.reader(src), start=1):
+            for col, cell in changes.get(number, {}).items():
+                row[col] = cell
             w.writerow(row)
+    tmp.replace(path)
+
+
+def _inject(raw: Path, rows: dict, ballots: int, model) -> list[dict]:
+    """Put the DEFECTS at fixed, spread rows, and a duplicate id in each large table."""
+    need = 4 * (len(DEFECTS) + 2)
+    if ballots < need:
+        raise ValueError(f"{ballots} ballots are too few to inject the known defects; ask for at least {need}")
+    headers = {name: next(csv.reader((raw / f"{name}.csv").open(encoding="utf-8"))) for name in ("pb_ballots", "pb_ballot_selections")}
+    injected, streamed = [], {"pb_ballots": {}, "pb_ballot_selections": {}}
+    by_table = Counter(t for t, *_ in DEFECTS)
+    seen = Counter()
+    for table, field, cell, codes in DEFECTS:
+        seen[table] += 1
+        if table in streamed:
+            size = ballots
+            row = 1 + seen[table] * size // (by_table[table] + 2)
+            streamed[table].setdefault(row, {})[headers[table].index(field)] = cell
+        else:
+            size = len(rows[table])
+            row = 1 + seen[table] * size // (by_table[table] + 1)
+            col = model.tables[table].field_names.index(field)
+            rows[table][row - 2][col] = cell
+        injected += [{"file": f"raw/{table}.csv", "row": row, "field": field, "code": c} for c in codes]
+        if (table, field) == ("pb_ballots", "ballot_id"):  # that ballot's selection now refers to no ballot
+            streamed["pb_ballot_selections"].setdefault(row, {})
+            injected.append({"file": "raw/pb_ballot_selections.csv", "row": row, "field": "ballot_id", "code": "foreign-key"})
+    # The last ballot repeats the first one's id (unique and primary key); the last selection
+    # repeats the first one's (ballot, proposal) pair (primary key only: neither column is unique).
+    last = ballots + 1
+    first = next(r for i, r in enumerate(csv.reader((raw / "pb_ballot_selections.csv").open(encoding="utf-8"))) if i == 1)
+    streamed["pb_ballots"].setdefault(last, {})[0] = "b-00000001"
+    streamed["pb_ballot_selections"].setdefault(last, {}).update({0: first[0], 1: first[1]})
+    injected += [{"file": "raw/pb_ballots.csv", "row": last, "field": "ballot_id", "code": "unique-error"},
+                 {"file": "raw/pb_ballots.csv", "row": last, "field": "ballot_id", "code": "primary-key"},
+                 {"file": "raw/pb_ballot_selections.csv", "row": last, "field": "ballot_id,proposal_id", "code": "primary-key"}]
+    for table, changes in streamed.items():
+        _rewrite(raw / f"{table}.csv", changes)
     return injected
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.synth", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="100k", help="ballot rows, comma-separated: 100k,1M,10M")
+    parser.add_argument("--sizes", default="100k", help="ballots, comma-separated: 100k,1M,10M")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--errors", action="store_true", help="inject the known defects (see injected-errors.json)")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "synth")
@@ -201,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes.split(","):
         folder = args.out / (size + ("-errors" if args.errors else ""))
         injected = generate(folder, parse_size(size), args.seed, args.errors)
-        print(f"{folder}: {parse_size(size):,} synthetic ballots, {COLLECTIVITIES:,} collectivities, "
+        print(f"{folder}: {parse_size(size):,} synthetic ballots and selections, {COLLECTIVITIES:,} collectivities, "
               f"{len(injected)} injected errors")
     return 0
 
