@@ -1,15 +1,23 @@
 """`make bench`: validation and publishing at national scale, on SYNTHETIC data (pipeline/synth.py).
 
-Each step runs as its own process under /usr/bin/time (wall time and peak resident memory of
-that process), one after the other, and prints one table:
+The synthetic project of size N has N ballots and N ballot selections (the two national tables)
+beside some 80,000 rows of collectivities, cycles, phases, proposals, votes, results and events.
+Each step runs as its own process under /usr/bin/time (wall time, and peak resident memory of the
+largest process: worker processes are measured apart, not summed), one after the other:
   frictionless   `frictionless validate` of the synthetic data package, no error cap (the reference)
-  duckdb-read    DuckDB's bare typed read of the ballots CSV (count only): the floor
-  ours           `python -m pipeline validate` (the fast path for the large table)
-  sqlite         the SQLite build of the validated tables, streamed
+  duckdb-read    DuckDB's bare typed read of the two national CSVs (count only): the floor
+  ours           `python -m pipeline validate --schema-only`: what frictionless checks (types,
+                 constraints, keys), the same error set, on the fast path
+  ours+rules     `python -m pipeline validate`: also loads the release database and runs the
+                 row rules of metadata/rules.yaml (frictionless has no equivalent)
+  sqlite         the SQLite build of the validated tables (national ones in worker processes)
   parquet        the Parquet build (DuckDB COPY) of every table
-  publish        the whole `python -m pipeline publish` (validate, SQLite, CSV/JSON, Parquet, checksums)
+  publish        the whole `python -m pipeline publish` (validate, SQLite, rules, CSV/JSON,
+                 Parquet, Pabulib, catalogs, checksums), with its stage times
+  portal         pipeline/portalbench.py: the portal and bare `datasette -i` under wrk on the
+                 largest table (only when asked: STEPS=...,portal)
 Validation steps read the project with injected errors and the error sets of frictionless and ours
-are compared; build steps read the clean project. No figure is asserted: they are printed.
+are compared, table by table; build steps read the clean project. No figure is asserted.
 """
 from __future__ import annotations
 
@@ -30,8 +38,10 @@ FRICTIONLESS = str(Path(sys.executable).parent / "frictionless")
 TYPED_READ = """
 import sys, duckdb
 from pipeline import bench
-print(duckdb.connect().execute(bench.typed_read_sql(sys.argv[1], sys.argv[2])).fetchone()[0])
+con = duckdb.connect()
+print(sum(con.execute(bench.typed_read_sql(sys.argv[1], t)).fetchone()[0] for t in sys.argv[2:]))
 """
+LARGE_TABLES = ["pb_ballots", "pb_ballot_selections"]
 
 
 def typed_read_sql(root: str, table: str) -> str:
@@ -49,7 +59,7 @@ def _project(size: str, errors: bool, seed: int) -> Path:
     folder = ROOT / "build" / "synth" / (size + ("-errors" if errors else ""))
     stamp = folder / "bench-stamp.json"
     want = {"rows": parse_size(size), "seed": seed, "errors": errors}
-    if not (stamp.exists() and json.loads(stamp.read_text()) == want and (folder / "raw" / "synthetic_ballots.csv").exists()):
+    if not (stamp.exists() and json.loads(stamp.read_text()) == want and (folder / "raw" / "pb_ballots.csv").exists()):
         print(f"  generating {folder.relative_to(ROOT)} ...", flush=True)
         generate(folder, want["rows"], seed, errors)
         stamp.write_text(json.dumps(want))
@@ -67,11 +77,11 @@ def _datapackage(root: Path) -> Path:
     return path
 
 
-def _timed(cmd: list[str], cwd: Path, stdout=None) -> tuple[float, float, int]:
-    """(wall seconds, peak MiB, exit code) of one process, measured by /usr/bin/time."""
+def _timed(cmd: list[str], cwd: Path, stdout=None, stderr=None, env: dict | None = None) -> tuple[float, float, int]:
+    """(wall seconds, peak MiB of the largest process, exit code) of one command, measured by /usr/bin/time."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
         proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", out.name, *cmd], cwd=cwd,
-                              stdout=stdout or subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env())
+                              stdout=stdout or subprocess.DEVNULL, stderr=stderr or subprocess.DEVNULL, env={**_env(), **(env or {})})
         wall, kib = out.read().split()[-2:]
     return float(wall), int(kib) / 1024, proc.returncode
 
@@ -81,21 +91,20 @@ def _env() -> dict:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def _frictionless_errors(report: dict, table: str, primary_key: str) -> list[tuple]:
+def _frictionless_errors(report: dict, model) -> list[tuple]:
+    """(file, row, field, type) of every error frictionless reports, named as our report names them."""
     out = []
     for task in report.get("tasks", []):
-        if task["name"] != table:
-            continue
         for e in task["errors"]:
             field = ",".join(e["fieldNames"]) if "fieldNames" in e else e.get("fieldName")
             if e["type"] == "primary-key":
-                field = primary_key
-            out.append((e.get("rowNumber"), field, e["type"]))
+                field = ",".join(model.tables[task["name"]].primary_key)
+            out.append((f"raw/{task['name']}.csv", e.get("rowNumber"), field, e["type"]))
     return sorted(out, key=str)
 
 
-def _our_errors(report: dict, table: str) -> list[tuple]:
-    return sorted(((p["row"], p["field"], p["code"]) for p in report["errors"] if p["file"] == f"raw/{table}.csv"), key=str)
+def _our_errors(report: dict) -> list[tuple]:
+    return sorted(((p["file"], p["row"], p["field"], p["code"]) for p in report["errors"]), key=str)
 
 
 def stage(name: str, root: Path) -> None:
@@ -121,18 +130,19 @@ def stage(name: str, root: Path) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
 
-STEPS = ["frictionless", "duckdb-read", "ours", "sqlite", "parquet", "publish"]
+STEPS = ["frictionless", "duckdb-read", "ours", "ours+rules", "sqlite", "parquet", "publish"]
 
 
 def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
     results = []
     for size in sizes:
-        rows = parse_size(size)
         bad, clean = _project(size, True, seed), _project(size, False, seed)
         pkg = _datapackage(bad)
         report_path = bad / "build" / "validation-report.json"
         fl_out = bad / "build" / "frictionless-report.json"
         fl_out.parent.mkdir(parents=True, exist_ok=True)
+        # Rows of every table (the synthetic CSVs hold no line breaks inside cells).
+        rows = sum(sum(1 for _ in f.open("rb")) - 1 for f in (clean / "raw").glob("*.csv"))
         line = {"size": size, "rows": rows, "same_errors": None}
         if "frictionless" in steps:
             print(f"  {size}: frictionless validate (no error cap) ...", flush=True)
@@ -140,15 +150,23 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
                 line["frictionless"] = _timed([FRICTIONLESS, "validate", pkg.name, "--limit-errors", str(10**9), "--json"], bad, fh)
         if "duckdb-read" in steps:
             print(f"  {size}: DuckDB bare typed read ...", flush=True)
-            line["duckdb-read"] = _timed([PY, "-c", TYPED_READ, str(bad), "synthetic_ballots"], bad)
+            line["duckdb-read"] = _timed([PY, "-c", TYPED_READ, str(bad), *LARGE_TABLES], bad)
         if "ours" in steps:
-            print(f"  {size}: our validation ...", flush=True)
-            line["ours"] = _timed([PY, "-m", "pipeline", "--root", str(bad), "validate", "--report-json", str(report_path)], bad)
+            print(f"  {size}: our validation (what frictionless checks) ...", flush=True)
+            line["ours"] = _timed([PY, "-m", "pipeline", "--root", str(bad), "validate", "--schema-only",
+                                   "--report-json", str(report_path)], bad)
         if "ours" in steps and "frictionless" in steps:
-            ours = _our_errors(json.loads(report_path.read_text()), "synthetic_ballots")
-            theirs = _frictionless_errors(json.loads(fl_out.read_text()), "synthetic_ballots", "ballot_id")
+            model = load_model(bad / "schemas", bad / "metadata")
+            ours = _our_errors(json.loads(report_path.read_text()))
+            theirs = _frictionless_errors(json.loads(fl_out.read_text()), model)
             line["same_errors"] = ours == theirs
             line["errors"] = (len(ours), len(theirs))
+            if ours != theirs:
+                line["differences"] = {"only ours": sorted(set(ours) - set(theirs), key=str)[:20],
+                                       "only frictionless": sorted(set(theirs) - set(ours), key=str)[:20]}
+        if "ours+rules" in steps:
+            print(f"  {size}: our validation with the row rules (clean data) ...", flush=True)
+            line["ours+rules"] = _timed([PY, "-m", "pipeline", "--root", str(clean), "validate"], clean)
         for step in [s for s in ("sqlite", "parquet") if s in steps]:
             print(f"  {size}: {step} build ...", flush=True)
             line[step] = _timed([PY, "-m", "pipeline.bench", "--stage", step, "--root", str(clean)], clean)
@@ -160,28 +178,43 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
                 shutil.rmtree(p)
         if "publish" in steps:
             print(f"  {size}: whole publish ...", flush=True)
-            line["publish"] = _timed([PY, "-m", "pipeline", "--root", str(clean), "publish"], clean)
+            with tempfile.NamedTemporaryFile("w+", suffix=".stages") as stages:
+                line["publish"] = _timed([PY, "-m", "pipeline", "--root", str(clean), "publish"], clean,
+                                         stderr=stages, env={"REMACTO_TIMINGS": "1"})
+                stages.seek(0)
+                line["stages"] = [ln.rstrip() for ln in stages if ln.startswith("  ")]
+        if "portal" in steps:
+            from . import portalbench
+            print(f"  {size}: portal under load (ours, then bare datasette -i) ...", flush=True)
+            line["portal"] = portalbench.table(portalbench.run(clean))
         results.append(line)
     return results
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| rows | step | wall s | rows/s | peak MiB | exit |", "|---|---|---|---|---|---|"]
+    lines = ["| size | step | wall s | rows/s | peak MiB | exit |", "|---|---|---|---|---|---|"]
     for r in results:
         for s in [s for s in STEPS if s in r]:
             wall, mib, rc = r[s]
             lines.append(f"| {r['size']} | {s} | {wall:.2f} | {r['rows'] / max(wall, 0.01):,.0f} | {mib:,.0f} | {rc} |")
-    lines += ["", "| rows | ours ÷ frictionless (time) | frictionless ÷ ours | ours ÷ DuckDB typed read | publish vs frictionless alone | same error set (ours, frictionless) |",
+    lines += ["", "| size | rows (all tables) | frictionless ÷ ours | ours ÷ DuckDB typed read | frictionless ÷ publish | same error set (ours, frictionless) |",
               "|---|---|---|---|---|---|"]
     for r in results:
-        if not all(s in r for s in STEPS):
+        if not all(s in r for s in ("ours", "frictionless", "duckdb-read", "publish")):
             continue
         ours, fl, dk, pub = r["ours"][0], r["frictionless"][0], r["duckdb-read"][0], r["publish"][0]
-        lines.append(f"| {r['size']} | {ours / fl:.3f} | {fl / ours:.1f}× faster | {ours / dk:.1f} | {fl / pub:.1f}× faster | "
+        lines.append(f"| {r['size']} | {r['rows']:,} | {fl / ours:.1f}× | {ours / dk:.1f}× | {fl / pub:.1f}× | "
                      f"{'yes' if r['same_errors'] else 'NO'} {r['errors']} |")
+    for r in results:
+        if r.get("differences"):
+            lines += ["", f"Differences at {r['size']}: {json.dumps(r['differences'], ensure_ascii=False)}"]
+        if r.get("stages"):
+            lines += ["", f"Publish stages at {r['size']} (REMACTO_TIMINGS=1):", "```", *r["stages"], "```"]
+        if r.get("portal"):
+            lines += ["", f"Portal at {r['size']}:", r["portal"]]
     if len(results) > 1:
-        peaks = {r["size"]: max(r[s][1] for s in ("ours", "sqlite", "parquet", "publish") if s in r) for r in results}
-        lines += ["", "Peak memory of our steps by size (MiB): " + ", ".join(f"{k}: {v:,.0f}" for k, v in peaks.items())]
+        peaks = {r["size"]: max(r[s][1] for s in ("ours", "ours+rules", "sqlite", "parquet", "publish") if s in r) for r in results}
+        lines += ["", "Peak memory of our steps by size (MiB, largest process): " + ", ".join(f"{k}: {v:,.0f}" for k, v in peaks.items())]
     return "\n".join(lines)
 
 
@@ -189,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100k,1M")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--steps", default=",".join(STEPS), help="a subset of: " + ",".join(STEPS))
+    parser.add_argument("--steps", default=",".join(STEPS), help="a subset of: " + ",".join(STEPS + ["portal"]))
     parser.add_argument("--stage", choices=["sqlite", "parquet"], help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

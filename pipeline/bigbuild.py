@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import operator
+import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -51,31 +53,48 @@ def normalised_rows(path: Path, table: Table) -> Iterator[list[str]]:
         con.close()
 
 
-def write_csv_and_json(columns: list[str], rows: Iterable[tuple], csv_path: Path, json_path: Path) -> None:
+class ExportWriter:
     """CSV (Python's csv module, CRLF, as Datasette writes it) and a JSON array of objects, the same
-    bytes as json.dumps(list, ensure_ascii=False, indent=1), written row by row."""
-    with csv_path.open("w", newline="", encoding="utf-8") as c, json_path.open("w", encoding="utf-8") as j:
-        writer = csv.writer(c)
-        writer.writerow(columns)
+    bytes as json.dumps(list, ensure_ascii=False, indent=1), written batch by batch."""
+
+    def __init__(self, columns: list[str], csv_path: Path, json_path: Path):
+        self.csv, self.json = csv_path.open("w", newline="", encoding="utf-8"), json_path.open("w", encoding="utf-8")
+        self.writer = csv.writer(self.csv)
+        self.writer.writerow(columns)
         # A batch of rows is encoded by json's C encoder in one call, with a separator no encoded
         # value can hold (a NUL inside a string is written \u0000); each row's values are then laid
         # out as indent=1 lays out an object inside a list.
-        encode = json.JSONEncoder(ensure_ascii=False, separators=("\x00", ": ")).encode
-        template = " {\n" + ",\n".join(f'  {json.dumps(c, ensure_ascii=False).replace("%", "%%")}: %s' for c in columns) + "\n }"
-        width = len(columns)
-        first = True
-        for batch in _chunks(rows):
-            writer.writerows(batch)
-            values = encode([list(r) for r in batch])[1:-1].split("\x00")
-            parts = []
-            for i in range(0, len(values), width):
-                row = values[i:i + width]
-                row[0] = row[0][1:]  # the row's own [ and ]
-                row[-1] = row[-1][:-1]
-                parts.append(template % tuple(row))
-            j.write(("[\n" if first else ",\n") + ",\n".join(parts))
-            first = False
-        j.write("[]\n" if first else "\n]\n")
+        self.encode = json.JSONEncoder(ensure_ascii=False, separators=("\x00", ": ")).encode
+        self.template = " {\n" + ",\n".join(f'  {json.dumps(c, ensure_ascii=False).replace("%", "%%")}: %s' for c in columns) + "\n }"
+        self.width = len(columns)
+        self.first = True
+
+    def write(self, batch: list[tuple]) -> None:
+        if not batch:
+            return
+        self.writer.writerows(batch)
+        values = self.encode([list(r) for r in batch])[1:-1].split("\x00")
+        parts = []
+        for i in range(0, len(values), self.width):
+            row = values[i:i + self.width]
+            row[0] = row[0][1:]  # the row's own [ and ]
+            row[-1] = row[-1][:-1]
+            parts.append(self.template % tuple(row))
+        self.json.write(("[\n" if self.first else ",\n") + ",\n".join(parts))
+        self.first = False
+
+    def close(self) -> None:
+        self.json.write("[]\n" if self.first else "\n]\n")
+        self.csv.close()
+        self.json.close()
+
+
+def write_csv_and_json(columns: list[str], rows: Iterable[tuple], csv_path: Path, json_path: Path) -> None:
+    """Both exports of a table from its rows in primary-key order, never all in memory."""
+    out = ExportWriter(columns, csv_path, json_path)
+    for batch in _chunks(rows):
+        out.write(batch)
+    out.close()
 
 
 def _chunks(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
@@ -122,19 +141,83 @@ def sqlite_rows(path: Path, table: Table, typed) -> Iterator[tuple]:
     source = (f"read_csv({_lit(str(path))}, header = true, auto_detect = false, columns = {columns}, delim = ',', "
               f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, max_line_size = 100000000)")
     flag = " OR ".join(odd)
+    width = len(table.fields)
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")
         con.execute("SET enable_progress_bar = false")
-        # The few rows DuckDB does not type are read first, as text, in file order.
-        special = iter(con.execute(f"SELECT * FROM {source} WHERE {flag}").fetchall())
-        cursor = con.execute(f"SELECT ({flag}) AS special, {', '.join(exprs)} FROM {source}")
+        # One pass: each row comes typed by DuckDB, and, for the few it does not type, as text too.
+        raw = ", ".join(f"CASE WHEN special THEN {_q(f.name)} END" for f in table.fields)
+        cursor = con.execute(f"SELECT special, {', '.join(exprs)}, {raw} FROM (SELECT ({flag}) AS special, * FROM {source})")
         while batch := cursor.fetchmany(BATCH):
             for row in batch:
                 if row[0]:
-                    cells = ["" if c is None else c for c in next(special)]
+                    cells = ["" if c is None else c for c in row[1 + width:]]
                     yield tuple(typed(v, t) for v, t in zip(normalise.normalise_rows([cells], types)[0], types))
                 else:
-                    yield row[1:]
+                    yield row[1:1 + width]
     finally:
         con.close()
+
+
+class KeyOrder:
+    """Whether rows come in ascending primary-key order, as SQLite's ORDER BY sorts them (numbers
+    by value, text by code point, which is UTF-8 byte order), checked a batch at a time."""
+
+    def __init__(self, key_columns: list[int]):
+        self.columns, self.last, self.sorted = key_columns, None, bool(key_columns)
+
+    def check(self, batch: list[tuple]) -> bool:
+        if self.sorted and batch:
+            cols = self.columns
+            keys = [r[cols[0]] for r in batch] if len(cols) == 1 else [tuple(r[i] for i in cols) for r in batch]
+            if self.last is not None:
+                keys.insert(0, self.last)
+            self.sorted = all(map(operator.lt, keys, keys[1:]))
+            self.last = keys[-1]
+        return self.sorted
+
+
+def build_part(table: Table, csv_path: Path, part_path: Path, export_dirs: tuple[Path, Path, Path] | None) -> bool:
+    """A national table on its own, in a worker process: its rows from the validated CSV into a
+    SQLite file of its own (table and indexes, rowids in file order, for the main database to take
+    in whole); with export_dirs (csv, json, parquet), its exports too. The CSV and JSON are written
+    while the rows go in when the file comes in primary-key order (most exports do), else read
+    back from SQLite in that order. Returns True when it wrote the exports."""
+    from . import build
+    types = [f.type for f in table.fields]
+    statements = [s for s in build.table_ddl(table) if "USING fts5" not in s]  # full text is built in the main file
+    indexes = [s for s in statements if s.startswith("CREATE INDEX")]
+    db = sqlite3.connect(part_path)
+    try:
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("PRAGMA cache_size = -65536")
+        for statement in statements:
+            if statement not in indexes:
+                db.execute(statement)
+        rows = sqlite_rows(csv_path, table, build._typed)
+        writer = order = None
+        if export_dirs:
+            csv_dir, json_dir, _ = export_dirs
+            writer = ExportWriter(table.field_names, csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json")
+            order = KeyOrder([table.field_names.index(c) for c in table.primary_key])
+        insert = f"INSERT INTO {build.q(table.name)} VALUES ({', '.join('?' for _ in types)})"
+        for batch in _chunks(rows):
+            db.executemany(insert, batch)
+            if writer and order.check(batch):
+                writer.write(batch)
+        for statement in indexes:
+            db.execute(statement)
+        db.commit()
+        if writer:
+            writer.close()
+            if not order.sorted:  # the file's order is not the key's: read back in key order
+                order = ", ".join(map(build.q, table.primary_key)) or "rowid"
+                cursor = db.execute(f"SELECT * FROM {build.q(table.name)} ORDER BY {order}")
+                write_csv_and_json(table.field_names, batches(cursor), csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json")
+    finally:
+        db.close()
+    if export_dirs:
+        build.build_parquet_table(table, export_dirs[0], export_dirs[2])
+    return bool(export_dirs)

@@ -4,6 +4,7 @@ citation) and the changelog write their files through `write_catalogs`."""
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -37,8 +38,16 @@ class File:
 
 
 def sha256(path: Path) -> str:
+    """The file's SHA-256, computed once per file version (the data package, the catalogs and
+    SHA256SUMS all list a national release's gigabyte of files)."""
+    st = Path(path).stat()
+    return _sha256(str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256(path: str, size: int, mtime_ns: int, inode: int) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()

@@ -1,31 +1,44 @@
 """Changelog of a release against the previous one: per table, rows added, removed and
 changed (by primary key, with old -> new values) and schema changes. Read from the two
-releases' CSV files and datapackage.json, never from raw/."""
+releases' CSV files and datapackage.json, never from raw/. Both CSVs are in primary-key
+order, so a table is compared in one streamed pass, whatever its size; every change is
+counted, and the first DETAIL_LIMIT of each kind are listed."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
+from .config import DB_NAME
 from .releases import read_release_json
 
-MARKDOWN_LIMIT = 200  # entries listed per table and kind in CHANGELOG.md; changelog.json has all
+MARKDOWN_LIMIT = 200  # entries listed per table and kind in CHANGELOG.md
+# Entries listed per table and kind in changelog.json and on /changelog; the counts are always
+# exact. A national table can change by millions of rows: compare its CSV files for all of them.
+DETAIL_LIMIT = 1_000
 
 
 def _package(release: Path) -> dict:
     return json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
 
 
-def _rows(release: Path, resource: dict) -> tuple[list[str], list[list[str]]]:
+def _reader(release: Path, resource: dict) -> Iterator[list[str]]:
     with (release / resource["path"]).open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    return rows[0], rows[1:]
+        yield from csv.reader(fh)
 
 
-def _key_of(resource: dict, header: list[str]):
-    pk = resource["schema"].get("primaryKey") or header  # no key: the whole row is its identity
-    idx = [header.index(c) for c in pk]
-    return list(pk), (lambda row: tuple(row[i] for i in idx))
+def _sort_key(resource: dict, header: list[str], pk: list[str]):
+    """A row's primary key as SQLite orders it (the exports' ORDER BY): numbers by value, text by
+    code point (UTF-8 byte order)."""
+    types = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
+    parts = []
+    for c in pk:
+        i, numeric = header.index(c), types.get(c) in ("integer", "year", "number")
+        parts.append((i, numeric))
+    return lambda row: tuple((0, float(row[i])) if numeric and row[i] != "" else (1, row[i]) for i, numeric in parts)
 
 
 def _table_changes(old_release: Path, old: dict, new_release: Path, new: dict) -> dict:
@@ -37,32 +50,52 @@ def _table_changes(old_release: Path, old: dict, new_release: Path, new: dict) -
         "columns_retyped": [{"column": n, "old": old_fields[n], "new": new_fields[n]}
                             for n in new_fields if n in old_fields and old_fields[n] != new_fields[n]],
     }
-    old_header, old_rows = _rows(old_release, old)
-    new_header, new_rows = _rows(new_release, new)
-    pk, new_key = _key_of(new, new_header)
-    if all(c in old_header for c in pk):
-        old_key = lambda row: tuple(row[old_header.index(c)] for c in pk)  # noqa: E731
-    else:  # the key itself is new: every row is new
-        old_key = lambda row: ("\0removed",) + tuple(row)  # noqa: E731
-    before = {old_key(r): dict(zip(old_header, r)) for r in old_rows}
-    after = {new_key(r): dict(zip(new_header, r)) for r in new_rows}
+    old_rows, new_rows = _reader(old_release, old), _reader(new_release, new)
+    old_header, new_header = next(old_rows, []), next(new_rows, [])
+    pk = new["schema"].get("primaryKey") or new_header  # no key: the whole row is its identity
+    same_order = (old["schema"].get("primaryKey") == new["schema"].get("primaryKey") and all(c in old_header for c in pk)
+                  and all(old_fields.get(c) == new_fields.get(c) for c in pk))
+    out = {"primary_key": list(pk), "rows_before": 0, "rows_after": 0, "added_count": 0, "removed_count": 0,
+           "changed_count": 0, "added": [], "removed": [], "changed": [], "schema": schema}
     common = [c for c in new_header if c in old_header and c not in pk]
-    changed = []
-    for key, row in after.items():
-        if key in before:
-            diff = {c: {"old": before[key][c], "new": row[c]} for c in common if before[key][c] != row[c]}
+    old_at = {c: i for i, c in enumerate(old_header)}
+
+    def note(kind: str, entry) -> None:
+        out[kind + "_count"] += 1
+        if len(out[kind]) < DETAIL_LIMIT:
+            out[kind].append(entry())
+
+    if not same_order:  # the key itself changed: every row is new, every old row removed
+        for row in old_rows:
+            out["rows_before"] += 1
+            note("removed", lambda: {"key": {}, "row": dict(zip(old_header, row))})
+        for row in new_rows:
+            out["rows_after"] += 1
+            note("added", lambda: {"key": {c: row[new_header.index(c)] for c in pk}, "row": dict(zip(new_header, row))})
+        return out
+    old_key, new_key = _sort_key(old, old_header, pk), _sort_key(new, new_header, pk)
+    key_of = lambda row, header: {c: row[header.index(c)] for c in pk}  # noqa: E731
+    a, b = next(old_rows, None), next(new_rows, None)
+    while a is not None or b is not None:
+        ka = old_key(a) if a is not None else None
+        kb = new_key(b) if b is not None else None
+        if b is None or (a is not None and ka < kb):
+            out["rows_before"] += 1
+            note("removed", lambda: {"key": key_of(a, old_header), "row": dict(zip(old_header, a))})
+            a = next(old_rows, None)
+        elif a is None or kb < ka:
+            out["rows_after"] += 1
+            note("added", lambda: {"key": key_of(b, new_header), "row": dict(zip(new_header, b))})
+            b = next(new_rows, None)
+        else:
+            out["rows_before"] += 1
+            out["rows_after"] += 1
+            diff = {c: {"old": a[old_at[c]], "new": b[i]} for i, c in enumerate(new_header) if c in old_at and c in common
+                    and a[old_at[c]] != b[i]}
             if diff:
-                changed.append({"key": dict(zip(pk, key)), "changes": diff})
-    return {
-        "primary_key": pk,
-        "rows_before": len(old_rows),
-        "rows_after": len(new_rows),
-        "added": [{"key": dict(zip(pk, k)), "row": r} for k, r in after.items() if k not in before],
-        "removed": [{"key": dict(zip(pk, k)) if k[:1] != ("\0removed",) else {}, "row": r}
-                    for k, r in before.items() if k not in after],
-        "changed": changed,
-        "schema": schema,
-    }
+                note("changed", lambda: {"key": key_of(b, new_header), "changes": diff})
+            a, b = next(old_rows, None), next(new_rows, None)
+    return out
 
 
 def change_level(log: dict) -> str:
@@ -74,7 +107,7 @@ def change_level(log: dict) -> str:
     tables = log["tables"].values()
     if log["tables_removed"] or any(t["schema"]["columns_removed"] or t["schema"]["columns_retyped"] for t in tables):
         return "major"
-    if log["tables_added"] or any(t["schema"]["columns_added"] or t["added"] or t["removed"] for t in tables):
+    if log["tables_added"] or any(t["schema"]["columns_added"] or t["added_count"] or t["removed_count"] for t in tables):
         return "minor"
     return "patch"
 
@@ -111,7 +144,17 @@ def changelog(new_release: Path, previous: Path | None) -> dict:
 
 
 def _count(release: Path, resource: dict) -> int:
-    return len(_rows(release, resource)[1])
+    db = release / f"{DB_NAME}.db"
+    if db.exists():  # the release's own database counts its rows in an instant
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            return con.execute(f'SELECT COUNT(*) FROM "{resource["name"]}"').fetchone()[0]
+    return sum(1 for _ in _reader(release, resource)) - 1
+
+
+def _more(count: int) -> str:
+    if count <= DETAIL_LIMIT:
+        return "see changelog.json"
+    return f"changelog.json lists the first {DETAIL_LIMIT:,}; compare the two releases' CSV files for all"
 
 
 def _key_text(key: dict) -> str:
@@ -136,8 +179,8 @@ def markdown(log: dict) -> str:
     for name, t in log["tables"].items():
         s = t["schema"]
         schema = len(s["columns_added"]) + len(s["columns_removed"]) + len(s["columns_retyped"])
-        summary.append(f"| {name} | {t['rows_before']} | {t['rows_after']} | {len(t['added'])} | {len(t['removed'])} | "
-                       f"{len(t['changed'])} | {schema or ''} |")
+        summary.append(f"| {name} | {t['rows_before']} | {t['rows_after']} | {t['added_count']} | {t['removed_count']} | "
+                       f"{t['changed_count']} | {schema or ''} |")
     lines += summary + [""]
     for t in log["tables_added"]:
         lines.append(f"- Table **{t['table']}** added ({t['rows']} rows).")
@@ -145,7 +188,7 @@ def markdown(log: dict) -> str:
         lines.append(f"- Table **{t['table']}** removed (it had {t['rows']} rows).")
     for name, t in log["tables"].items():
         s = t["schema"]
-        if not (t["added"] or t["removed"] or t["changed"] or any(s.values())):
+        if not (t["added_count"] or t["removed_count"] or t["changed_count"] or any(s.values())):
             continue
         lines += ["", f"## {name}", ""]
         lines += [f"- Column added: `{c}`" for c in s["columns_added"]]
@@ -154,13 +197,13 @@ def markdown(log: dict) -> str:
         for kind, verb in (("added", "Added"), ("removed", "Removed")):
             for entry in t[kind][:MARKDOWN_LIMIT]:
                 lines.append(f"- {verb}: {_key_text(entry['key']) or _key_text(entry['row'])}")
-            if len(t[kind]) > MARKDOWN_LIMIT:
-                lines.append(f"- … and {len(t[kind]) - MARKDOWN_LIMIT} more {kind} (see changelog.json)")
+            if t[kind + "_count"] > MARKDOWN_LIMIT:
+                lines.append(f"- … and {t[kind + '_count'] - MARKDOWN_LIMIT} more {kind} ({_more(t[kind + '_count'])})")
         for entry in t["changed"][:MARKDOWN_LIMIT]:
             changes = "; ".join(f"`{c}`: {_cell(v['old'])} → {_cell(v['new'])}" for c, v in entry["changes"].items())
             lines.append(f"- Changed {_key_text(entry['key'])}: {changes}")
-        if len(t["changed"]) > MARKDOWN_LIMIT:
-            lines.append(f"- … and {len(t['changed']) - MARKDOWN_LIMIT} more changed (see changelog.json)")
+        if t["changed_count"] > MARKDOWN_LIMIT:
+            lines.append(f"- … and {t['changed_count'] - MARKDOWN_LIMIT} more changed ({_more(t['changed_count'])})")
     return "\n".join(lines) + "\n"
 
 

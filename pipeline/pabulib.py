@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 # Our codes -> Pabulib's words.
@@ -32,11 +34,12 @@ def _lines(rows: list[list]) -> str:
     return buf.getvalue()
 
 
-def cycle_files(db: sqlite3.Connection) -> dict[str, str]:
-    """File name -> .pb text for every cycle (or heading) that has ballots and results; {} when none has.
-    A cycle published with counts per channel only (pb_votes) has no ballots to write: Pabulib needs VOTES."""
+def cycle_files(db: sqlite3.Connection) -> Iterator[tuple[str, str]]:
+    """(file name, .pb text) for every cycle (or heading) that has ballots and results, in file-name
+    order; nothing when none has. A cycle published with counts per channel only (pb_votes) has no
+    ballots to write: Pabulib needs VOTES. Set-based: a handful of queries, whatever the number of
+    cycles, and the ballots streamed in cycle order (one cycle in memory at a time)."""
     db.row_factory = sqlite3.Row
-    out = {}
     cycles = db.execute(
         "SELECT c.*, COALESCE(k.name_latin, k.name_ar) AS unit FROM pb_cycles AS c "
         "JOIN collectivities AS k ON k.collectivity_id = c.collectivity_id "
@@ -44,38 +47,50 @@ def cycle_files(db: sqlite3.Connection) -> dict[str, str]:
         "AND EXISTS (SELECT 1 FROM pb_results AS r JOIN pb_proposals AS p ON p.proposal_id = r.proposal_id "
         "WHERE p.cycle_id = c.cycle_id) ORDER BY c.cycle_id"
     ).fetchall()
-    for cycle in cycles:
-        headings = db.execute("SELECT * FROM pb_headings WHERE cycle_id = ? ORDER BY heading_id", (cycle["cycle_id"],)).fetchall()
-        for heading in headings or [None]:
-            name = cycle["cycle_id"] + (f"_{heading['heading_id']}" if heading else "")
-            text = _one_file(db, cycle, heading)
-            if text:
-                out[f"{name}.pb"] = text
-    return out
-
-
-def _one_file(db: sqlite3.Connection, cycle, heading) -> str | None:
-    where, args = "p.cycle_id = ?", [cycle["cycle_id"]]
-    if heading:
-        where, args = where + " AND p.heading_id = ?", args + [heading["heading_id"]]
-    projects = db.execute(
-        f"SELECT p.proposal_id, p.cost, p.title_ar, p.category, r.selected, "
-        f"(SELECT COUNT(*) FROM pb_ballot_selections AS s WHERE s.proposal_id = p.proposal_id) AS votes "
-        f"FROM pb_proposals AS p JOIN pb_results AS r ON r.proposal_id = p.proposal_id WHERE {where} ORDER BY p.proposal_id",
-        args,
-    ).fetchall()
-    if not projects:  # a heading whose proposals were not put to the vote
-        return None
-    ids = [p["proposal_id"] for p in projects]
-    marks = ",".join("?" for _ in ids)
+    if not cycles:
+        return
+    headings: dict[str, list] = {}
+    for h in db.execute("SELECT * FROM pb_headings ORDER BY cycle_id, heading_id"):
+        headings.setdefault(h["cycle_id"], []).append(h)
+    projects: dict[str, list] = {}
+    for p in db.execute(
+        "SELECT p.cycle_id, p.heading_id, p.proposal_id, p.cost, p.title_ar, p.category, r.selected, COALESCE(v.n, 0) AS votes "
+        "FROM pb_proposals AS p JOIN pb_results AS r ON r.proposal_id = p.proposal_id "
+        "LEFT JOIN (SELECT proposal_id, COUNT(*) AS n FROM pb_ballot_selections GROUP BY proposal_id) AS v "
+        "ON v.proposal_id = p.proposal_id ORDER BY p.proposal_id"):
+        projects.setdefault(p["cycle_id"], []).append(p)
+    voting = {v["cycle_id"]: v for v in db.execute("SELECT cycle_id, start_date, end_date FROM pb_phases WHERE phase_kind = 'voting'")}
+    wanted = {c["cycle_id"]: c for c in cycles}
+    db.row_factory = None
+    # Read in the order of the (cycle_id, ballot_id) index, with no sort; a ballot's few selections
+    # are put in proposal order here. A big page cache: the ballots are looked up in index order.
+    db.execute("PRAGMA cache_size = -262144")
     ballots = db.execute(
-        f"SELECT b.ballot_id, b.channel, b.age_band, b.sex, group_concat(s.proposal_id, ',') AS vote "
-        f"FROM pb_ballots AS b JOIN (SELECT * FROM pb_ballot_selections WHERE proposal_id IN ({marks}) ORDER BY proposal_id) AS s "
-        f"ON s.ballot_id = b.ballot_id WHERE b.cycle_id = ? GROUP BY b.ballot_id ORDER BY b.ballot_id",
-        [*ids, cycle["cycle_id"]],
-    ).fetchall()
-    voting = db.execute("SELECT start_date, end_date FROM pb_phases WHERE cycle_id = ? AND phase_kind = 'voting'",
-                        (cycle["cycle_id"],)).fetchone()
+        "SELECT b.cycle_id, b.ballot_id, b.channel, b.age_band, b.sex, s.proposal_id FROM pb_ballots AS b "
+        "JOIN pb_ballot_selections AS s ON s.ballot_id = b.ballot_id ORDER BY b.cycle_id, b.ballot_id")
+    for cycle_id, rows in itertools.groupby(ballots, key=lambda r: r[0]):
+        if cycle_id not in wanted:
+            continue
+        cast = []  # (ballot_id, channel, age_band, sex), the proposals it selected in proposal_id order
+        for _, group in itertools.groupby(rows, key=lambda r: r[1]):
+            group = list(group)
+            cast.append((dict(zip(("ballot_id", "channel", "age_band", "sex"), group[0][1:5])),
+                         sorted(r[5] for r in group)))
+        for heading in headings.get(cycle_id) or [None]:
+            shown = [p for p in projects.get(cycle_id, []) if heading is None or p["heading_id"] == heading["heading_id"]]
+            if not shown:  # a heading whose proposals were not put to the vote
+                continue
+            name = cycle_id + (f"_{heading['heading_id']}" if heading else "")
+            yield f"{name}.pb", _one_file(wanted[cycle_id], heading, shown, cast, voting.get(cycle_id))
+
+
+def _one_file(cycle, heading, projects: list, cast: list, voting) -> str:
+    ids = {p["proposal_id"] for p in projects}
+    ballots = []  # the ballots that selected a proposal of this file, with those selections only
+    for ballot, selected in cast:
+        vote = [p for p in selected if p in ids]
+        if vote:
+            ballots.append((ballot, ",".join(vote)))
     budget = heading["envelope"] if heading else cycle["envelope"]
     meta = [
         ("description", f"Participatory budget {cycle['cycle_id']}" + (f", heading {heading['heading_id']}" if heading else "")),
@@ -105,8 +120,8 @@ def _one_file(db: sqlite3.Connection, cycle, heading) -> str | None:
     )
     text += "VOTES\n" + _lines(
         [["voter_id", "vote", "age", "sex", "voting_method"]]
-        + [[b["ballot_id"], b["vote"], "" if b["age_band"] in OPEN_AGE_BANDS else b["age_band"] or "",
-            b["sex"] or "", METHODS[b["channel"]]] for b in ballots]
+        + [[b["ballot_id"], vote, "" if b["age_band"] in OPEN_AGE_BANDS else b["age_band"] or "",
+            b["sex"] or "", METHODS[b["channel"]]] for b, vote in ballots]
     )
     return text
 
@@ -114,13 +129,12 @@ def _one_file(db: sqlite3.Connection, cycle, heading) -> str | None:
 def write_release_files(db_path: Path, out_dir: Path) -> list[Path]:
     """The release step: published cycles -> out_dir/*.pb. Writes nothing (not even the folder) when no cycle has ballots."""
     db = sqlite3.connect(db_path)
+    written = []
     try:
-        files = cycle_files(db)
+        for name, text in cycle_files(db):
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / name).write_text(text, encoding="utf-8")
+            written.append(out_dir / name)
     finally:
         db.close()
-    written = []
-    for name, text in sorted(files.items()):
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / name).write_text(text, encoding="utf-8")
-        written.append(out_dir / name)
-    return written
+    return sorted(written)

@@ -12,9 +12,11 @@ import errno
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import sqlite3
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +27,8 @@ from . import build, catalog, dictionary, pabulib, releases, serve
 from .config import DB_NAME, Paths
 from .model import LANGS, Model, load_model
 from .report import Report
-from .validate import validate
+from .timing import stage
+from .validate import check_rules, validate
 
 
 class PublishError(RuntimeError):
@@ -108,24 +111,37 @@ async def _inspect(db_path: Path) -> dict:
             database.close()
 
 
-def write_release(model: Model, tables: dict, release: Path, previous: Path | None = None) -> None:
-    """Every file of a release, into an empty directory; `previous` is the release it follows."""
+def write_release(model: Model, tables: dict, release: Path, previous: Path | None = None,
+                  exported: set[str] = frozenset()) -> None:
+    """Every file of a release, into a directory holding the database build.load_release_db
+    loaded (and the exports of the `exported` tables it wrote); `previous` is the release it follows."""
     db = release / f"{DB_NAME}.db"
-    build.build_sqlite(model, tables, db)
-    build.export_tables(model, db, release / "csv", release / "json")
-    build.build_parquet(model, release / "csv", release / "parquet")
-    sources = [dict(zip(model.tables["sources"].field_names, row)) for row in tables["sources"]]
-    _json(release / "datapackage.json", datapackage(model, release, sources))
-    (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
-    (release / "schema.sql").write_text(build.schema_sql(model), encoding="utf-8")
-    pabulib.write_release_files(db, release / "pabulib")  # PB cycles with ballots; no folder when none
-    _json(release / "portal" / "metadata.json", serve.portal_metadata(model))
-    (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
-    catalog.write_catalogs(model, release, previous)
-    files = sorted(p for p in release.rglob("*") if p.is_file())
-    (release / "SHA256SUMS").write_text(
-        "".join(f"{catalog.sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
-    )
+    if not db.exists():
+        build.load_release_db(model, tables, db)
+    # The Pabulib files read only the database: written by a second process meanwhile.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pb_files = pool.submit(pabulib.write_release_files, db, release / "pabulib")  # none when no cycle has ballots
+        with stage("csv and json exports"):
+            build.export_tables(model, db, release / "csv", release / "json", done=exported)
+        with stage("parquet"):
+            build.build_parquet(model, release / "csv", release / "parquet", done=exported)
+        with stage("data package, dictionary"):
+            sources = [dict(zip(model.tables["sources"].field_names, row)) for row in tables["sources"]]
+            _json(release / "datapackage.json", datapackage(model, release, sources))
+            (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
+            (release / "schema.sql").write_text(build.schema_sql(model), encoding="utf-8")
+        with stage("portal metadata, inspect"):
+            _json(release / "portal" / "metadata.json", serve.portal_metadata(model))
+            (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
+        with stage("catalogs, changelog"):
+            catalog.write_catalogs(model, release, previous)
+        with stage("pabulib (waiting for it)"):
+            pb_files.result()
+    with stage("checksums"):
+        files = sorted(p for p in release.rglob("*") if p.is_file())
+        (release / "SHA256SUMS").write_text(
+            "".join(f"{catalog.sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
+        )
 
 
 def _fsync_tree(root: Path) -> None:
@@ -177,7 +193,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
     """Validate raw/ and, if valid, make its release the published one."""
     model = load_model(paths.schemas, paths.metadata)
     info = releases.release_info(model)
-    report, tables = validate(paths.raw, model)
+    report, tables = validate(paths.raw, model, rules=False)
     if not report.valid:
         return report, None
     staging = paths.releases / f".staging-{os.getpid()}"
@@ -187,10 +203,19 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             for leftover in paths.releases.glob(".staging-*"):
                 shutil.rmtree(leftover, ignore_errors=True)
             staging.mkdir(parents=True)
+            # The row rules run on the release's own database: it is loaded once, in staging, and
+            # the national tables' exports are written by the same workers that load them.
+            with stage("sqlite load (+ large exports)"):
+                exported = build.load_release_db(model, tables, staging / f"{DB_NAME}.db", release=staging)
+            with stage("rules"):
+                report.add(*check_rules(model, staging / f"{DB_NAME}.db"))
+            if not report.valid:
+                shutil.rmtree(staging)
+                return report, None
             current = paths.published.resolve() if paths.published.is_symlink() else None
             try:
                 releases.check_new_version(info, current)
-                write_release(model, tables, staging, previous=current)
+                write_release(model, tables, staging, previous=current, exported=exported)
                 unchanged = releases.same_release(staging, current)
                 if not unchanged:
                     releases.check_bump(staging)
@@ -200,7 +225,8 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             final = paths.releases / release_id
             changed = not final.exists()
             if changed:
-                _fsync_tree(staging)
+                with stage("fsync"):
+                    _fsync_tree(staging)
                 os.rename(staging, final)
             else:
                 shutil.rmtree(staging)

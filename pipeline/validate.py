@@ -2,8 +2,10 @@
 cannot express. Collects every problem; never stops at the first."""
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from frictionless import Package, Resource, Schema
@@ -11,6 +13,7 @@ from frictionless import Package, Resource, Schema
 from . import build, fastcheck, load, normalise
 from .model import Model, Table
 from .report import Problem, Report
+from .timing import stage
 
 # frictionless stops at 1,000 errors by default: a maintainer must see them all.
 NO_LIMIT = 10**9
@@ -169,13 +172,38 @@ def _cross_checks(model: Model, db: sqlite3.Connection) -> list[Problem]:
 
 
 def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
-             slow: frozenset = frozenset()) -> tuple[Report, dict[str, list[list[str]]]]:
+             slow: frozenset = frozenset(), db_path: Path | None = None,
+             rules: bool = True) -> tuple[Report, dict[str, list[list[str]]]]:
     """Validate raw/ against the model; return the report and, when valid, the normalised rows.
 
     Tables whose CSV has at least `fast_min_bytes` (default fastcheck.MIN_BYTES) are checked in
     DuckDB with the same verdicts (pipeline/fastcheck.py); their rows stay on disk and come back
-    as a fastcheck.LargeCsv to be streamed by the build."""
+    as a fastcheck.LargeCsv to be streamed by the build. The rules of metadata/rules.yaml run last,
+    on the release's SQLite database loaded at `db_path` (publish keeps it; by default a temporary
+    file, on disk so a national table never has to fit in memory). `rules=False` stops after the
+    checks frictionless makes (schemas, keys) and the conventions."""
     raw_dir = Path(raw_dir)
+    with stage("schema checks"):
+        report, tables = _schema_checks(raw_dir, model, fast_min_bytes, slow)
+    if not report.valid or not rules:
+        return report, (tables if report.valid else {})
+    with contextlib.ExitStack() as stack:
+        if db_path is None:
+            db_path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="remacto-rules-"))) / "rules.db"
+        with stage("sqlite load"):
+            build.load_release_db(model, tables, db_path)
+        with stage("rules"):
+            report.add(*check_rules(model, db_path))
+    return report, (tables if report.valid else {})
+
+
+def check_rules(model: Model, db_path: Path) -> list[Problem]:
+    """The rules of metadata/rules.yaml, run on a database build.load_release_db loaded."""
+    with build.sqlite_connection(db_path) as db:
+        return _cross_checks(model, db)
+
+
+def _schema_checks(raw_dir: Path, model: Model, fast_min_bytes: int | None, slow: frozenset) -> tuple[Report, dict]:
     report = Report(tables=len(model.tables))
     prefix = raw_dir.name
     files = {name: f"{prefix}/{name}.csv" for name in model.tables}
@@ -201,7 +229,7 @@ def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
     try:
         checked = _fast_path(raw_dir, model, large, files, readable, report)
     except fastcheck.Fallback as exc:  # a damaged large file: start again with it (and what it refers to) in memory
-        return validate(raw_dir, model, fast_min_bytes, slow | {exc.args[0]})
+        return _schema_checks(raw_dir, model, fast_min_bytes, slow | {exc.args[0]})
     resources = []
     for name, t in readable.items():
         descriptor = model.tables[name].frictionless_schema()
@@ -220,22 +248,22 @@ def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
         return report, {}
     tables = {name: normalise.normalise_rows(t.rows, [f.type for f in model.tables[name].fields]) for name, t in loaded.items()}
     tables.update(checked)
-    with build.sqlite_connection(":memory:") as db:
-        build.load_sqlite(db, model, _for_cross_checks(model, tables))
-        report.add(*_cross_checks(model, db))
-    return report, (tables if report.valid else {})
+    return report, tables
 
 
 def _large_tables(raw_dir: Path, model: Model, min_bytes: int, slow: frozenset) -> set[str]:
-    """Tables for the fast path: big files that no in-memory table refers to (frictionless needs
-    a table in memory to look up a foreign key into it)."""
-    big = {n for n in model.tables if n not in slow and (raw_dir / f"{n}.csv").is_file()
-           and (raw_dir / f"{n}.csv").stat().st_size >= min_bytes}
-    while True:
-        referred = {fk.table for n, t in model.tables.items() if n not in big for fk in t.foreign_keys}
-        if not big & referred:
-            return big
-        big -= referred
+    """Tables for the fast path: big files, and every table that refers to one (frictionless
+    needs the table a foreign key points into in memory, so a table that refers to one left on
+    disk is checked in DuckDB too); `slow` ones, and the tables they refer to, stay in memory."""
+    files = {n: raw_dir / f"{n}.csv" for n in model.tables}
+    fast = {n for n in model.tables if n not in slow and files[n].is_file() and files[n].stat().st_size >= min_bytes}
+    while grown := {n for n, t in model.tables.items() if n not in fast and n not in slow and files[n].is_file()
+                    and any(fk.table in fast for fk in t.foreign_keys)}:
+        fast |= grown
+    # A table left in memory (a slow one) pins what it refers to in memory, and so on down.
+    while pinned := {fk.table for n, t in model.tables.items() if n not in fast for fk in t.foreign_keys} & fast:
+        fast -= pinned
+    return fast
 
 
 def _fast_path(raw_dir, model, large, files, readable, report) -> dict:
@@ -269,14 +297,6 @@ def _fast_path(raw_dir, model, large, files, readable, report) -> dict:
             if result.readable:
                 checked[name] = fastcheck.LargeCsv(path, result.rows, table)
     return checked
-
-
-def _for_cross_checks(model: Model, tables: dict) -> dict:
-    """A large table is loaded for the cross-checks only when a rule names it (a national table
-    costs seconds to load; the others are left empty in the throwaway database)."""
-    rules_text = " ".join(str(rule) for rule in model.rules)
-    return {name: rows for name, rows in tables.items()
-            if not isinstance(rows, fastcheck.LargeCsv) or re.search(rf"\b{re.escape(name)}\b", rules_text)}
 
 
 class _Task:

@@ -20,6 +20,9 @@ from pipeline.config import ROOT, Paths
 from pipeline.dcat import SPDX
 from tests.conftest import copy_project
 
+_RELEASE = yaml.safe_load((ROOT / "metadata" / "release.yaml").read_text(encoding="utf-8"))
+VERSION, RELEASE_DATE = str(_RELEASE["version"]), str(_RELEASE["release_date"])
+
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")  # open namespace: DCAT 3 terms too
 SHAPES = ROOT.parent / "shared" / "standards" / "dcat-ap-3.0.0-SHACL.ttl"
 DATASETS = ("network", "events", "participatory_budget")
@@ -72,7 +75,7 @@ def test_dcat_datasets_languages_and_checksums_come_from_the_release(released, d
         key = str(ds).rsplit("/", 1)[1].split("#")[0]
         assert titles == {lang: model.package["datasets"][key]["title"][lang] for lang in ("ar", "fr", "en")}
         assert {t.language for t in dcat_graph.objects(ds, DCTERMS.description)} == {"ar", "fr", "en"}
-        assert str(next(dcat_graph.objects(ds, DCAT.version))) == "1.0.0"
+        assert str(next(dcat_graph.objects(ds, DCAT.version))) == VERSION
         assert next(dcat_graph.objects(ds, DCTERMS.temporal), None) is not None
         for dist in dcat_graph.objects(ds, DCAT.distribution):
             url = str(next(dcat_graph.objects(dist, DCAT.downloadURL)))
@@ -107,7 +110,7 @@ def test_ckan_package_is_the_mappers_output_with_odbl_and_round_trips(released, 
         shown = json.loads((paths.published / "ckan" / f"{key}.json").read_text(encoding="utf-8"))
         assert shown == ckan.package_show(ctx, paths.published.resolve(), key)
         assert shown["license_id"] == "odc-odbl"
-        assert shown["name"] == ckan.ckan_name("remacto-open-data", key) and shown["version"] == "1.0.0"
+        assert shown["name"] == ckan.ckan_name("remacto-open-data", key) and shown["version"] == VERSION
         assert {t["name"] for t in shown["tags"]} == set(model.package["keywords"])
         for res in shown["resources"]:
             assert res["hash"] == sums[res["url"].split("/release/", 1)[1]]
@@ -128,11 +131,11 @@ def test_citations_in_three_languages_name_title_publisher_version_date_and_url(
     for key in DATASETS:
         for lang in ("ar", "fr", "en"):
             text = cites["datasets"][key][lang]
-            for part in (publisher[lang], model.package["datasets"][key]["title"][lang], "1.0.0", "2026-11-29",
+            for part in (publisher[lang], model.package["datasets"][key]["title"][lang], VERSION, RELEASE_DATE,
                          f"{model.release['base_url']}/datasets/{key}"):
                 assert part in text, (key, lang, part)
     cff = yaml.safe_load((paths.published / "CITATION.cff").read_text(encoding="utf-8"))
-    assert (cff["cff-version"], cff["type"], cff["version"], str(cff["date-released"])) == ("1.2.0", "dataset", "1.0.0", "2026-11-29")
+    assert (cff["cff-version"], cff["type"], cff["version"], str(cff["date-released"])) == ("1.2.0", "dataset", VERSION, RELEASE_DATE)
     md = (paths.published / "CITATION.md").read_text(encoding="utf-8")
     assert cites["datasets"]["events"]["ar"] in md and '<p lang="ar" dir="rtl">' in md
 
@@ -151,7 +154,7 @@ def test_dataset_pages_embed_schema_org_and_show_citations(portal, released):
         assert response.status_code == 200, response.text[:500]
         blocks = jsonld_blocks(response.text)
         assert blocks == [schema_org["datasets"][key]]
-        assert blocks[0]["@type"] == "Dataset" and blocks[0]["version"] == "1.0.0"
+        assert blocks[0]["@type"] == "Dataset" and blocks[0]["version"] == VERSION
         for lang in ("ar", "fr", "en"):
             assert f'lang="{lang}"' in response.text and cites["datasets"][key][lang] in response.text
     assert httpx.get(f"{portal}/datasets/no-such-dataset", timeout=10).status_code == 404
@@ -162,7 +165,7 @@ def test_release_files_and_changelog_are_served(portal, released):
     for name in ("dcat.ttl", "dcat.jsonld", "ckan/network.json", "CITATION.cff", "csv/events.csv"):
         assert httpx.get(f"{portal}/release/{name}", timeout=10).content == (paths.published / name).read_bytes(), name
     page = httpx.get(f"{portal}/changelog", timeout=10)
-    assert page.status_code == 200 and "First release" in page.text and "1.0.0" in page.text
+    assert page.status_code == 200 and "First release" in page.text and VERSION in page.text
 
 
 def test_the_schema_org_partial_renders_the_dataset_of_a_table(released):

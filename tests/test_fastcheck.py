@@ -3,11 +3,15 @@ and the edge cases of each type, DuckDB's verdicts must be frictionless's, row f
 
 The same raw/ folder is validated twice by pipeline.validate.validate: once the slow way
 (frictionless on in-memory rows) and once with every table on the fast path. Any difference in
-(file, row, column, error type), counted, fails. The data is SYNTHETIC (pipeline/synth.py)."""
+(file, row, column, error type), counted, fails. The data is SYNTHETIC: pipeline/synth.py's national
+project, plus a test-only table of anonymised ballots with a column of every type
+(tests/synth/synthetic_ballots.yaml) to carry each type's edge cases."""
 from __future__ import annotations
 
 import csv
 import json
+import random
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -90,9 +94,38 @@ EDGE_ROWS = [
 ]
 
 
+TYPED_SCHEMA = Path(__file__).parent / "synth" / "synthetic_ballots.yaml"
+COMMENTS = ["", "", "", "مشروع مهم للحي", "نحتاج إلى مساحات خضراء", "إنارة الشوارع", "ملعب للشباب", "Très bon projet"]
+
+
+def _typed_table(root: Path, n: int, seed: int) -> Path:
+    """Add the test-only table with a column of every type to a synthetic project: n valid rows."""
+    shutil.copy(TYPED_SCHEMA, root / "schemas" / "synthetic_ballots.yaml")
+    with (root / "raw" / "pb_initiatives.csv").open(encoding="utf-8", newline="") as fh:
+        initiatives = [(r["pb_initiative_id"], r["collectivity_id"]) for r in csv.DictReader(fh)]
+    rnd = random.Random(seed)
+    rows = []
+    for i in range(1, n + 1):
+        init = initiatives[rnd.randrange(len(initiatives))]
+        year = 2021 + rnd.randrange(5)
+        month, day, hour, minute = 1 + rnd.randrange(12), 1 + rnd.randrange(28), 8 + rnd.randrange(12), rnd.randrange(60)
+        rows.append([f"b-{i:08d}", init[0], init[1], f"{year}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{rnd.randrange(60):02d}",
+                     f"{year}-{month:02d}-{day:02d}", f"{hour:02d}:{minute:02d}", str(year), str(1 + rnd.randrange(5)),
+                     "" if rnd.random() < 0.1 else f"{rnd.randrange(1001) / 1000:g}", ("online", "paper", "sms")[rnd.randrange(3)],
+                     f"{10000 + rnd.randrange(90000)}", COMMENTS[rnd.randrange(len(COMMENTS))], synth.SOURCE_ID, synth.SOURCE_REF])
+    path = root / "raw" / "synthetic_ballots.csv"
+    header = [f["name"] for f in yaml.safe_load(TYPED_SCHEMA.read_text(encoding="utf-8"))["fields"]]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
 def _corpus(tmp_path: Path) -> Path:
     root = tmp_path / "synthetic"
     synth.generate(root, 120, seed=11)
+    _typed_table(root, 120, seed=11)
     (root / "schemas" / "edge_cases.yaml").write_text(yaml.safe_dump(EDGE_SCHEMA, allow_unicode=True), encoding="utf-8")
     ballots = root / "raw" / "synthetic_ballots.csv"
     with ballots.open(encoding="utf-8", newline="") as fh:
@@ -150,7 +183,10 @@ def test_fast_path_finds_exactly_the_injected_errors(tmp_path):
     root = tmp_path / "synthetic"
     injected = synth.generate(root, 3_000, seed=5, errors=True)
     assert json.loads((root / "injected-errors.json").read_text(encoding="utf-8")) == injected
-    expected = Counter(("raw/synthetic_ballots.csv", e["row"], e["field"], e["code"]) for e in injected)
+    expected = Counter((e["file"], e["row"], e["field"], e["code"]) for e in injected)
+    # One defect of every kind the schemas check, in the national tables and the smaller ones.
+    assert {e["code"] for e in injected} == {"type-error", "constraint-error", "unique-error", "primary-key", "foreign-key"}
+    assert {e["file"] for e in injected} >= {"raw/pb_ballots.csv", "raw/pb_ballot_selections.csv", "raw/pb_votes.csv"}
     assert _verdicts(root, ALWAYS) == expected
     assert _verdicts(root, NEVER) == expected
 
@@ -158,23 +194,23 @@ def test_fast_path_finds_exactly_the_injected_errors(tmp_path):
 def test_a_damaged_large_file_is_read_the_slow_way_with_the_exact_defect(tmp_path):
     root = tmp_path / "synthetic"
     synth.generate(root, 200, seed=3)
-    with (root / "raw" / "synthetic_ballots.csv").open("a", encoding="utf-8") as fh:
+    with (root / "raw" / "pb_ballots.csv").open("a", encoding="utf-8") as fh:
         fh.write("b-99999999,only,three\n")
     assert _verdicts(root, ALWAYS) == _verdicts(root, NEVER)
-    assert ("raw/synthetic_ballots.csv", 202, "comment_ar", "missing-cell") in _verdicts(root, ALWAYS)
+    assert ("raw/pb_ballots.csv", 202, "cast_date", "missing-cell") in _verdicts(root, ALWAYS)
 
 
 def test_an_empty_line_in_a_large_file_keeps_frictionless_row_numbers(tmp_path):
     root = tmp_path / "synthetic"
     synth.generate(root, 200, seed=3)
-    ballots = root / "raw" / "synthetic_ballots.csv"
+    ballots = root / "raw" / "pb_ballots.csv"
     lines = ballots.read_text(encoding="utf-8").split("\n")
     lines[50:50] = [""]
-    lines[120] = lines[120].replace(",online,", ",fax,").replace(",paper,", ",fax,").replace(",sms,", ",fax,")
+    lines[120] = lines[120].replace(",online,", ",fax,").replace(",paper,", ",fax,")
     ballots.write_text("\n".join(lines), encoding="utf-8")
     slow = _verdicts(root, NEVER)
     assert _verdicts(root, ALWAYS) == slow
-    assert ("raw/synthetic_ballots.csv", 121, "channel", "constraint-error") in slow
+    assert ("raw/pb_ballots.csv", 121, "channel", "constraint-error") in slow
 
 
 def test_synthetic_files_say_so_and_stay_out_of_raw(tmp_path):
@@ -183,11 +219,14 @@ def test_synthetic_files_say_so_and_stay_out_of_raw(tmp_path):
     assert "SYNTHETIC" in (root / "SYNTHETIC.md").read_text(encoding="utf-8")
     with (root / "raw" / "sources.csv").open(encoding="utf-8") as fh:
         sources = list(csv.DictReader(fh))
-    assert [s["source_id"] for s in sources] == ["synthetic"] and "SYNTHETIC" in sources[0]["title_en"]
+    assert sources[0]["source_id"] == "synthetic" and "SYNTHETIC" in sources[0]["title_en"]
+    # The project's reference tables (PB phase kinds) come along with their own source.
+    references = {s["source_id"] for s in sources[1:]}
+    assert references == {"pb-platform-phase-mapping"}
     for path in (root / "raw").glob("*.csv"):
         with path.open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
-                if "source_id" in row:
+                if "source_id" in row and path.stem not in (*synth.REFERENCE_TABLES, "sources"):
                     assert row["source_id"] == "synthetic", path
     with (root / "raw" / "collectivities.csv").open(encoding="utf-8") as fh:
         assert sum(1 for _ in fh) - 1 == synth.COLLECTIVITIES
@@ -210,7 +249,7 @@ def test_a_release_streamed_from_the_fast_path_is_byte_for_byte_the_in_memory_on
     for threshold in ("0", str(NEVER)):
         root = tmp_path / f"threshold-{threshold}"
         synth.generate(root, 300, seed=4)
-        ballots = root / "raw" / "synthetic_ballots.csv"
+        ballots = _typed_table(root, 300, seed=4)
         with ballots.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
         header = rows[0]
@@ -242,3 +281,34 @@ def test_streamed_json_export_has_the_bytes_of_json_dumps(tmp_path, columns, row
     assert (tmp_path / "t.json").read_text(encoding="utf-8") == expected
     with (tmp_path / "t.csv").open(encoding="utf-8", newline="") as fh:
         assert len(list(csv.reader(fh))) == len(rows) + 1
+
+
+def test_tables_built_in_worker_processes_equal_the_ones_built_in_line(tmp_path, monkeypatch):
+    """National tables are loaded (and exported) by worker processes into files of their own, then
+    taken into the release database whole: same rows and rowids, same CSV, JSON and Parquet bytes
+    as a release built table after table in one process. The same inputs give the same bytes
+    either way (the procedure depends only on the inputs); only the database's page layout differs."""
+    import sqlite3
+
+    from pipeline.config import Paths
+    from pipeline.publish import publish
+
+    sums = {}
+    for name, parallel in (("in-line", str(NEVER)), ("workers", "0")):
+        root = tmp_path / name
+        synth.generate(root, 400, seed=6)
+        _typed_table(root, 200, seed=6)  # every type, through the worker's typed path
+        monkeypatch.setenv("REMACTO_FAST_MIN_BYTES", "0")
+        monkeypatch.setenv("REMACTO_PARALLEL_MIN_ROWS", parallel)
+        report, release = publish(Paths(root))
+        assert report.valid, report.to_text()
+        sums[name] = dict(line.split("  ")[::-1] for line in (release.path / "SHA256SUMS").read_text().splitlines())
+        with sqlite3.connect(release.path / "remacto.db") as db:
+            tables = [r[0] for r in db.execute(r"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\_fts\_%' ESCAPE '\' ORDER BY name")]
+            sums[name]["rows"] = {t: db.execute(f'SELECT rowid, * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
+            sums[name]["schema"] = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY rowid").fetchall()
+    in_line, workers = sums["in-line"], sums["workers"]
+    assert workers["rows"] == in_line["rows"] and workers["schema"] == in_line["schema"]
+    exports = [f for f in in_line if f.split("/")[0] in ("csv", "json", "parquet", "pabulib")]
+    assert len(exports) > 3 * 30
+    assert {f: workers[f] for f in exports} == {f: in_line[f] for f in exports}

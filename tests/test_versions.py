@@ -59,6 +59,7 @@ def edit_raw(paths):
 @pytest.fixture(scope="module")
 def two_releases(tmp_path_factory):
     paths = copy_project(tmp_path_factory.mktemp("versions"))
+    set_release(paths, "1.0.0", "2026-11-29")  # the test's own version line, whatever the project's is
     report, first = publish(paths)
     assert report.valid, report.to_text()
     edit_raw(paths)
@@ -136,6 +137,7 @@ def test_changelog_lists_rows_added_removed_changed_and_schema_changes(two_relea
 
 def test_a_retyped_column_is_reported(tmp_path):
     paths = copy_project(tmp_path)
+    set_release(paths, "1.0.0", "2026-11-29")
     publish(paths)
     schema_path = paths.schemas / "events.yaml"
     schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
