@@ -9,9 +9,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import duckdb
-
-from . import normalise
+from . import fastcheck, normalise
 from .model import Table
 
 BATCH = 50_000
@@ -37,10 +35,8 @@ def normalised_rows(path: Path, table: Table) -> Iterator[list[str]]:
     types = [f.type for f in table.fields]
     columns = "{" + ", ".join(f"{_lit(f.name)}: 'VARCHAR'" for f in table.fields) + "}"
     flag = " OR ".join(f"regexp_matches(coalesce({_q(f.name)}, ''), {_lit(_NEEDS_CLEANING)})" for f in table.fields)
-    con = duckdb.connect()
+    con = fastcheck.connect()
     try:
-        con.execute("SET preserve_insertion_order = true")
-        con.execute("SET enable_progress_bar = false")
         cursor = con.execute(
             f"SELECT ({flag}) AS needs_cleaning, * FROM read_csv({_lit(str(path))}, header = true, auto_detect = false, "
             f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
@@ -142,10 +138,8 @@ def sqlite_rows(path: Path, table: Table, typed) -> Iterator[tuple]:
               f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, max_line_size = 100000000)")
     flag = " OR ".join(odd)
     width = len(table.fields)
-    con = duckdb.connect()
+    con = fastcheck.connect()
     try:
-        con.execute("SET preserve_insertion_order = true")
-        con.execute("SET enable_progress_bar = false")
         # One pass: each row comes typed by DuckDB, and, for the few it does not type, as text too.
         raw = ", ".join(f"CASE WHEN special THEN {_q(f.name)} END" for f in table.fields)
         cursor = con.execute(f"SELECT special, {', '.join(exprs)}, {raw} FROM (SELECT ({flag}) AS special, * FROM {source})")

@@ -9,9 +9,9 @@ import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import duckdb
 
 from . import bigbuild
+from . import fastcheck
 from .fastcheck import LargeCsv
 from .model import Model, ModelError, Table
 from .normalise import search_key
@@ -220,7 +220,7 @@ def export_tables(model: Model, db_path: Path, csv_dir: Path, json_dir: Path, do
 def build_parquet_table(table: Table, csv_dir: Path, parquet_dir: Path) -> None:
     """Typed Parquet of one table, from its published CSV (DuckDB cannot attach SQLite offline)."""
     parquet_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
+    con = fastcheck.connect()
     con.execute("SET threads = 1")  # one writer thread: the same bytes on every run
     try:
         columns = "{" + ", ".join(f"{_literal(f.name)}: {_literal(DUCKDB_TYPES[f.type])}" for f in table.fields) + "}"

@@ -31,6 +31,7 @@ from frictionless import Schema, errors
 from .model import Table
 from .report import Problem
 
+DUCKDB_MEMORY_LIMIT = "1GB"
 # Tables whose CSV is at least this big take the fast path (about 1,500 rows): below it, the
 # fixed cost of a DuckDB pass is more than frictionless takes; above it, frictionless's per-cell
 # Python costs more (measured in make bench: a national project validates twice as fast with
@@ -73,6 +74,24 @@ def min_bytes() -> int:
     """The size from which a table takes the fast path; REMACTO_FAST_MIN_BYTES overrides it
     (0: every table, as the tests do to compare both paths)."""
     return int(os.environ.get("REMACTO_FAST_MIN_BYTES", MIN_BYTES))
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory for one connection (REMACTO_DUCKDB_MEMORY_LIMIT overrides): bounded, so a
+    national table spills to disk instead of growing the process with the input (DuckDB's default
+    is 80 % of the machine's memory)."""
+    return os.environ.get("REMACTO_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)
+
+
+def connect(path: str = ":memory:", spill: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the pipeline's settings: bounded memory, file order kept."""
+    con = duckdb.connect(path)
+    con.execute(f"SET memory_limit = {lit(duckdb_memory_limit())}")
+    if spill is not None:
+        con.execute(f"SET temp_directory = {lit(str(spill))}")
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def in_memory_max_bytes() -> int:
@@ -229,10 +248,7 @@ class Checker:
     def __init__(self, work_dir: Path | None = None, threads: int | None = None, in_memory: bool = False):
         self._tmp = tempfile.TemporaryDirectory(prefix="fastcheck-", dir=work_dir)
         # In memory the text table is written twice as fast; on disk, memory stays flat at any size.
-        self.con = duckdb.connect(":memory:" if in_memory else str(Path(self._tmp.name) / "check.duckdb"))
-        self.con.execute("SET preserve_insertion_order = true")
-        self.con.execute("SET enable_progress_bar = false")
-        self.con.execute(f"SET temp_directory = {lit(self._tmp.name)}")
+        self.con = connect(":memory:" if in_memory else str(Path(self._tmp.name) / "check.duckdb"), Path(self._tmp.name))
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.keys: dict[str, list[str]] = {}   # large table -> fields held in its keys table
