@@ -40,7 +40,7 @@ def normalised_rows(path: Path, table: Table) -> Iterator[list[str]]:
         cursor = con.execute(
             f"SELECT ({flag}) AS needs_cleaning, * FROM read_csv({_lit(str(path))}, header = true, auto_detect = false, "
             f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-            f"max_line_size = 100000000)")
+            f"{fastcheck.line_limits(table)})")
         while batch := cursor.fetchmany(BATCH):
             for needs_cleaning, *cells in batch:
                 cells = ["" if c is None else c for c in cells]
@@ -135,7 +135,7 @@ def sqlite_rows(path: Path, table: Table, typed) -> Iterator[tuple]:
         odd.append(f"regexp_matches(coalesce({c}, ''), {_lit(_NEEDS_CLEANING)})")
     columns = "{" + ", ".join(f"{_lit(f.name)}: 'VARCHAR'" for f in table.fields) + "}"
     source = (f"read_csv({_lit(str(path))}, header = true, auto_detect = false, columns = {columns}, delim = ',', "
-              f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, max_line_size = 100000000)")
+              f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, {fastcheck.line_limits(table)})")
     flag = " OR ".join(odd)
     width = len(table.fields)
     con = fastcheck.connect()
