@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 from datasette.app import Datasette
 
-from . import build, catalog, dictionary, pabulib, releases, serve
+from . import build, catalog, dictionary, facets, pabulib, releases, serve
 from .config import DB_NAME, Paths
 from .model import LANGS, Model, load_model
 from .report import Report
@@ -112,6 +112,7 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
     """Every file of a release, into an empty directory; `previous` is the release it follows."""
     db = release / f"{DB_NAME}.db"
     build.build_sqlite(model, tables, db)
+    facets.write_facet_counts(model, db)  # facet counts and ANALYZE, for the portal (pipeline/facets.py)
     build.export_tables(model, db, release / "csv", release / "json")
     build.build_parquet(model, release / "csv", release / "parquet")
     sources = [dict(zip(model.tables["sources"].field_names, row)) for row in tables["sources"]]
