@@ -18,6 +18,7 @@ No timing is asserted: it prints the figures (and exits 1 on errors or dropped f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -27,8 +28,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +45,7 @@ HTML_TIMED_OUT = ("These facets timed out", 'class="facets-timed-out')
 @dataclass
 class Figures:
     requests: int = 0
-    rps: float = 0.0
+    rps: float = 0.0  # good answers (2xx/3xx within the timeout) per second
     p50_ms: float = 0.0
     p99_ms: float = 0.0
     errors: int = 0
@@ -65,7 +64,7 @@ class PageComparison:
 
     @property
     def ratio(self) -> float | None:
-        if self.ours and self.bare and self.bare.rps:
+        if self.ours and self.bare and self.bare.rps:  # None when bare gave no good answer at all
             return self.ours.rps / self.bare.rps
         return None
 
@@ -181,33 +180,23 @@ class Sampler(threading.Thread):
             self.check()
 
 
-def _load(base: str, pages: dict, seconds: int, connections: int, threads: int,
-          configured: dict[str, list[str]]) -> dict[str, Figures]:
-    out = {}
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(WRK_REPORT)
-        script.flush()
-        for page, path in pages.items():
-            sampler = Sampler(base, path, configured)
-            load = os.getloadavg()[0]
-            sampler.check()  # warm: the first answer also checks the page works at all
-            sampler.start()
-            try:
-                f = wrk(base + path, seconds, connections, threads, script.name)
-            finally:
-                sampler.stop.set()
-                sampler.join()
-            sampler.check()  # once more after the load
-            out[page] = Figures(f["requests"], f["requests"] / f["seconds"], f["p50_ms"], f["p99_ms"],
-                                f["socket_errors"] + f["bad_status"] + f["timeouts"],
-                                sampler.samples, len(sampler.reasons), sorted(set(sampler.reasons)), load)
-    return out
-
-
-def _serve(args: list[str], env: dict, work: Path, name: str):
-    log = (work / f"{name}.log").open("w")
-    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return proc, log
+def _load(base: str, path: str, script: str, seconds: int, connections: int, threads: int,
+          configured: dict[str, list[str]]) -> Figures:
+    """wrk on one page, with the sampler checking answers during and after the load."""
+    sampler = Sampler(base, path, configured)
+    load = os.getloadavg()[0]
+    sampler.check()  # warm: the first answer also checks the page works at all
+    sampler.start()
+    try:
+        f = wrk(base + path, seconds, connections, threads, script)
+    finally:
+        sampler.stop.set()
+        sampler.join()
+    sampler.check()  # once more after the load
+    errors = f["socket_errors"] + f["bad_status"] + f["timeouts"]
+    # Answers per second: wrk counts a timed-out request among its requests; it is not an answer.
+    return Figures(f["requests"], max(0, f["requests"] - errors) / f["seconds"], f["p50_ms"], f["p99_ms"], errors,
+                   sampler.samples, len(sampler.reasons), sorted(set(sampler.reasons)), load)
 
 
 def _stop(proc: subprocess.Popen, log) -> None:
@@ -222,7 +211,9 @@ def _stop(proc: subprocess.Popen, log) -> None:
 
 def run(paths: Paths, seconds: int = 15, connections: int = 16, threads: int = 2,
         servers: tuple[str, ...] = ("ours", "bare"), only: list[str] | None = None) -> list[PageComparison]:
-    """Load the same pages on our portal and on bare Datasette, one after the other."""
+    """Load the same pages on our portal and on bare Datasette. Both servers are started first; each
+    page is then loaded on ours and right after on bare (one at a time: the idle one takes no CPU),
+    so that both see the same machine, whatever else runs on it."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make loadtest does it)")
     release = paths.published.resolve()
@@ -235,33 +226,44 @@ def run(paths: Paths, seconds: int = 15, connections: int = 16, threads: int = 2
     if only:
         pages = {k: v for k, v in pages.items() if any(k.startswith(o) for o in only)}
     results = {page: PageComparison(page, path) for page, path in pages.items()}
-    with tempfile.TemporaryDirectory(prefix="portalbench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="portalbench-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
-        if "ours" in servers:
+        started = {}  # name -> (base URL, facets the server shows unasked)
+
+        def start(name: str, args: list[str], env: dict, ready: str, configured: dict) -> None:
             port = _free_port()
-            proc, log = _serve(datasette_args(release, paths, model, "127.0.0.1", port), datasette_env(paths), work, "ours")
-            try:
-                _wait_ready(f"http://127.0.0.1:{port}", proc, "/health", 120)
-                configured = {t.name: t.facet_fields for t in model.tables.values()}
-                for page, figures in _load(f"http://127.0.0.1:{port}", pages, seconds, connections, threads,
-                                           configured).items():
-                    results[page].ours = figures
-            finally:
-                _stop(proc, log)
+            args = [a.replace("{port}", str(port)) for a in args]
+            log = (work / f"{name}.log").open("w")
+            proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+            stack.callback(_stop, proc, log)
+            _wait_ready(f"http://127.0.0.1:{port}", proc, ready, 120)
+            started[name] = (f"http://127.0.0.1:{port}", configured)
+
+        if "ours" in servers:
+            start("ours", _with_port(datasette_args(release, paths, model, "127.0.0.1", 0)), datasette_env(paths), "/health",
+                  {t.name: t.facet_fields for t in model.tables.values()})
         if "bare" in servers:
             inspect = work / "inspect.json"
             subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect)],
                            check=True, capture_output=True)
-            port = _free_port()
-            proc, log = _serve([sys.executable, "-m", "datasette", "serve", "-i", str(db), "--inspect-file", str(inspect),
-                                "-h", "127.0.0.1", "-p", str(port)], dict(os.environ), work, "bare")
-            try:
-                _wait_ready(f"http://127.0.0.1:{port}", proc, "/-/versions.json", 120)
-                for page, figures in _load(f"http://127.0.0.1:{port}", pages, seconds, connections, threads, {}).items():
-                    results[page].bare = figures
-            finally:
-                _stop(proc, log)
+            start("bare", [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--inspect-file", str(inspect),
+                           "-h", "127.0.0.1", "-p", "{port}"], dict(os.environ), "/-/versions.json", {})
+        for base, _ in started.values():  # warm: the file's pages in the OS cache, connections open
+            for path in pages.values():
+                with urllib.request.urlopen(base + path, timeout=60) as r:
+                    r.read()
+        with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+            script.write(WRK_REPORT)
+            script.flush()
+            for page, path in pages.items():
+                for name, (base, configured) in started.items():
+                    setattr(results[page], name, _load(base, path, script.name, seconds, connections, threads, configured))
     return list(results.values())
+
+
+def _with_port(args: list[str]) -> list[str]:
+    """serve.datasette_args with its port left to fill in."""
+    return args[:args.index("-p") + 1] + ["{port}"] + args[args.index("-p") + 2:]
 
 
 def _cells(f: Figures | None) -> str:
@@ -283,9 +285,11 @@ def table(results: list[PageComparison], seconds: int, connections: int, threads
              "| dropped ours | dropped bare |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        ratio = f"{r.ratio:,.1f}×" if r.ratio is not None else "–"
+        ratio = f"{r.ratio:,.1f}×" if r.ratio is not None else ("bare: none" if r.bare and r.ours else "–")
         lines.append(f"| {r.page} | {_cells(r.ours)} | {_cells(r.bare)} | {ratio} | {_dropped(r.ours)} | {_dropped(r.bare)} |")
     lines.append("")
+    lines.append("rps = good answers per second (a timeout or error is not one); p50/p99 over the answers wrk "
+                 "completed; errors = timeouts (5 s), socket errors and non-2xx/3xx")
     lines.append("dropped = answers (sampled during the load and once after) where a facet timed out or was missing, "
                  "or the row count was missing")
     for r in results:

@@ -4,12 +4,10 @@ A small synthetic national project (pipeline.synth, 400 ballots) is published in
 folder; its pb_ballots table has four facet fields (cycle_id, channel, age_band, sex)."""
 from __future__ import annotations
 
-import contextlib
 import html
 import itertools
 import re
 import sqlite3
-import subprocess
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
@@ -19,9 +17,9 @@ from pipeline import facets, synth
 from pipeline.config import Paths
 from pipeline.model import load_model
 from pipeline.normalise import search_key
+from pipeline.portalbench import dropped_reasons
 from pipeline.publish import publish
-from pipeline.serve import datasette_args, datasette_env
-from tests.conftest import free_port
+from tests.conftest import serving as conftest_serving
 
 TABLE = "pb_ballots"
 
@@ -36,31 +34,8 @@ def synthetic(tmp_path_factory):
     return paths, release, load_model(paths.schemas, paths.metadata)
 
 
-@contextlib.contextmanager
 def serving(paths: Paths, release, model, **settings):
-    """A real Datasette serving the release as `make serve` does, with extra settings (test-only)."""
-    port = free_port()
-    args = datasette_args(release.path, paths, model, "127.0.0.1", port)
-    for key, value in settings.items():
-        args += ["--setting", key, str(value)]
-    log = (paths.root / f"datasette-{port}.log").open("w")
-    proc = subprocess.Popen(args, env=datasette_env(paths), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            assert proc.poll() is None, (paths.root / f"datasette-{port}.log").read_text()
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                import time
-
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    return conftest_serving(release.path, model, paths.root / f"datasette-{'-'.join(settings) or 'default'}.log", **settings)
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +190,19 @@ def test_the_facets_of_a_search_page_equal_live_sql(portal, synthetic):
     queries = [t["sql"] for t in data["_trace"]["traces"] if t.get("type") == "sql"]
     assert len([q for q in queries if "pb_proposals_fts" in q and "group by" in q.lower()]) == 1  # one query for all
     db.close()
+
+
+def test_the_portal_bench_sees_a_dropped_facet_and_a_complete_page(synthetic):
+    """pipeline.portalbench's check, on real answers: complete pages pass, a timed-out facet is caught."""
+    paths, release, model = synthetic
+    configured = {t.name: t.facet_fields for t in model.tables.values()}
+    search = "/remacto/pb_proposals?" + urlencode({"_search": "تجريبي"})
+    cycle = _pages(paths)[1]["cycle_id"]
+    with serving(paths, release, model, facet_time_limit_ms=1) as base:
+        for path in (search, search.replace("pb_proposals?", "pb_proposals.json?")):
+            reasons = dropped_reasons(path, httpx.get(base + path, timeout=20).content, configured)
+            assert any("facets timed out" in r for r in reasons), path
+    with serving(paths, release, model) as base:
+        for path in (f"/remacto/{TABLE}?cycle_id={cycle}&_facet=channel", f"/remacto/{TABLE}.json?cycle_id={cycle}",
+                     f"/remacto/{TABLE}.csv?cycle_id={cycle}"):
+            assert dropped_reasons(path, httpx.get(base + path, timeout=20).content, configured) == [], path

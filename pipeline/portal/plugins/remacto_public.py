@@ -118,6 +118,9 @@ def _serve_release(datasette, target: Path) -> None:
     # the file by remacto_portal, once per release: Datasette deep-copies the metadata it holds on
     # every permission check (twice a page; ~10 ms a page with them).
     metadata.get("plugins", {}).pop("remacto-portal", None)
+    # The same for the column notes: pages show them from those texts, in the visitor's language.
+    for table in metadata.get("databases", {}).get(DB_NAME, {}).get("tables", {}).values():
+        table.pop("columns", None)
     db = ReleaseDatabase(datasette, path=str(target / f"{DB_NAME}.db"), is_mutable=False)
     db.name = db.route = DB_NAME
     db.cached_hash, db.cached_size = inspect["hash"], inspect["size"]
