@@ -37,7 +37,7 @@ class CountedColumnFacet(ColumnFacet):
                 configs.append(config)
         return configs
 
-    async def _equality_filters(self, fields: list[str]) -> dict[str, str] | None:
+    def _equality_filters(self, fields: list[str]) -> dict[str, str] | None:
         """{column: param} when the page's rows are exactly those of equality filters on facet
         fields: the SQL Datasette built must be the one those filters give, nothing added."""
         args = self.request.args
@@ -57,7 +57,7 @@ class CountedColumnFacet(ColumnFacet):
     async def facet_results(self):
         db = self.ds.get_database(self.database)
         fields = await db.facet_fields(self.table) if self.table and hasattr(db, "facet_fields") else None
-        filters = await self._equality_filters(fields) if fields else None
+        filters = self._equality_filters(fields) if fields else None
         configs = self.get_configs()
         counted = [c for c in configs if filters is not None and _column(c) in fields]
         results, timed_out = [], []
