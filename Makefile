@@ -16,8 +16,11 @@ LOADTEST_SECONDS ?= 10
 SIZES ?= 100k,1M
 # Steps `make bench` times (e.g. STEPS=ours,sqlite,parquet,publish skips the slow reference at 10M).
 STEPS ?= frictionless,duckdb-read,ours,sqlite,parquet,publish
+# The published project `make portalbench` loads (its largest table), and wrk's seconds a page.
+PORTALBENCH_ROOT ?= build/synth/1M
+PORTALBENCH_SECONDS ?= 15
 
-.PHONY: help venv validate publish serve test loadtest synth bench clean distclean
+.PHONY: help venv validate publish serve test loadtest synth bench portalbench clean distclean
 
 help:
 	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
@@ -27,6 +30,7 @@ help:
 	@echo "make loadtest  load the portal with wrk on loopback; prints requests/s, p50/p95/p99, errors"
 	@echo "make synth     write synthetic national-scale projects to build/synth/ (SIZES=100k,1M; with and without errors)"
 	@echo "make bench     time frictionless vs our validation, SQLite, Parquet and publish on synthetic data (SIZES=100k,1M)"
+	@echo "make portalbench  our portal vs bare datasette -i under wrk on the largest table of PORTALBENCH_ROOT (build/synth/1M)"
 	@echo "make clean     remove generated releases and reports (keeps the venv)"
 
 $(VENV_STAMP): requirements.txt
@@ -68,6 +72,12 @@ bench: $(VENV_STAMP)
 	@echo "==> Benchmark on SYNTHETIC data ($(SIZES) ballots): wall time, rows/s, peak memory of each step"
 	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
 	$(PY) -m pipeline.bench --sizes $(SIZES) --steps $(STEPS)
+
+portalbench: $(VENV_STAMP)
+	@echo "==> Portal under load on the largest table of $(PORTALBENCH_ROOT), beside bare datasette -i (wrk, $(PORTALBENCH_SECONDS) s a page)"
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@test -e $(PORTALBENCH_ROOT)/published || $(PY) -m pipeline --root $(PORTALBENCH_ROOT) publish
+	$(PY) -m pipeline.portalbench --root $(PORTALBENCH_ROOT) --seconds $(PORTALBENCH_SECONDS)
 
 clean:
 	@echo "==> Removing generated releases and reports"

@@ -61,17 +61,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_ready(base: str, proc: subprocess.Popen) -> None:
-    for _ in range(300):
+def _wait_ready(base: str, proc: subprocess.Popen, path: str = "/health", seconds: int = 30) -> None:
+    for _ in range(seconds * 10):
         if proc.poll() is not None:
             raise RuntimeError("the portal exited before answering")
         try:
-            with urllib.request.urlopen(base + "/health", timeout=1) as r:
+            with urllib.request.urlopen(base + path, timeout=1) as r:
                 if r.status == 200:
                     return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("the portal did not answer /health within 30 s")
+    raise RuntimeError(f"the portal did not answer {path} within {seconds} s")
+
+
+def wrk(url: str, seconds: int, connections: int, threads: int, script: str, timeout_s: int = 5) -> dict:
+    """One wrk run; the figures WRK_REPORT prints (requests, seconds, p50/p95/p99 ms, errors by kind)."""
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", f"{timeout_s}s", "-s", script, url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return json.loads(next(line for line in out.splitlines() if line.startswith("{")))
 
 
 def run(paths: Paths, seconds: int = 10, connections: int = 16, threads: int = 2) -> list[PageResult]:
@@ -93,11 +102,7 @@ def run(paths: Paths, seconds: int = 10, connections: int = 16, threads: int = 2
             script.write(WRK_REPORT)
             script.flush()
             for page, path in PAGES.items():
-                out = subprocess.run(
-                    ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", script.name, base + path],
-                    capture_output=True, text=True, check=True,
-                ).stdout
-                figures = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
+                figures = wrk(base + path, seconds, connections, threads, script.name)
                 results.append(PageResult(
                     page, path, figures["requests"], figures["requests"] / figures["seconds"], figures["p50_ms"],
                     figures["p95_ms"], figures["p99_ms"], figures["socket_errors"] + figures["bad_status"] + figures["timeouts"],

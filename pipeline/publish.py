@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 from datasette.app import Datasette
 
-from . import build, catalog, dictionary, pabulib, releases, serve
+from . import build, catalog, dictionary, facets, pabulib, releases, serve
 from .config import DB_NAME, Paths
 from .model import LANGS, Model, load_model
 from .report import Report
@@ -118,6 +118,8 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
     db = release / f"{DB_NAME}.db"
     if not db.exists():
         build.load_release_db(model, tables, db)
+    with stage("facet counts, analyze"):
+        facets.write_facet_counts(model, db)  # facet counts and ANALYZE, for the portal (pipeline/facets.py)
     # The Pabulib files read only the database: written by a second process meanwhile.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         pb_files = pool.submit(pabulib.write_release_files, db, release / "pabulib")  # none when no cycle has ballots

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import i18n
+from . import facets, i18n
 from .build import FTS_SUFFIX
 from .config import DB_NAME, Paths
 from .model import LANGS, Model
@@ -40,6 +40,8 @@ def portal_metadata(model: Model) -> dict:
             entry.update({"fts_table": t.name + FTS_SUFFIX, "fts_pk": "rowid", "searchmode": "escaped",
                           "label_column": t.search_fields[0]})
         tables[t.name] = entry
+    for name in facets.hidden_tables(model):  # precomputed facet counts: read by the portal, not listed
+        tables[name] = {"hidden": True}
     queries = {
         name: {"title": trilingual(q["title"]), "description_html": trilingual_html(q["description"]), "sql": q["sql"]}
         for name, q in model.portal.get("queries", {}).items()

@@ -2,6 +2,7 @@
 and a real Datasette process serving it on a free localhost port."""
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -51,19 +52,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def portal(released, model):
-    """Base URL of a real Datasette serving the real release, read-only."""
-    paths, release = released
+@contextlib.contextmanager
+def serving(release: Path, model, log_path: Path, **settings):
+    """Base URL of a real Datasette serving `release` as `make serve` does, read-only, with any extra
+    --setting (test-only, e.g. a tiny facet_time_limit_ms)."""
     port = free_port()
-    log = (paths.root / "datasette.log").open("w")
-    proc = subprocess.Popen(datasette_args(release.path, Paths(), model, "127.0.0.1", port),
-                            env=datasette_env(Paths()), stdout=log, stderr=subprocess.STDOUT)
+    args = datasette_args(release, Paths(), model, "127.0.0.1", port)
+    for key, value in settings.items():
+        args += ["--setting", key, str(value)]
+    log = log_path.open("w")
+    proc = subprocess.Popen(args, env=datasette_env(Paths()), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
             if proc.poll() is not None:
-                raise RuntimeError("Datasette exited:\n" + (paths.root / "datasette.log").read_text())
+                raise RuntimeError("Datasette exited:\n" + log_path.read_text())
             try:
                 if httpx.get(base + "/health", timeout=1).status_code == 200:
                     break
@@ -76,3 +79,11 @@ def portal(released, model):
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def portal(released, model):
+    """Base URL of a real Datasette serving the real release, read-only."""
+    paths, release = released
+    with serving(release.path, model, paths.root / "datasette.log") as base:
+        yield base

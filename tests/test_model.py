@@ -3,7 +3,7 @@ import sqlite3
 
 from frictionless import Schema
 
-from pipeline import build, serve
+from pipeline import build, facets, serve
 from pipeline.config import ROOT
 from pipeline.model import missing_metadata
 
@@ -48,7 +48,10 @@ def test_sqlite_ddl_follows_the_schemas(model):
 
 def test_portal_metadata_comes_from_the_schemas(model):
     meta = serve.portal_metadata(model)["databases"]["remacto"]
-    assert set(meta["tables"]) == set(model.tables)
+    hidden = {name for name, entry in meta["tables"].items() if entry.get("hidden")}
+    assert set(meta["tables"]) - hidden == set(model.tables)
+    # Only the precomputed facet counts are hidden: one table per table with facets.
+    assert hidden == {facets.counts_table(t.name) for t in model.tables.values() if t.facet_fields}
     for table in model.tables.values():
         entry = meta["tables"][table.name]
         for lang in ("ar", "fr", "en"):

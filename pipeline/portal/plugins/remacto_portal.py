@@ -25,14 +25,28 @@ from pipeline.releases import read_release_json
 PLUGIN = "remacto-portal"
 
 
+@functools.lru_cache(maxsize=4)
+def _release_texts(folder: Path) -> dict:
+    """The texts of one release (its metadata's `plugins.remacto-portal`), read once per process.
+    Datasette's own copy of the metadata does not hold them (remacto_public drops them): it
+    deep-copies its metadata on every permission check, twice a page."""
+    metadata = json.loads((folder / "portal" / "metadata.json").read_text(encoding="utf-8"))
+    return metadata["plugins"][PLUGIN]
+
+
 def _config(datasette) -> dict:
-    return datasette.plugin_config(PLUGIN)
+    return _release_texts(_release_dir(datasette))
+
+
+@functools.lru_cache(maxsize=16)
+def _texts(folder: Path, lang: str) -> i18n.Texts:
+    return i18n.Texts(_release_texts(folder), lang)
 
 
 def texts_for(datasette, request) -> i18n.Texts:
     lang = i18n.choose_lang(request.args.get(i18n.LANG_PARAM) if request else None,
                             request.cookies.get(i18n.LANG_COOKIE) if request else None)
-    return i18n.Texts(_config(datasette), lang)
+    return _texts(_release_dir(datasette), lang)
 
 
 def _release_dir(datasette) -> Path:

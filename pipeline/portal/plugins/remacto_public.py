@@ -5,6 +5,8 @@
   finish on the old release, whose folder is never deleted.
 - Hides debug pages that show file paths, versions and threads; answers /health and /robots.txt.
 - Caps the size of any string or blob a query can build, so one request cannot eat the memory.
+- Answers a table page's row count from the release's precomputed facet counts when its only
+  filters are equalities on facet fields (pipeline/facets.py); any other count runs live.
 """
 import asyncio
 import json
@@ -17,6 +19,8 @@ from pathlib import Path
 from datasette import hookimpl
 from datasette.database import Database, connections
 from datasette.utils.asgi import Response
+
+from pipeline import facets
 
 DB_NAME = "remacto"
 PUBLISHED = os.environ.get("REMACTO_PUBLISHED")  # set by `python -m pipeline serve`
@@ -37,7 +41,33 @@ _swap_lock = threading.Lock()
 class ReleaseDatabase(Database):
     """One release's database. Datasette caches each worker thread's connection under the
     database's name, which every release shares; keyed by file instead, a swapped-in release
-    never runs a query on the previous release's connection."""
+    never runs a query on the previous release's connection. Counts that the release's facet
+    counts hold are read from them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._facet_fields: dict[str, list[str] | None] = {}
+        self._schema: dict = {}
+
+    async def facet_fields(self, table: str) -> list[str] | None:
+        """The facet fields of `table` whose counts the release holds (None: no counts)."""
+        if table not in self._facet_fields:
+            name = facets.counts_table(table)
+            columns = [r[1] for r in (await super().execute(f"PRAGMA table_info({facets.q(name)})")).rows]
+            self._facet_fields[table] = facets.fields_of_counts(columns)
+        return self._facet_fields[table]
+
+    async def execute(self, sql, params=None, *args, **kwargs):
+        if sql.startswith("select name from sqlite_master "):  # the permission check's table spelling, every page
+            key = ("execute", sql, repr(params))
+            if key not in self._schema:
+                self._schema[key] = await super().execute(sql, params, *args, **kwargs)
+            return self._schema[key]
+        parsed = facets.parse_count_sql(sql, params) if sql.startswith("select count(*) from ") else None
+        if parsed:
+            fields = await self.facet_fields(parsed[0])
+            sql = (fields and facets.count_sql(parsed[0], fields, parsed[1])) or sql
+        return await super().execute(sql, params, *args, **kwargs)
 
     async def execute_fn(self, fn):
         if self.ds.executor is None:
@@ -55,8 +85,50 @@ class ReleaseDatabase(Database):
         return await asyncio.get_running_loop().run_in_executor(self.ds.executor, in_thread)
 
 
+def _per_release(name: str):
+    """A schema question answered once per release: the file is immutable, and Datasette asks the
+    same ones (does the table exist, its columns, keys, definition) on every page."""
+    method = getattr(Database, name)
+
+    async def cached(self, *args, **kwargs):
+        key = (name, args, tuple(sorted(kwargs.items())))
+        if key not in self._schema:
+            self._schema[key] = await method(self, *args, **kwargs)
+        value = self._schema[key]
+        return list(value) if isinstance(value, list) else value
+
+    cached.__name__ = name
+    return cached
+
+
+for _name in ("table_exists", "table_names", "view_names", "table_columns", "table_column_details", "primary_keys",
+              "fts_table", "foreign_keys_for_table", "get_table_definition", "hidden_table_names", "label_column_for_table"):
+    setattr(ReleaseDatabase, _name, _per_release(_name))
+
+
 def _release_dir(datasette) -> Path:
     return Path(datasette.databases[DB_NAME].path).parent
+
+
+def _serve_release(datasette, target: Path) -> None:
+    """Serve the release in `target` (its database, counts and metadata together)."""
+    inspect = json.loads((target / "portal" / "inspect.json").read_text(encoding="utf-8"))[DB_NAME]
+    metadata = json.loads((target / "portal" / "metadata.json").read_text(encoding="utf-8"))
+    # The portal's texts (every title and label in three languages, most of the file) are read from
+    # the file by remacto_portal, once per release: Datasette deep-copies the metadata it holds on
+    # every permission check (twice a page; ~10 ms a page with them).
+    metadata.get("plugins", {}).pop("remacto-portal", None)
+    # The same for the column notes: pages show them from those texts, in the visitor's language.
+    for table in metadata.get("databases", {}).get(DB_NAME, {}).get("tables", {}).values():
+        table.pop("columns", None)
+    db = ReleaseDatabase(datasette, path=str(target / f"{DB_NAME}.db"), is_mutable=False)
+    db.name = db.route = DB_NAME
+    db.cached_hash, db.cached_size = inspect["hash"], inspect["size"]
+    db._cached_table_counts = {name: t["count"] for name, t in inspect["tables"].items()}
+    # Datasette 0.65 keeps `-m` metadata in _metadata_local and has no public setter.
+    datasette._metadata_local = metadata
+    datasette.inspect_data = {**(datasette.inspect_data or {}), DB_NAME: inspect}
+    datasette.databases = {**datasette.databases, DB_NAME: db}  # one assignment: no mixed state
 
 
 def _follow_published(datasette) -> None:
@@ -67,16 +139,15 @@ def _follow_published(datasette) -> None:
     with _swap_lock:
         if target == _release_dir(datasette) or not (target / "datapackage.json").exists():
             return
-        inspect = json.loads((target / "portal" / "inspect.json").read_text(encoding="utf-8"))[DB_NAME]
-        metadata = json.loads((target / "portal" / "metadata.json").read_text(encoding="utf-8"))
-        db = ReleaseDatabase(datasette, path=str(target / f"{DB_NAME}.db"), is_mutable=False)
-        db.name = db.route = DB_NAME
-        db.cached_hash, db.cached_size = inspect["hash"], inspect["size"]
-        db._cached_table_counts = {name: t["count"] for name, t in inspect["tables"].items()}
-        # Datasette 0.65 keeps `-m` metadata in _metadata_local and has no public setter.
-        datasette._metadata_local = metadata
-        datasette.inspect_data = {**(datasette.inspect_data or {}), DB_NAME: inspect}
-        datasette.databases = {**datasette.databases, DB_NAME: db}  # one assignment: no mixed state
+        _serve_release(datasette, target)
+
+
+@hookimpl
+def startup(datasette):
+    """The release given on the command line is served by a ReleaseDatabase too."""
+    db = datasette.databases.get(DB_NAME)
+    if db is not None and not isinstance(db, ReleaseDatabase) and (_release_dir(datasette) / "portal" / "inspect.json").exists():
+        _serve_release(datasette, _release_dir(datasette))
 
 
 @hookimpl
