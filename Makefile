@@ -15,7 +15,7 @@ LOADTEST_SECONDS ?= 10
 # Rows of the synthetic ballots table for `make synth` and `make bench` (100k, 1M, 10M).
 SIZES ?= 100k,1M
 # Steps `make bench` times (e.g. STEPS=ours,sqlite,parquet,publish skips the slow reference at 10M).
-STEPS ?= frictionless,duckdb-read,ours,sqlite,parquet,publish
+STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,portal
 # The published project `make portalbench` loads (its largest table), and wrk's seconds a page.
 PORTALBENCH_ROOT ?= build/synth/1M
 PORTALBENCH_SECONDS ?= 15
@@ -71,6 +71,7 @@ synth: $(VENV_STAMP)
 bench: $(VENV_STAMP)
 	@echo "==> Benchmark on SYNTHETIC data ($(SIZES) ballots): wall time, rows/s, peak memory of each step"
 	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) -m pipeline.bench --sizes $(SIZES) --steps $(STEPS)
 
 portalbench: $(VENV_STAMP)

@@ -6,6 +6,7 @@ import csv
 import json
 import operator
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -172,12 +173,13 @@ class KeyOrder:
         return self.sorted
 
 
-def build_part(table: Table, csv_path: Path, part_path: Path, export_dirs: tuple[Path, Path, Path] | None) -> bool:
+def build_part(table: Table, csv_path: Path, part_path: Path, export_dirs: tuple[Path, Path, Path] | None) -> list[tuple]:
     """A national table on its own, in a worker process: its rows from the validated CSV into a
     SQLite file of its own (table and indexes, rowids in file order, for the main database to take
     in whole); with export_dirs (csv, json, parquet), its exports too. The CSV and JSON are written
     while the rows go in when the file comes in primary-key order (most exports do), else read
-    back from SQLite in that order. Returns True when it wrote the exports."""
+    back from SQLite in that order. Returns the rows counted by every combination of the table's facet
+    fields, [(values..., count)], counted as they go in (facets.py builds the portal's counts from them)."""
     from . import build
     types = [f.type for f in table.fields]
     statements = [s for s in build.table_ddl(table) if "USING fts5" not in s]  # full text is built in the main file
@@ -197,8 +199,12 @@ def build_part(table: Table, csv_path: Path, part_path: Path, export_dirs: tuple
             writer = ExportWriter(table.field_names, csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json")
             order = KeyOrder([table.field_names.index(c) for c in table.primary_key])
         insert = f"INSERT INTO {build.q(table.name)} VALUES ({', '.join('?' for _ in types)})"
+        facet_at = [table.field_names.index(c) for c in table.facet_fields]
+        counted: Counter = Counter()
         for batch in _chunks(rows):
             db.executemany(insert, batch)
+            if facet_at:
+                counted.update(map(operator.itemgetter(*facet_at), batch))
             if writer and order.check(batch):
                 writer.write(batch)
         for statement in indexes:
@@ -214,4 +220,5 @@ def build_part(table: Table, csv_path: Path, part_path: Path, export_dirs: tuple
         db.close()
     if export_dirs:
         build.build_parquet_table(table, export_dirs[0], export_dirs[2])
-    return bool(export_dirs)
+    one = len(facet_at) == 1  # itemgetter of one index gives the value, not a 1-tuple
+    return [((key,) if one else key) + (n,) for key, n in counted.items()]

@@ -149,14 +149,15 @@ def parallel_min_rows() -> int:
 
 
 def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path,
-                    release: Path | None = None) -> set[str]:
+                    release: Path | None = None) -> tuple[set[str], dict[str, list[tuple]]]:
     """A new SQLite file with every table, row and index, rowids in file order (the row rules of
     metadata/rules.yaml name rows by rowid): the state in which validation runs those rules.
 
     National tables are built in worker processes (bigbuild.build_part), each into a file of its
     own that this one then takes in whole (SQLite copies the pages of an identical empty table);
     with `release`, the workers also write those tables' CSV, JSON and Parquet there. Returns the
-    tables whose exports are written."""
+    tables whose exports are written, and for those with facet fields the rows counted by every
+    combination of their values (see facets.write_facet_counts)."""
     parted = [n for n, rows in tables.items() if isinstance(rows, LargeCsv) and rows.rows >= parallel_min_rows()]
     exports = (release / "csv", release / "json", release / "parquet") if release else None
     if exports:
@@ -164,7 +165,7 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
             folder.mkdir(parents=True, exist_ok=True)
     parts = {n: path.with_name(f".{path.stem}.{n}.part") for n in parted}
     with contextlib.ExitStack() as stack:
-        futures = {}
+        futures, counted = {}, {}
         if parted:
             workers = min(len(parted), os.cpu_count() or 1)
             pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")))
@@ -182,8 +183,9 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
             with db:
                 for table in model.tables.values():
                     _load_table(db, table, tables.get(table.name, []), parted=table.name in futures)
+            counted = {}
             for n in [t for t in model.tables if t in futures]:
-                futures[n].result()
+                counted[n] = futures[n].result()
                 db.execute("ATTACH DATABASE ? AS part", (str(parts[n]),))
                 with db:
                     # The same table, empty here: SQLite's transfer copies its rows and indexes as they are.
@@ -192,7 +194,7 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
                 db.execute("DETACH DATABASE part")
                 parts[n].unlink()
             db.commit()
-    return set(parted) if exports else set()
+    return (set(parted) if exports else set()), {n: c for n, c in counted.items() if model.tables[n].facet_fields}
 
 
 def build_sqlite(model: Model, tables: dict[str, list[list[str]]], path: Path) -> None:

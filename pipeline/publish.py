@@ -112,14 +112,14 @@ async def _inspect(db_path: Path) -> dict:
 
 
 def write_release(model: Model, tables: dict, release: Path, previous: Path | None = None,
-                  exported: set[str] = frozenset()) -> None:
+                  exported: set[str] = frozenset(), counted: dict | None = None) -> None:
     """Every file of a release, into a directory holding the database build.load_release_db
     loaded (and the exports of the `exported` tables it wrote); `previous` is the release it follows."""
     db = release / f"{DB_NAME}.db"
     if not db.exists():
-        build.load_release_db(model, tables, db)
+        exported, counted = build.load_release_db(model, tables, db)
     with stage("facet counts, analyze"):
-        facets.write_facet_counts(model, db)  # facet counts and ANALYZE, for the portal (pipeline/facets.py)
+        facets.write_facet_counts(model, db, counted)  # facet counts and ANALYZE, for the portal (pipeline/facets.py)
     # The Pabulib files read only the database: written by a second process meanwhile.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         pb_files = pool.submit(pabulib.write_release_files, db, release / "pabulib")  # none when no cycle has ballots
@@ -208,7 +208,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             # The row rules run on the release's own database: it is loaded once, in staging, and
             # the national tables' exports are written by the same workers that load them.
             with stage("sqlite load (+ large exports)"):
-                exported = build.load_release_db(model, tables, staging / f"{DB_NAME}.db", release=staging)
+                exported, counted = build.load_release_db(model, tables, staging / f"{DB_NAME}.db", release=staging)
             with stage("rules"):
                 report.add(*check_rules(model, staging / f"{DB_NAME}.db"))
             if not report.valid:
@@ -217,7 +217,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             current = paths.published.resolve() if paths.published.is_symlink() else None
             try:
                 releases.check_new_version(info, current)
-                write_release(model, tables, staging, previous=current, exported=exported)
+                write_release(model, tables, staging, previous=current, exported=exported, counted=counted)
                 unchanged = releases.same_release(staging, current)
                 if not unchanged:
                     releases.check_bump(staging)
