@@ -62,12 +62,13 @@ def cycle_files(db: sqlite3.Connection) -> Iterator[tuple[str, str]]:
     voting = {v["cycle_id"]: v for v in db.execute("SELECT cycle_id, start_date, end_date FROM pb_phases WHERE phase_kind = 'voting'")}
     wanted = {c["cycle_id"]: c for c in cycles}
     db.row_factory = None
-    # Read in the order of the (cycle_id, ballot_id) index, with no sort; a ballot's few selections
-    # are put in proposal order here. A big page cache: the ballots are looked up in index order.
-    db.execute("PRAGMA cache_size = -262144")
+    # One sort of the ballots by cycle: reading them in the order of the (cycle_id, ballot_id) index
+    # instead looks each one up in turn, slower once the table outgrows the page cache (1M: 13.4 s
+    # against 11.0 s; 10M: 75 s against 46 s). `+` keeps SQLite from using the index for the order;
+    # a ballot's few selections are put in proposal order below.
     ballots = db.execute(
         "SELECT b.cycle_id, b.ballot_id, b.channel, b.age_band, b.sex, s.proposal_id FROM pb_ballots AS b "
-        "JOIN pb_ballot_selections AS s ON s.ballot_id = b.ballot_id ORDER BY b.cycle_id, b.ballot_id")
+        "JOIN pb_ballot_selections AS s ON s.ballot_id = b.ballot_id ORDER BY +b.cycle_id, b.ballot_id")
     for cycle_id, rows in itertools.groupby(ballots, key=lambda r: r[0]):
         if cycle_id not in wanted:
             continue
