@@ -123,9 +123,9 @@ def stage(name: str, root: Path) -> None:
                 else:
                     raw, _ = load.read_csv(path, n)
                     tables[n] = normalise.normalise_rows(raw.rows, [f.type for f in t.fields])
-            build.build_sqlite(model, tables, out / "remacto.db")
+            build.load_release_db(model, tables, out / "remacto.db")
         elif name == "parquet":
-            build.build_parquet(model, root / "raw", out)
+            build.build_parquet(list(model.tables.values()), root / "raw", out)
     finally:
         shutil.rmtree(out, ignore_errors=True)
 

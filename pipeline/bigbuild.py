@@ -181,14 +181,11 @@ def build_part(table: Table, csv_path: Path, part_path: Path, export_dirs: tuple
     back from SQLite in that order. Returns the rows counted by every combination of the table's facet
     fields, [(values..., count)], counted as they go in (facets.py builds the portal's counts from them)."""
     from . import build
-    types = [f.type for f in table.fields]
     statements = [s for s in build.table_ddl(table) if "USING fts5" not in s]  # full text is built in the main file
     indexes = [s for s in statements if s.startswith("CREATE INDEX")]
     db = sqlite3.connect(part_path)
     try:
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        db.execute("PRAGMA cache_size = -65536")
+        build.staging_pragmas(db)
         for statement in statements:
             if statement not in indexes:
                 db.execute(statement)
@@ -198,7 +195,7 @@ def build_part(table: Table, csv_path: Path, part_path: Path, export_dirs: tuple
             csv_dir, json_dir, _ = export_dirs
             writer = ExportWriter(table.field_names, csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json")
             order = KeyOrder([table.field_names.index(c) for c in table.primary_key])
-        insert = f"INSERT INTO {build.q(table.name)} VALUES ({', '.join('?' for _ in types)})"
+        insert = build.insert_sql(table)
         facet_at = [table.field_names.index(c) for c in table.facet_fields]
         counted: Counter = Counter()
         for batch in _chunks(rows):
@@ -213,12 +210,10 @@ def build_part(table: Table, csv_path: Path, part_path: Path, export_dirs: tuple
         if writer:
             writer.close()
             if not order.sorted:  # the file's order is not the key's: read back in key order
-                order = ", ".join(map(build.q, table.primary_key)) or "rowid"
-                cursor = db.execute(f"SELECT * FROM {build.q(table.name)} ORDER BY {order}")
-                write_csv_and_json(table.field_names, batches(cursor), csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json")
+                build.export_table(db, table, csv_dir, json_dir)
     finally:
         db.close()
     if export_dirs:
-        build.build_parquet_table(table, export_dirs[0], export_dirs[2])
+        build.build_parquet([table], export_dirs[0], export_dirs[2])
     one = len(facet_at) == 1  # itemgetter of one index gives the value, not a 1-tuple
     return [((key,) if one else key) + (n,) for key, n in counted.items()]

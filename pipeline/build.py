@@ -9,9 +9,7 @@ import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-
-from . import bigbuild
-from . import fastcheck
+from . import bigbuild, fastcheck
 from .fastcheck import LargeCsv
 from .model import Model, ModelError, Table
 from .normalise import search_key
@@ -99,7 +97,14 @@ def sqlite_connection(path):
         db.close()
 
 
-def _insert(table: Table) -> str:
+def staging_pragmas(db: sqlite3.Connection) -> None:
+    """A new file in a staging folder: a crash loses only the staging folder, so no journal."""
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("PRAGMA cache_size = -65536")
+
+
+def insert_sql(table: Table) -> str:
     return f"INSERT INTO {q(table.name)} VALUES ({', '.join('?' for _ in table.fields)})"
 
 
@@ -129,17 +134,10 @@ def _load_table(db: sqlite3.Connection, table: Table, rows, parted: bool = False
         values = bigbuild.sqlite_rows(rows.path, table, _typed)
     else:
         values = ([_typed(v, t) for v, t in zip(row, types)] for row in rows)
-    db.executemany(_insert(table), values)
+    db.executemany(insert_sql(table), values)
     _full_text(db, table)
     for statement in indexes:
         db.execute(statement)
-
-
-def load_sqlite(db: sqlite3.Connection, model: Model, tables: dict[str, list[list[str]]]) -> None:
-    """Create every table and insert the normalised rows, in the order raw/ gives them."""
-    with db:
-        for table in model.tables.values():
-            _load_table(db, table, tables.get(table.name, []))
 
 
 def parallel_min_rows() -> int:
@@ -165,7 +163,7 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
             folder.mkdir(parents=True, exist_ok=True)
     parts = {n: path.with_name(f".{path.stem}.{n}.part") for n in parted}
     with contextlib.ExitStack() as stack:
-        futures, counted = {}, {}
+        futures = {}
         if parted:
             workers = min(len(parted), os.cpu_count() or 1)
             pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")))
@@ -173,10 +171,7 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
             for n in sorted(parted, key=lambda n: -tables[n].rows):
                 futures[n] = pool.submit(bigbuild.build_part, model.tables[n], tables[n].path, parts[n], exports)
         with sqlite_connection(path) as db:
-            # A new file in a staging folder: a crash loses only the staging folder, so no journal.
-            db.execute("PRAGMA journal_mode = OFF")
-            db.execute("PRAGMA synchronous = OFF")
-            db.execute("PRAGMA cache_size = -65536")
+            staging_pragmas(db)
             # Validation has checked every reference (frictionless or the fast path); checking each again
             # per inserted row costs a quarter of a national table's load. The keys stay declared.
             db.execute("PRAGMA foreign_keys = OFF")
@@ -197,10 +192,6 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
     return (set(parted) if exports else set()), {n: c for n, c in counted.items() if model.tables[n].facet_fields}
 
 
-def build_sqlite(model: Model, tables: dict[str, list[list[str]]], path: Path) -> None:
-    load_release_db(model, tables, path)
-
-
 def export_tables(model: Model, db_path: Path, csv_dir: Path, json_dir: Path, done: set[str] = frozenset()) -> None:
     """CSV and JSON of each table (but those in `done`), read back from SQLite with Python's csv
     module (CRLF), as Datasette writes its CSV."""
@@ -208,36 +199,39 @@ def export_tables(model: Model, db_path: Path, csv_dir: Path, json_dir: Path, do
     json_dir.mkdir(parents=True, exist_ok=True)
     with sqlite_connection(db_path) as db:
         for table in model.tables.values():
-            if table.name in done:
-                continue
-            # Primary-key order, as Datasette lists a table: the CSV equals the portal's download.
-            order = ", ".join(map(q, table.primary_key)) or "rowid"
-            cursor = db.execute(f"SELECT * FROM {q(table.name)} ORDER BY {order}")
-            columns = [c[0] for c in cursor.description]
-            # Row by row: a national table does not fit in memory as one list.
-            bigbuild.write_csv_and_json(columns, bigbuild.batches(cursor), csv_dir / f"{table.name}.csv",
-                                        json_dir / f"{table.name}.json")
+            if table.name not in done:
+                export_table(db, table, csv_dir, json_dir)
 
 
-def build_parquet_table(table: Table, csv_dir: Path, parquet_dir: Path) -> None:
-    """Typed Parquet of one table, from its published CSV (DuckDB cannot attach SQLite offline)."""
+def export_table(db: sqlite3.Connection, table: Table, csv_dir: Path, json_dir: Path) -> None:
+    """One table's CSV and JSON, read back from SQLite in primary-key order, as Datasette lists a
+    table: the CSV equals the portal's download. Row by row: a national table does not fit in
+    memory as one list."""
+    order = ", ".join(map(q, table.primary_key)) or "rowid"
+    cursor = db.execute(f"SELECT * FROM {q(table.name)} ORDER BY {order}")
+    columns = [c[0] for c in cursor.description]
+    bigbuild.write_csv_and_json(columns, bigbuild.batches(cursor), csv_dir / f"{table.name}.csv",
+                                json_dir / f"{table.name}.json")
+
+
+def _write_parquet(con, table: Table, csv_dir: Path, parquet_dir: Path) -> None:
+    columns = "{" + ", ".join(f"{_literal(f.name)}: {_literal(DUCKDB_TYPES[f.type])}" for f in table.fields) + "}"
+    source = _literal(str(csv_dir / f"{table.name}.csv"))
+    target = _literal(str(parquet_dir / f"{table.name}.parquet"))
+    con.execute(
+        f"COPY (SELECT * FROM read_csv({source}, header = true, auto_detect = false, columns = {columns}, "
+        f"quote = '\"', escape = '\"', nullstr = '', dateformat = '%Y-%m-%d')) "
+        f"TO {target} (FORMAT parquet, COMPRESSION zstd)"
+    )
+
+
+def build_parquet(tables: list[Table], csv_dir: Path, parquet_dir: Path) -> None:
+    """Typed Parquet of each table, from its published CSV (DuckDB cannot attach SQLite offline)."""
     parquet_dir.mkdir(parents=True, exist_ok=True)
     con = fastcheck.connect()
     con.execute("SET threads = 1")  # one writer thread: the same bytes on every run
     try:
-        columns = "{" + ", ".join(f"{_literal(f.name)}: {_literal(DUCKDB_TYPES[f.type])}" for f in table.fields) + "}"
-        source = _literal(str(csv_dir / f"{table.name}.csv"))
-        target = _literal(str(parquet_dir / f"{table.name}.parquet"))
-        con.execute(
-            f"COPY (SELECT * FROM read_csv({source}, header = true, auto_detect = false, columns = {columns}, "
-            f"quote = '\"', escape = '\"', nullstr = '', dateformat = '%Y-%m-%d')) "
-            f"TO {target} (FORMAT parquet, COMPRESSION zstd)"
-        )
+        for table in tables:
+            _write_parquet(con, table, csv_dir, parquet_dir)
     finally:
         con.close()
-
-
-def build_parquet(model: Model, csv_dir: Path, parquet_dir: Path, done: set[str] = frozenset()) -> None:
-    for table in model.tables.values():
-        if table.name not in done:
-            build_parquet_table(table, csv_dir, parquet_dir)

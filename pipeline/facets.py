@@ -66,7 +66,7 @@ def write_facet_counts(model: Model, db_path: Path, counted: dict[str, list[tupl
             raise ModelError(f"{table.schema_path}: facet fields cannot be named {SET_COLUMN} or {ROWS_COLUMN}")
     db = sqlite3.connect(db_path)
     try:
-        db.execute("PRAGMA journal_mode = OFF")  # a new file in a staging folder, as build.build_sqlite
+        db.execute("PRAGMA journal_mode = OFF")  # a new file in a staging folder, as build.staging_pragmas
         db.execute("PRAGMA synchronous = OFF")
         with db:
             for table in faceted_tables(model):

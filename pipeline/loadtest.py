@@ -14,7 +14,6 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote
 
 from .config import Paths

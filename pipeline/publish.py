@@ -111,13 +111,12 @@ async def _inspect(db_path: Path) -> dict:
             database.close()
 
 
-def write_release(model: Model, tables: dict, release: Path, previous: Path | None = None,
-                  exported: set[str] = frozenset(), counted: dict | None = None) -> None:
+def write_release(model: Model, tables: dict, release: Path, previous: Path | None,
+                  exported: set[str], counted: dict) -> None:
     """Every file of a release, into a directory holding the database build.load_release_db
-    loaded (and the exports of the `exported` tables it wrote); `previous` is the release it follows."""
+    loaded, the exports of the `exported` tables it wrote and the facet values it `counted`;
+    `previous` is the release it follows."""
     db = release / f"{DB_NAME}.db"
-    if not db.exists():
-        exported, counted = build.load_release_db(model, tables, db)
     with stage("facet counts, analyze"):
         facets.write_facet_counts(model, db, counted)  # facet counts and ANALYZE, for the portal (pipeline/facets.py)
     # The Pabulib files read only the database: written by a second process meanwhile.
@@ -126,7 +125,8 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
         with stage("csv and json exports"):
             build.export_tables(model, db, release / "csv", release / "json", done=exported)
         with stage("parquet"):
-            build.build_parquet(model, release / "csv", release / "parquet", done=exported)
+            rest = [t for t in model.tables.values() if t.name not in exported]
+            build.build_parquet(rest, release / "csv", release / "parquet")
         with stage("data package, dictionary"):
             sources = [dict(zip(model.tables["sources"].field_names, row)) for row in tables["sources"]]
             _json(release / "datapackage.json", datapackage(model, release, sources))

@@ -2,7 +2,6 @@
 cannot express. Collects every problem; never stops at the first."""
 from __future__ import annotations
 
-import contextlib
 import re
 import sqlite3
 import tempfile
@@ -172,24 +171,22 @@ def _cross_checks(model: Model, db: sqlite3.Connection) -> list[Problem]:
 
 
 def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
-             slow: frozenset = frozenset(), db_path: Path | None = None,
-             rules: bool = True) -> tuple[Report, dict[str, list[list[str]]]]:
+             slow: frozenset = frozenset(), rules: bool = True) -> tuple[Report, dict[str, list[list[str]]]]:
     """Validate raw/ against the model; return the report and, when valid, the normalised rows.
 
     Tables whose CSV has at least `fast_min_bytes` (default fastcheck.MIN_BYTES) are checked in
     DuckDB with the same verdicts (pipeline/fastcheck.py); their rows stay on disk and come back
     as a fastcheck.LargeCsv to be streamed by the build. The rules of metadata/rules.yaml run last,
-    on the release's SQLite database loaded at `db_path` (publish keeps it; by default a temporary
-    file, on disk so a national table never has to fit in memory). `rules=False` stops after the
-    checks frictionless makes (schemas, keys) and the conventions."""
+    on the release's SQLite database loaded into a temporary file (on disk, so a national table
+    never has to fit in memory; publish loads it in its staging folder and calls check_rules).
+    `rules=False` stops after the checks frictionless makes (schemas, keys) and the conventions."""
     raw_dir = Path(raw_dir)
     with stage("schema checks"):
         report, tables = _schema_checks(raw_dir, model, fast_min_bytes, slow)
     if not report.valid or not rules:
         return report, (tables if report.valid else {})
-    with contextlib.ExitStack() as stack:
-        if db_path is None:
-            db_path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="remacto-rules-"))) / "rules.db"
+    with tempfile.TemporaryDirectory(prefix="remacto-rules-") as tmp:
+        db_path = Path(tmp) / "rules.db"
         with stage("sqlite load"):
             build.load_release_db(model, tables, db_path)
         with stage("rules"):
