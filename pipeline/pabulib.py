@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import operator
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,14 +70,16 @@ def cycle_files(db: sqlite3.Connection) -> Iterator[tuple[str, str]]:
     ballots = db.execute(
         "SELECT b.cycle_id, b.ballot_id, b.channel, b.age_band, b.sex, s.proposal_id FROM pb_ballots AS b "
         "JOIN pb_ballot_selections AS s ON s.ballot_id = b.ballot_id ORDER BY +b.cycle_id, b.ballot_id")
-    for cycle_id, rows in itertools.groupby(ballots, key=lambda r: r[0]):
+    for cycle_id, rows in itertools.groupby(ballots, key=operator.itemgetter(0)):
         if cycle_id not in wanted:
             continue
         cast = []  # (ballot_id, channel, age_band, sex), the proposals it selected in proposal_id order
-        for _, group in itertools.groupby(rows, key=lambda r: r[1]):
-            group = list(group)
-            cast.append((dict(zip(("ballot_id", "channel", "age_band", "sex"), group[0][1:5])),
-                         sorted(r[5] for r in group)))
+        for _, group in itertools.groupby(rows, key=operator.itemgetter(1)):
+            first = next(group)
+            selected = [first[5], *(r[5] for r in group)]
+            if len(selected) > 1:
+                selected.sort()
+            cast.append((first[1:5], selected))
         for heading in headings.get(cycle_id) or [None]:
             shown = [p for p in projects.get(cycle_id, []) if heading is None or p["heading_id"] == heading["heading_id"]]
             if not shown:  # a heading whose proposals were not put to the vote
@@ -121,8 +124,8 @@ def _one_file(cycle, heading, projects: list, cast: list, voting) -> str:
     )
     text += "VOTES\n" + _lines(
         [["voter_id", "vote", "age", "sex", "voting_method"]]
-        + [[b["ballot_id"], vote, "" if b["age_band"] in OPEN_AGE_BANDS else b["age_band"] or "",
-            b["sex"] or "", METHODS[b["channel"]]] for b, vote in ballots]
+        + [[ballot_id, vote, "" if age_band in OPEN_AGE_BANDS else age_band or "", sex or "", METHODS[channel]]
+           for (ballot_id, channel, age_band, sex), vote in ballots]
     )
     return text
 

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import shutil
 import sqlite3
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,14 +111,11 @@ async def _inspect(db_path: Path) -> dict:
             database.close()
 
 
-def write_release(model: Model, tables: dict, release: Path, previous: Path | None,
-                  exported: set[str], counted: dict) -> None:
-    """Every file of a release, into a directory holding the database build.load_release_db
-    loaded, the exports of the `exported` tables it wrote and the facet values it `counted`;
-    `previous` is the release it follows."""
+def write_release(model: Model, tables: dict, release: Path, previous: Path | None, exported: set[str]) -> None:
+    """Every file of a release, into a directory holding the finished database (loaded by
+    build.load_release_db, with its facet counts) and the exports of the `exported` tables the
+    load wrote; `previous` is the release it follows. Only reads the database."""
     db = release / f"{DB_NAME}.db"
-    with stage("facet counts, analyze"):
-        facets.write_facet_counts(model, db, counted)  # facet counts and ANALYZE, for the portal (pipeline/facets.py)
     # The Pabulib files read only the database: written by a second process meanwhile.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         pb_files = pool.submit(pabulib.write_release_files, db, release / "pabulib")  # none when no cycle has ballots
@@ -207,17 +204,31 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             staging.mkdir(parents=True)
             # The row rules run on the release's own database: it is loaded once, in staging, and
             # the national tables' exports are written by the same workers that load them.
+            db = staging / f"{DB_NAME}.db"
             with stage("sqlite load (+ large exports)"):
-                exported, counted = build.load_release_db(model, tables, staging / f"{DB_NAME}.db", release=staging)
-            with stage("rules"):
-                report.add(*check_rules(model, staging / f"{DB_NAME}.db"))
+                exported, counted = build.load_release_db(model, tables, db, release=staging)
+            with stage("facet counts, analyze"):
+                facets.write_facet_counts(model, db, counted)  # for the portal (pipeline/facets.py)
+            current = paths.published.resolve() if paths.published.is_symlink() else None
+            # From here the database is only read: the row rules run beside the release's files
+            # (SQLite lets go of the interpreter while a query runs); a broken rule still
+            # publishes nothing.
+            with ThreadPoolExecutor(1) as pool:
+                rules = pool.submit(check_rules, model, db)
+                try:
+                    releases.check_new_version(info, current)
+                    write_release(model, tables, staging, previous=current, exported=exported)
+                    refused = None
+                except ValueError as exc:
+                    refused = exc
+                with stage("rules (waiting for them)"):
+                    report.add(*rules.result())
             if not report.valid:
                 shutil.rmtree(staging)
                 return report, None
-            current = paths.published.resolve() if paths.published.is_symlink() else None
             try:
-                releases.check_new_version(info, current)
-                write_release(model, tables, staging, previous=current, exported=exported, counted=counted)
+                if refused:
+                    raise refused
                 unchanged = releases.same_release(staging, current)
                 if not unchanged:
                     releases.check_bump(staging)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from frictionless import Package, Resource, Schema
@@ -223,11 +224,26 @@ def _schema_checks(raw_dir: Path, model: Model, fast_min_bytes: int | None, slow
         report.add(*problems)
         if not problems:
             readable[name] = t
-    try:
-        checked = _fast_path(raw_dir, model, large, files, readable, report)
-    except fastcheck.Fallback as exc:  # a damaged large file: start again with it (and what it refers to) in memory
-        return _schema_checks(raw_dir, model, fast_min_bytes, slow | {exc.args[0]})
-    resources = []
+    # frictionless checks the tables in memory (Python) while DuckDB checks the large ones (which
+    # lets go of the interpreter while it works): on two cores the two overlap.
+    with ThreadPoolExecutor(1) as pool:
+        in_memory = pool.submit(_in_memory_checks, model, readable, files)
+        try:
+            checked = _fast_path(raw_dir, model, large, files, readable, report)
+        except fastcheck.Fallback as exc:  # a damaged large file: start again with it (and what it refers to) in memory
+            in_memory.result()
+            return _schema_checks(raw_dir, model, fast_min_bytes, slow | {exc.args[0]})
+        report.add(*in_memory.result())
+    if not report.valid:
+        return report, {}
+    tables = {name: normalise.normalise_rows(t.rows, [f.type for f in model.tables[name].fields]) for name, t in loaded.items()}
+    tables.update(checked)
+    return report, tables
+
+
+def _in_memory_checks(model: Model, readable: dict[str, load.RawTable], files: dict[str, str]) -> list[Problem]:
+    """frictionless's verdicts on the tables read into memory, then the project's row conventions."""
+    resources, out = [], []
     for name, t in readable.items():
         descriptor = model.tables[name].frictionless_schema()
         # A table whose file or header is broken cannot serve as a lookup; that problem is reported.
@@ -237,15 +253,11 @@ def _schema_checks(raw_dir: Path, model: Model, fast_min_bytes: int | None, slow
         resources.append(Resource(name=name, data=[t.header, *t.rows], schema=Schema.from_descriptor(descriptor)))
     if resources:
         fl_report = Package(resources=resources).validate(limit_errors=NO_LIMIT)
-        report.add(*_problems_from_frictionless(fl_report, model.tables, files))
+        out += _problems_from_frictionless(fl_report, model.tables, files)
     for name, t in readable.items():
-        report.add(*_pair_rules(model.tables[name], files[name], t.rows))
-        report.add(*_formula_cells(model.tables[name], files[name], t.rows))
-    if not report.valid:
-        return report, {}
-    tables = {name: normalise.normalise_rows(t.rows, [f.type for f in model.tables[name].fields]) for name, t in loaded.items()}
-    tables.update(checked)
-    return report, tables
+        out += _pair_rules(model.tables[name], files[name], t.rows)
+        out += _formula_cells(model.tables[name], files[name], t.rows)
+    return out
 
 
 def _large_tables(raw_dir: Path, model: Model, min_bytes: int, slow: frozenset) -> set[str]:
