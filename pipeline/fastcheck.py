@@ -24,12 +24,17 @@ import tempfile
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import pandas
-from frictionless import Schema, errors
 
 from .model import Table
 from .report import Problem
+
+if TYPE_CHECKING:
+    from frictionless import Schema
+# frictionless and pandas are imported where a table is checked, not with this module: the build's
+# worker processes use only its DuckDB helpers, and the two take most of a second to import.
 
 DUCKDB_MEMORY_LIMIT = "500MB"
 # Tables whose CSV is at least this big take the fast path (about 1,500 rows): below it, the
@@ -268,6 +273,8 @@ class Checker:
 
     def schema(self, table: Table) -> Schema:
         """frictionless's Schema of a table, made once a run (making one validates its descriptor)."""
+        from frictionless import Schema
+
         if table.name not in self._schemas:
             self._schemas[table.name] = Schema.from_descriptor(table.frictionless_schema())
         return self._schemas[table.name]
@@ -289,6 +296,8 @@ class Checker:
         `small`: the readable tables validated in memory, name -> (Table, header, rows), for foreign keys.
         `key_fields_wanted`: fields other large tables refer to.
         """
+        from frictionless import errors
+
         con, name = self.con, table.name
         schema = self.schema(table)
         fields = schema.fields
@@ -381,6 +390,8 @@ class Checker:
         return result
 
     def _unique(self, fields, keys):
+        from frictionless import errors
+
         out = []
         for number, f in enumerate(fields, start=1):
             if not f.constraints.get("unique"):
@@ -397,6 +408,8 @@ class Checker:
         return out
 
     def _primary_key(self, schema, keys):
+        from frictionless import errors
+
         if not schema.primary_key:
             return []
         cols = ", ".join(map(q, schema.primary_key))
@@ -414,6 +427,8 @@ class Checker:
         return out
 
     def _foreign_keys(self, table: Table, schema, keys, small):
+        from frictionless import errors
+
         out = []
         for index, fk in enumerate(schema.foreign_keys):
             ref_name = fk["reference"]["resource"]
@@ -488,6 +503,8 @@ class Checker:
 
 def _load_pairs(con, name: str, rows: list[tuple], columns: list[str]) -> None:
     """A temporary table from Python tuples (via pandas: executemany costs ~1 ms a row in DuckDB)."""
+    import pandas
+
     frame = pandas.DataFrame(rows, columns=columns, dtype=object)
     if "rid" in columns:
         frame["rid"] = frame["rid"].astype("int64")
