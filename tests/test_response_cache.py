@@ -88,6 +88,16 @@ def test_a_page_whose_facets_timed_out_is_never_kept(synthetic):  # noqa: F811
         assert [fetch(base, "/remacto/sources.json").headers[STATE] for _ in range(2)] == ["miss", "hit"]
 
 
+def test_a_page_whose_count_timed_out_is_never_kept(portal):
+    # Each row costs ~5 ms: the page's two rows are found at once, counting all 400 passes the 1 s limit.
+    slow = "(WITH RECURSIVE c(x) AS (SELECT pb_ballots.rowid UNION ALL SELECT x + 1 FROM c LIMIT 20000) SELECT COUNT(*) FROM c) > 0"
+    path = "/remacto/pb_ballots.json?_size=1&_nofacet=1&_where=" + quote(slow)
+    for _ in range(2):
+        response = fetch(portal, path)
+        assert response.json()["filtered_table_rows_count"] is None, "the count finished: the test proves nothing"
+        assert response.headers[STATE] == "pass"
+
+
 def test_the_byte_bound_evicts_the_least_recently_used_and_big_answers_are_not_kept(synthetic):  # noqa: F811
     paths, release, model = synthetic
     limits = {"max_mb": 0.05, "max_entry_kb": 20}  # about 52 kB in all, 20 kB an answer
