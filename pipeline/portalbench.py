@@ -6,6 +6,12 @@ Datasette's default settings, each on a free 127.0.0.1 port, one after the other
 against the same pages of the largest table: table page, filtered pages (one and two filters),
 faceted pages (unfiltered and filtered), a search page, a filtered CSV and a filtered JSON.
 
+Our portal keeps whole answers (plugin remacto_cache): loading one URL over and over measures mostly
+cache hits. So each HTML page is also loaded "cold" on our portal: every request asks a URL not in the
+cache (the same page with a parameter Datasette ignores, `_cold=N`, distinct for every request; pages
+filtered by the facet field with the most values also cycle through its real values), which is what a
+first visit costs. The hit ratio of each run is read from /-/response-cache.json before and after.
+
 It also looks for silently dropped facets and counts: while wrk runs, a sampler fetches the page
 about twice a second, and once more after the load; a response is "dropped" when it says facets
 timed out (HTML "These facets timed out" or our own notice, JSON `facets_timed_out` not empty),
@@ -53,6 +59,7 @@ class Figures:
     dropped: int = 0  # of those, responses with a timed-out or missing facet or count
     reasons: list = field(default_factory=list)
     load: float = 0.0  # 1-minute load average just before this page's load
+    hit_ratio: float | None = None  # answers from the response cache ÷ all it saw (ours only)
 
 
 @dataclass
@@ -61,6 +68,7 @@ class PageComparison:
     path: str
     ours: Figures | None = None
     bare: Figures | None = None
+    cold: Figures | None = None  # ours, every request a URL not in the response cache (HTML pages)
 
     @property
     def ratio(self) -> float | None:
@@ -71,6 +79,53 @@ class PageComparison:
 
 def _largest(counts: dict, names) -> str:
     return max(names, key=lambda n: (counts.get(n, 0), n))
+
+
+def first_values(db_path: Path, path: str, limit: int = 5000) -> tuple[str, list[str]]:
+    """The field the page filters on first and up to `limit` of its distinct values (cold loads)."""
+    url = urlsplit(path)
+    pairs = [(k, v) for k, v in parse_qsl(url.query) if not k.startswith("_")]
+    if not pairs:
+        return "", []
+    table, field_name = url.path.rsplit("/", 1)[-1], pairs[0][0]
+    con = sqlite3.connect(f"file:{db_path}?immutable=1", uri=True)
+    try:
+        values = [str(r[0]) for r in con.execute(f'SELECT DISTINCT "{field_name}" FROM "{table}" WHERE "{field_name}" '
+                                                  f"IS NOT NULL ORDER BY 1 LIMIT ?", (limit,))]
+    finally:
+        con.close()
+    return field_name, values
+
+
+def cold_paths(path: str, field_name: str, values: list[str]) -> list[str]:
+    """The page's URL with each of `values` for `field_name` when it has that filter (else itself),
+    each ending so that `_cold=N` can be appended."""
+    url = urlsplit(path)
+    pairs = parse_qsl(url.query, keep_blank_values=True)
+    if not values or field_name not in dict(pairs):
+        return [path + ("&" if url.query else "?")]
+    return [url.path + "?" + urlencode([(k, value if k == field_name else v) for k, v in pairs]) + "&" for value in values]
+
+
+# Each request a URL the cache has not seen: the thread's number and a counter in `_cold`.
+WRK_COLD = """
+local threads_started = 0
+setup = function(thread)
+  thread:set("thread_no", threads_started)
+  threads_started = threads_started + 1
+end
+local counter = 0
+request = function()
+  counter = counter + 1
+  local path = paths[(counter %% #paths) + 1]
+  return wrk.format(nil, path .. string.format("_cold=%%d-%%d", thread_no or 0, counter))
+end
+paths = {%s}
+"""
+
+
+def _lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def choose_pages(db_path: Path, model: Model, counts: dict) -> dict[str, str]:
@@ -156,19 +211,21 @@ def dropped_reasons(path: str, body: bytes, configured: dict[str, list[str]] | N
 
 
 class Sampler(threading.Thread):
-    """Fetches one page about twice a second while wrk loads it, and checks each answer."""
+    """Fetches one page about twice a second while wrk loads it, and checks each answer. With `cold`,
+    each fetch is a URL not in the response cache, so the answer checked is one computed under load."""
 
-    def __init__(self, base: str, path: str, configured: dict[str, list[str]]):
+    def __init__(self, base: str, path: str, configured: dict[str, list[str]], cold: bool = False):
         super().__init__(daemon=True)
-        self.base, self.path, self.configured = base, path, configured
+        self.base, self.path, self.configured, self.cold = base, path, configured, cold
         self.stop = threading.Event()
         self.samples = 0
         self.reasons: list[str] = []
 
     def check(self) -> None:
+        path = self.path + (("&" if "?" in self.path else "?") + f"_cold=sample-{self.samples}" if self.cold else "")
         try:
-            with urllib.request.urlopen(self.base + self.path, timeout=10) as r:
-                found = dropped_reasons(self.path, r.read(), self.configured)
+            with urllib.request.urlopen(self.base + path, timeout=10) as r:
+                found = dropped_reasons(path, r.read(), self.configured)
         except (OSError, ValueError) as exc:  # an error is counted by wrk; here it is a lost answer
             found = [f"no answer: {exc}"]
         self.samples += 1
@@ -180,23 +237,41 @@ class Sampler(threading.Thread):
             self.check()
 
 
+def _cache_counts(base: str) -> dict | None:
+    """Our portal's response cache counters (None: a server without it)."""
+    try:
+        with urllib.request.urlopen(base + "/-/response-cache.json", timeout=10) as r:
+            return json.loads(r.read())
+    except (OSError, ValueError):
+        return None
+
+
+def _hit_ratio(before: dict | None, after: dict | None) -> float | None:
+    if not before or not after or "hit" not in after:
+        return None
+    seen = {k: after[k] - before[k] for k in ("hit", "miss", "pass")}
+    return seen["hit"] / sum(seen.values()) if sum(seen.values()) else None
+
+
 def _load(base: str, path: str, script: str, seconds: int, connections: int, threads: int,
-          configured: dict[str, list[str]]) -> Figures:
+          configured: dict[str, list[str]], cold: bool = False) -> Figures:
     """wrk on one page, with the sampler checking answers during and after the load."""
-    sampler = Sampler(base, path, configured)
+    sampler = Sampler(base, path, configured, cold)
     load = os.getloadavg()[0]
     sampler.check()  # warm: the first answer also checks the page works at all
+    counts = _cache_counts(base)
     sampler.start()
     try:
         f = wrk(base + path, seconds, connections, threads, script)
     finally:
         sampler.stop.set()
         sampler.join()
+    hit_ratio = _hit_ratio(counts, _cache_counts(base))
     sampler.check()  # once more after the load
     errors = f["socket_errors"] + f["bad_status"] + f["timeouts"]
     # Answers per second: wrk counts a timed-out request among its requests; it is not an answer.
     return Figures(f["requests"], max(0, f["requests"] - errors) / f["seconds"], f["p50_ms"], f["p99_ms"], errors,
-                   sampler.samples, len(sampler.reasons), sorted(set(sampler.reasons)), load)
+                   sampler.samples, len(sampler.reasons), sorted(set(sampler.reasons)), load, hit_ratio)
 
 
 def _stop(proc: subprocess.Popen, log) -> None:
@@ -210,10 +285,11 @@ def _stop(proc: subprocess.Popen, log) -> None:
 
 
 def run(paths: Paths, seconds: int = 15, connections: int = 16, threads: int = 2,
-        servers: tuple[str, ...] = ("ours", "bare"), only: list[str] | None = None) -> list[PageComparison]:
+        servers: tuple[str, ...] = ("ours", "bare"), only: list[str] | None = None, cold: bool = True) -> list[PageComparison]:
     """Load the same pages on our portal and on bare Datasette. Both servers are started first; each
     page is then loaded on ours and right after on bare (one at a time: the idle one takes no CPU),
-    so that both see the same machine, whatever else runs on it."""
+    so that both see the same machine, whatever else runs on it; then, for an HTML page, on ours cold
+    (every request a URL not in its response cache)."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make loadtest does it)")
     release = paths.published.resolve()
@@ -248,6 +324,8 @@ def run(paths: Paths, seconds: int = 15, connections: int = 16, threads: int = 2
                            check=True, capture_output=True)
             start("bare", [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--inspect-file", str(inspect),
                            "-h", "127.0.0.1", "-p", "{port}"], dict(os.environ), "/-/versions.json", {})
+        # The field with the most values (the first page filtered) and its values, for cold loads.
+        most_values = first_values(db, next((p for n, p in pages.items() if n.startswith("filtered (")), ""))
         for base, _ in started.values():  # warm: the file's pages in the OS cache, connections open
             for path in pages.values():
                 with urllib.request.urlopen(base + path, timeout=60) as r:
@@ -258,6 +336,14 @@ def run(paths: Paths, seconds: int = 15, connections: int = 16, threads: int = 2
             for page, path in pages.items():
                 for name, (base, configured) in started.items():
                     setattr(results[page], name, _load(base, path, script.name, seconds, connections, threads, configured))
+                if cold and "ours" in started and not urlsplit(path).path.endswith((".csv", ".json")):
+                    base, configured = started["ours"]
+                    with tempfile.NamedTemporaryFile("w", suffix=".lua") as cold_script:
+                        variants = cold_paths(path, *most_values)
+                        cold_script.write(WRK_REPORT + WRK_COLD % ", ".join(_lua_string(p) for p in variants))
+                        cold_script.flush()
+                        results[page].cold = _load(base, path, cold_script.name, seconds, connections, threads,
+                                                   configured, cold=True)
     return list(results.values())
 
 
@@ -276,25 +362,35 @@ def _dropped(f: Figures | None) -> str:
     return "–" if f is None else f"{f.dropped}/{f.samples}"
 
 
+def _ratio(f: Figures | None) -> str:
+    return "–" if f is None or f.hit_ratio is None else f"{f.hit_ratio:.0%}"
+
+
 def table(results: list[PageComparison], seconds: int, connections: int, threads: int) -> str:
     """The comparison as a Markdown table, then why any answer lost a facet or a count."""
-    loads = [f.load for r in results for f in (r.ours, r.bare) if f]
+    loads = [f.load for r in results for f in (r.ours, r.bare, r.cold) if f]
     lines = [f"wrk, {threads} threads, {connections} connections, {seconds} s a page, timeout 5 s, loopback; "
              f"1-min load average before each page: {min(loads, default=0):.2f}–{max(loads, default=0):.2f}",
-             "| page | ours rps | p50 ms | p99 ms | errors | bare rps | p50 ms | p99 ms | errors | ours/bare "
-             "| dropped ours | dropped bare |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| page | ours rps | p50 ms | p99 ms | errors | hits | bare rps | p50 ms | p99 ms | errors | ours/bare "
+             "| cold rps | p50 ms | p99 ms | errors | hits | cold/bare | dropped ours | dropped cold | dropped bare |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         ratio = f"{r.ratio:,.1f}×" if r.ratio is not None else ("bare: none" if r.bare and r.ours else "–")
-        lines.append(f"| {r.page} | {_cells(r.ours)} | {_cells(r.bare)} | {ratio} | {_dropped(r.ours)} | {_dropped(r.bare)} |")
+        cold_ratio = (f"{r.cold.rps / r.bare.rps:,.1f}×" if r.cold and r.bare and r.bare.rps
+                      else ("bare: none" if r.bare and r.cold else "–"))
+        lines.append(f"| {r.page} | {_cells(r.ours)} | {_ratio(r.ours)} | {_cells(r.bare)} | {ratio} "
+                     f"| {_cells(r.cold)} | {_ratio(r.cold)} | {cold_ratio} "
+                     f"| {_dropped(r.ours)} | {_dropped(r.cold)} | {_dropped(r.bare)} |")
     lines.append("")
     lines.append("rps = good answers per second (a timeout or error is not one); p50/p99 over the answers wrk "
                  "completed; errors = timeouts (5 s), socket errors and non-2xx/3xx")
+    lines.append("hits = answers from our response cache ÷ all it saw in that run; cold = ours, every request a "
+                 "URL not in the cache (`_cold=N`, and the real values of the first filter): what a first visit costs")
     lines.append("dropped = answers (sampled during the load and once after) where a facet timed out or was missing, "
                  "or the row count was missing")
     for r in results:
         lines.append(f"  {r.page}: {r.path}")
-        for who, f in (("ours", r.ours), ("bare", r.bare)):
+        for who, f in (("ours", r.ours), ("cold", r.cold), ("bare", r.bare)):
             for reason in (f.reasons if f else [])[:3]:
                 lines.append(f"    {who} dropped: {reason}")
     return "\n".join(lines)
@@ -302,7 +398,7 @@ def table(results: list[PageComparison], seconds: int, connections: int, threads
 
 def failed(results: list[PageComparison]) -> bool:
     """Our portal had an error or dropped a facet or a count."""
-    return any(r.ours and (r.ours.errors or r.ours.dropped) for r in results)
+    return any(f and (f.errors or f.dropped) for r in results for f in (r.ours, r.cold))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -313,9 +409,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--servers", default="ours,bare", help="ours,bare (default), or one of them")
     parser.add_argument("--pages", default="", help="comma-separated page name prefixes (default: all)")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold loads (URLs not in our response cache)")
     args = parser.parse_args(argv)
     results = run(Paths(args.root.resolve()), args.seconds, args.connections, args.threads,
-                  tuple(args.servers.split(",")), [p for p in args.pages.split(",") if p] or None)
+                  tuple(args.servers.split(",")), [p for p in args.pages.split(",") if p] or None, not args.no_cold)
     print(table(results, args.seconds, args.connections, args.threads))
     return 1 if failed(results) else 0
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import sys
 from pathlib import Path
@@ -9,7 +10,8 @@ from pathlib import Path
 from . import facets, i18n
 from .build import FTS_SUFFIX
 from .config import DB_NAME, Paths
-from .model import LANGS, Model
+from .model import LANGS, Model, _read_yaml
+from .response_cache import ENV as RESPONSE_CACHE_ENV
 
 SEPARATOR = " · "
 
@@ -84,8 +86,13 @@ def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: i
 
 def datasette_env(paths: Paths, follow: Path | None = None) -> dict:
     """The portal plugin imports pipeline.normalise: put the project on the path. With `follow`
-    (the `published` symlink), the portal switches to each new release as it is published."""
+    (the `published` symlink), the portal switches to each new release as it is published.
+    The response cache's limits come from metadata/portal.yaml `response_cache:` (an environment
+    that already sets REMACTO_RESPONSE_CACHE wins: tests, benchmarks)."""
     env = dict(os.environ)
+    portal_yaml = paths.metadata / "portal.yaml"
+    if RESPONSE_CACHE_ENV not in env and portal_yaml.exists():
+        env[RESPONSE_CACHE_ENV] = json.dumps(_read_yaml(portal_yaml).get("response_cache") or {})
     if follow:
         env["REMACTO_PUBLISHED"] = str(follow)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH")]))

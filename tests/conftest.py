@@ -53,15 +53,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(release: Path, model, log_path: Path, **settings):
+def serving(release: Path, model, log_path: Path, *, env: dict | None = None, follow: Path | None = None, **settings):
     """Base URL of a real Datasette serving `release` as `make serve` does, read-only, with any extra
-    --setting (test-only, e.g. a tiny facet_time_limit_ms)."""
+    --setting (test-only, e.g. a tiny facet_time_limit_ms), environment, and the `published` symlink
+    to follow as `make serve` does."""
     port = free_port()
-    args = datasette_args(release, Paths(), model, "127.0.0.1", port)
+    args = datasette_args(release, Paths(), model, "127.0.0.1", port, follow=follow)
     for key, value in settings.items():
         args += ["--setting", key, str(value)]
     log = log_path.open("w")
-    proc = subprocess.Popen(args, env=datasette_env(Paths()), stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(args, env={**datasette_env(Paths(), follow=follow), **(env or {})}, stdout=log,
+                            stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

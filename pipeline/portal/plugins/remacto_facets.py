@@ -18,7 +18,7 @@ from datasette.facets import ColumnFacet
 from datasette.filters import Filters
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
-from pipeline import facets
+from pipeline import facets, response_cache
 
 
 def _column(config: dict) -> str:
@@ -89,6 +89,8 @@ class CountedColumnFacet(ColumnFacet):
                                 "results": [], "truncated": False, "timed_out": True})
         order = [_column(c) for c in configs]
         results.sort(key=lambda r: order.index(r["name"]))
+        if timed_out:  # the page says so, and must not be kept: the next request may count them
+            response_cache.page_incomplete("facets timed out: " + ", ".join(timed_out))
         return results, timed_out
 
     async def _searched(self, configs) -> tuple[list, list]:

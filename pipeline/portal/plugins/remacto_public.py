@@ -17,10 +17,10 @@ import threading
 from pathlib import Path
 
 from datasette import hookimpl
-from datasette.database import Database, connections
+from datasette.database import Database, QueryInterrupted, connections
 from datasette.utils.asgi import Response
 
-from pipeline import facets
+from pipeline import facets, response_cache
 
 DB_NAME = "remacto"
 PUBLISHED = os.environ.get("REMACTO_PUBLISHED")  # set by `python -m pipeline serve`
@@ -58,6 +58,14 @@ class ReleaseDatabase(Database):
         return self._facet_fields[table]
 
     async def execute(self, sql, params=None, *args, **kwargs):
+        try:
+            return await self._execute(sql, params, *args, **kwargs)
+        except QueryInterrupted:
+            # A count or facet Datasette then leaves out of the page: that page must not be kept.
+            response_cache.page_incomplete(f"query interrupted: {sql[:80]}")
+            raise
+
+    async def _execute(self, sql, params=None, *args, **kwargs):
         if sql.startswith("select name from sqlite_master "):  # the permission check's table spelling, every page
             key = ("execute", sql, repr(params))
             if key not in self._schema:
