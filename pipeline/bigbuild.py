@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import fastcheck, normalise
 from .model import Table
+from .timing import stage
 
 BATCH = 50_000
 # Every character clean_text changes: glyph forms, tatweel, Farsi yeh/kaf, invisible marks, white
@@ -173,13 +174,10 @@ class KeyOrder:
         return self.sorted
 
 
-def build_part(table: Table, csv_path: Path, part_path: Path, export_dirs: tuple[Path, Path, Path] | None) -> list[tuple]:
+def build_part(table: Table, csv_path: Path, part_path: Path) -> None:
     """A national table on its own, in a worker process: its rows from the validated CSV into a
-    SQLite file of its own (table and indexes, rowids in file order, for the main database to take
-    in whole); with export_dirs (csv, json, parquet), its exports too. The CSV and JSON are written
-    while the rows go in when the file comes in primary-key order (most exports do), else read
-    back from SQLite in that order. Returns the rows counted by every combination of the table's facet
-    fields, [(values..., count)], counted as they go in (facets.py builds the portal's counts from them)."""
+    SQLite file of its own (table and indexes, rowids in file order), for the main database to
+    take in whole."""
     from . import build
     statements = [s for s in build.table_ddl(table) if "USING fts5" not in s]  # full text is built in the main file
     indexes = [s for s in statements if s.startswith("CREATE INDEX")]
@@ -189,31 +187,43 @@ def build_part(table: Table, csv_path: Path, part_path: Path, export_dirs: tuple
         for statement in statements:
             if statement not in indexes:
                 db.execute(statement)
-        rows = sqlite_rows(csv_path, table, build._typed)
-        writer = order = None
-        if export_dirs:
-            csv_dir, json_dir, _ = export_dirs
-            writer = ExportWriter(table.field_names, csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json")
-            order = KeyOrder([table.field_names.index(c) for c in table.primary_key])
         insert = build.insert_sql(table)
-        facet_at = [table.field_names.index(c) for c in table.facet_fields]
-        counted: Counter = Counter()
-        for batch in _chunks(rows):
-            db.executemany(insert, batch)
-            if facet_at:
-                counted.update(map(operator.itemgetter(*facet_at), batch))
-            if writer and order.check(batch):
-                writer.write(batch)
-        for statement in indexes:
-            db.execute(statement)
-        db.commit()
-        if writer:
-            writer.close()
-            if not order.sorted:  # the file's order is not the key's: read back in key order
-                build.export_table(db, table, csv_dir, json_dir)
+        with stage(f"worker: load {table.name}"):
+            for batch in _chunks(sqlite_rows(csv_path, table, build._typed)):
+                db.executemany(insert, batch)
+        with stage(f"worker: index {table.name}"):
+            for statement in indexes:
+                db.execute(statement)
+            db.commit()
     finally:
         db.close()
-    if export_dirs:
-        build.build_parquet([table], export_dirs[0], export_dirs[2])
+
+
+def export_part(table: Table, csv_path: Path, export_dirs: tuple[Path, Path, Path]) -> tuple[bool, list[tuple]]:
+    """A national table's exports, in a worker process of its own beside the one that loads it:
+    the same rows (from the validated CSV, as SQLite values) go to its CSV and JSON, then its
+    Parquet, when the file comes in primary-key order (most exports do; else the exports are left
+    to be read back from the database, and this says False). Returns (exported, the rows counted
+    by every combination of the table's facet fields, [(values..., count)]: facets.py builds the
+    portal's counts from them)."""
+    from . import build
+    csv_dir, json_dir, parquet_dir = export_dirs
+    writer = ExportWriter(table.field_names, csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json")
+    order = KeyOrder([table.field_names.index(c) for c in table.primary_key])
+    facet_at = [table.field_names.index(c) for c in table.facet_fields]
+    counted: Counter = Counter()
+    with stage(f"worker: export {table.name}"):
+        for batch in _chunks(sqlite_rows(csv_path, table, build._typed)):
+            if facet_at:
+                counted.update(map(operator.itemgetter(*facet_at), batch))
+            if order.check(batch):
+                writer.write(batch)
+        writer.close()
+    if order.sorted:
+        with stage(f"worker: parquet {table.name}"):
+            build.build_parquet([table], csv_dir, parquet_dir)
+    else:  # not in key order: the exports are read back from the database instead
+        for path in (csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json"):
+            path.unlink()
     one = len(facet_at) == 1  # itemgetter of one index gives the value, not a 1-tuple
-    return [((key,) if one else key) + (n,) for key, n in counted.items()]
+    return order.sorted, [((key,) if one else key) + (n,) for key, n in counted.items()]

@@ -152,10 +152,11 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
     metadata/rules.yaml name rows by rowid): the state in which validation runs those rules.
 
     National tables are built in worker processes (bigbuild.build_part), each into a file of its
-    own that this one then takes in whole (SQLite copies the pages of an identical empty table);
-    with `release`, the workers also write those tables' CSV, JSON and Parquet there. Returns the
-    tables whose exports are written, and for those with facet fields the rows counted by every
-    combination of their values (see facets.write_facet_counts)."""
+    own that this one then takes in whole (SQLite copies the pages of an identical empty table).
+    With `release`, other workers write those tables' CSV, JSON and Parquet there meanwhile and
+    count their facet values (bigbuild.export_part). Returns the tables whose exports are written,
+    and for those with facet fields the rows counted by every combination of their values (see
+    facets.write_facet_counts)."""
     parted = [n for n, rows in tables.items() if isinstance(rows, LargeCsv) and rows.rows >= parallel_min_rows()]
     exports = (release / "csv", release / "json", release / "parquet") if release else None
     if exports:
@@ -163,13 +164,16 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
             folder.mkdir(parents=True, exist_ok=True)
     parts = {n: path.with_name(f".{path.stem}.{n}.part") for n in parted}
     with contextlib.ExitStack() as stack:
-        futures = {}
+        loads, exporting = {}, {}
         if parted:
-            workers = min(len(parted), os.cpu_count() or 1)
-            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")))
-            # Largest first: the longest job starts at once.
-            for n in sorted(parted, key=lambda n: -tables[n].rows):
-                futures[n] = pool.submit(bigbuild.build_part, model.tables[n], tables[n].path, parts[n], exports)
+            jobs = len(parted) * (2 if exports else 1)
+            pool = stack.enter_context(ProcessPoolExecutor(min(jobs, os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")))
+            # Biggest first (rows times columns), a table's exports before its load: the longest
+            # jobs start at once and the short ones fill in after.
+            for n in sorted(parted, key=lambda n: -tables[n].rows * len(model.tables[n].fields)):
+                if exports:
+                    exporting[n] = pool.submit(bigbuild.export_part, model.tables[n], tables[n].path, exports)
+                loads[n] = pool.submit(bigbuild.build_part, model.tables[n], tables[n].path, parts[n])
         with sqlite_connection(path) as db:
             staging_pragmas(db)
             # Validation has checked every reference (frictionless or the fast path); checking each again
@@ -177,10 +181,9 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
             db.execute("PRAGMA foreign_keys = OFF")
             with db:
                 for table in model.tables.values():
-                    _load_table(db, table, tables.get(table.name, []), parted=table.name in futures)
-            counted = {}
-            for n in [t for t in model.tables if t in futures]:
-                counted[n] = futures[n].result()
+                    _load_table(db, table, tables.get(table.name, []), parted=table.name in loads)
+            for n in [t for t in model.tables if t in loads]:
+                loads[n].result()
                 db.execute("ATTACH DATABASE ? AS part", (str(parts[n]),))
                 with db:
                     # The same table, empty here: SQLite's transfer copies its rows and indexes as they are.
@@ -189,7 +192,9 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
                 db.execute("DETACH DATABASE part")
                 parts[n].unlink()
             db.commit()
-    return (set(parted) if exports else set()), {n: c for n, c in counted.items() if model.tables[n].facet_fields}
+        done = {n: f.result() for n, f in exporting.items()}
+    return ({n for n, (exported, _) in done.items() if exported},
+            {n: counts for n, (_, counts) in done.items() if model.tables[n].facet_fields})
 
 
 def export_tables(model: Model, db_path: Path, csv_dir: Path, json_dir: Path, done: set[str] = frozenset()) -> None:
