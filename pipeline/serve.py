@@ -64,11 +64,12 @@ def portal_metadata(model: Model) -> dict:
 
 
 def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: int, follow: Path | None = None) -> list[str]:
-    """The Datasette command line for one release directory (a concrete folder, not the symlink).
-    With `follow` (the `published` symlink) the release's files are served through it, so they
-    switch with the database when a new release is published."""
+    """The portal's command line for one release directory (a concrete folder, not the symlink):
+    `datasette serve`'s options, run in `workers:` processes (metadata/portal.yaml) by
+    pipeline/portal_server.py. With `follow` (the `published` symlink) the release's files are
+    served through it, so they switch with the database when a new release is published."""
     args = [
-        sys.executable, "-m", "datasette", "serve",
+        sys.executable, "-m", "pipeline.portal_server", "--workers", str(model.portal.get("workers", 1)),
         "-i", str(release / f"{DB_NAME}.db"),
         "--inspect-file", str(release / "portal" / "inspect.json"),
         "-m", str(release / "portal" / "metadata.json"),

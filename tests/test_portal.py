@@ -1,7 +1,15 @@
 """A real Datasette serving the real release over HTTP."""
 import html
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
+
+from pipeline.config import Paths
+from pipeline.serve import datasette_args, datasette_env
+from tests.conftest import free_port
 
 from tests.test_release import raw_rows
 
@@ -84,3 +92,39 @@ def test_the_portal_refuses_writes(portal):
     response = httpx.get(portal + "/remacto.json", params={"sql": "DELETE FROM sources"}, timeout=10)
     assert response.status_code in (400, 403)
     assert get(portal, "/remacto/sources.json", _size=0).json()["filtered_table_rows_count"] == len(raw_rows("sources"))
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes a server process started (not multiprocessing's resource tracker)."""
+    children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+    return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def test_the_portal_runs_a_process_a_core_behind_one_port(released, model, tmp_path):
+    """`make serve` runs `workers:` processes (metadata/portal.yaml, pipeline/portal_server.py), each
+    serving the release; they go with the server."""
+    paths, release = released
+    assert model.portal["workers"] == 2
+    port = free_port()
+    args = datasette_args(release.path, Paths(), model, "127.0.0.1", port)
+    proc = subprocess.Popen(args, env=datasette_env(Paths()), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            assert proc.poll() is None, "the portal exited"
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        workers = _workers(proc.pid)
+        assert len(workers) == 2, workers
+        pages = ["/", "/remacto/collectivities", "/remacto/collectivities.json?_search=تطوان&_shape=array", "/health"] * 10
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda path: httpx.get(base + path, timeout=20), pages))
+        assert [a.status_code for a in answers] == [200] * len(pages)
+        assert {r["collectivity_id"] for r in answers[2].json()} == {"tta-001", "tta-015", "tta-016"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "a worker outlived the portal"

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from pipeline.model import load_model
+from pipeline.portal_server import WORKERS_ENV
 from pipeline.publish import publish
 from pipeline.response_cache import ENV
 from tests.conftest import copy_project
@@ -22,8 +23,16 @@ STATE = "x-remacto-cache"
 PER_ANSWER = {"date", STATE}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_process():
+    """Each portal process keeps its own cache: these tests read one process's hits and misses."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(WORKERS_ENV, "1")
+        yield
+
+
 @pytest.fixture(scope="module")
-def portal(synthetic):  # noqa: F811
+def portal(one_process, synthetic):  # noqa: F811
     paths, release, model = synthetic
     with serving(paths, release, model) as base:
         yield base
