@@ -16,9 +16,8 @@ LOADTEST_SECONDS ?= 10
 SIZES ?= 100k,1M
 # Steps `make bench` times (e.g. STEPS=ours,sqlite,parquet,publish skips the slow reference at 10M).
 STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,portal
-# The published project `make portalbench` loads (its largest table), and wrk's seconds a page.
-PORTALBENCH_ROOT ?= build/synth/1M
-PORTALBENCH_SECONDS ?= 15
+# The synthetic size whose largest table `make portalbench` loads (generated and published first).
+PORTALBENCH_SIZE ?= 1M
 
 .PHONY: help venv validate publish serve test loadtest synth bench portalbench clean distclean
 
@@ -30,7 +29,7 @@ help:
 	@echo "make loadtest  load the portal with wrk on loopback; prints requests/s, p50/p95/p99, errors"
 	@echo "make synth     write synthetic national-scale projects to build/synth/ (SIZES=100k,1M; with and without errors)"
 	@echo "make bench     time frictionless vs our validation, SQLite, Parquet and publish on synthetic data (SIZES=100k,1M)"
-	@echo "make portalbench  our portal vs bare datasette -i under wrk on the largest table of PORTALBENCH_ROOT (build/synth/1M)"
+	@echo "make portalbench  our portal vs bare datasette -i under wrk on the synthetic PORTALBENCH_SIZE (1M) project's largest table"
 	@echo "make clean     remove generated releases and reports (keeps the venv)"
 
 $(VENV_STAMP): requirements.txt
@@ -75,10 +74,9 @@ bench: $(VENV_STAMP)
 	$(PY) -m pipeline.bench --sizes $(SIZES) --steps $(STEPS)
 
 portalbench: $(VENV_STAMP)
-	@echo "==> Portal under load on the largest table of $(PORTALBENCH_ROOT), beside bare datasette -i (wrk, $(PORTALBENCH_SECONDS) s a page)"
+	@echo "==> Portal under load on the largest table of the synthetic $(PORTALBENCH_SIZE) project, beside bare datasette -i (wrk, 15 s a page)"
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-	@test -e $(PORTALBENCH_ROOT)/published || $(PY) -m pipeline --root $(PORTALBENCH_ROOT) publish
-	$(PY) -m pipeline.portalbench --root $(PORTALBENCH_ROOT) --seconds $(PORTALBENCH_SECONDS)
+	$(PY) -m pipeline.bench --sizes $(PORTALBENCH_SIZE) --steps portal
 
 clean:
 	@echo "==> Removing generated releases and reports"
