@@ -17,7 +17,6 @@ A file DuckDB cannot read strictly (ragged rows, bad quoting, not UTF-8, NUL byt
 from __future__ import annotations
 
 import csv
-import mmap
 import os
 import re
 import tempfile
@@ -134,21 +133,31 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+SCAN_CHUNK = 8 << 20
+
+
 def read_header(path: Path) -> list[str]:
     """The first record, read the way load.read_csv reads it; Fallback on anything unusual."""
     with path.open("rb") as fh:
         head = fh.read(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise Fallback("UTF-16")
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        if mm.find(b"\x00") != -1:
-            raise Fallback("NUL byte")
-        # Python's csv reads an empty line as an empty record (frictionless then counts it as a
-        # row); DuckDB skips it and every later row number would shift.
-        # (A two-byte search is ten times slower than a one-byte one: the CR forms only when a CR is there.)
-        blanks = (b"\n\n", b"\n\r\n", b"\r\r") if mm.find(b"\r") != -1 else (b"\n\n",)
-        if any(mm.find(blank) != -1 for blank in blanks) or mm[:3].lstrip(b"\xef\xbb\xbf")[:1] in (b"\n", b"\r"):
-            raise Fallback("empty line")
+    if head.lstrip(b"\xef\xbb\xbf")[:1] in (b"\n", b"\r"):
+        raise Fallback("empty line")
+    # Read in chunks, not mapped whole: a mapped file's pages count as the process's memory.
+    with path.open("rb") as fh:
+        carry = b""  # the end of the previous chunk, for a blank line across the boundary
+        while chunk := fh.read(SCAN_CHUNK):
+            if b"\x00" in chunk:
+                raise Fallback("NUL byte")
+            window = carry + chunk
+            # Python's csv reads an empty line as an empty record (frictionless then counts it as a
+            # row); DuckDB skips it and every later row number would shift. (A two-byte search is
+            # ten times slower than a one-byte one: the CR forms only where a CR is.)
+            blanks = (b"\n\n", b"\n\r\n", b"\r\r") if b"\r" in window else (b"\n\n",)
+            if any(blank in window for blank in blanks):
+                raise Fallback("empty line")
+            carry = window[-2:]
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return next(csv.reader(fh, strict=True))

@@ -1,8 +1,11 @@
 """The portal's server: Datasette's own `serve` command line, run by uvicorn in several worker
 processes. Datasette serves from one process, and rendering a table page costs 30-40 ms of one
 core: a worker a core multiplies the pages a second the portal can compute. Each worker builds
-its Datasette from the same arguments (and so follows the `published` symlink on its own); they
-share the listening socket and the secret that signs Datasette's cookies.
+its Datasette from the same arguments (and so follows the `published` symlink on its own) and
+listens on the same port with SO_REUSEPORT, so the kernel spreads connections evenly over them (a
+shared listening socket let one worker take every keep-alive connection of a burst); they share
+the secret that signs Datasette's cookies. This process starts them, stops them on SIGTERM or
+Ctrl-C, and stops them all if one dies.
 
     python -m pipeline.portal_server [--workers N] <the options of `datasette serve`>
 
@@ -13,8 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import secrets
+import signal
+import socket
+import sys
 
 ARGS_ENV = "REMACTO_DATASETTE_ARGS"
 WORKERS_ENV = "REMACTO_PORTAL_WORKERS"
@@ -33,7 +40,50 @@ def app():
     return _datasette(json.loads(os.environ[ARGS_ENV])).app()
 
 
-def main(argv: list[str] | None = None) -> None:
+def _config(host: str, port: int):
+    import uvicorn
+
+    return uvicorn.Config("pipeline.portal_server:app", factory=True, host=host, port=port, lifespan="on", log_level="info")
+
+
+def _worker(host: str, port: int) -> None:
+    """One worker process: its own socket on the shared port, served by uvicorn until SIGTERM."""
+    import uvicorn
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    uvicorn.Server(_config(host, port)).run(sockets=[sock])
+
+
+def _supervise(workers: list) -> int:
+    """Wait for the workers; on SIGTERM/SIGINT, or when one dies, stop the others. 0 when asked to stop."""
+    asked = []
+
+    def stop(*_):
+        asked.append(True)
+        for w in workers:
+            if w.is_alive():
+                w.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    from multiprocessing.connection import wait
+
+    wait([w.sentinel for w in workers])  # the first to end: the signal's work, or a crash
+    died = not asked
+    if died:
+        print("A portal worker stopped on its own; stopping the others.", file=sys.stderr, flush=True)
+        stop()
+    for w in workers:
+        w.join()
+    return 1 if died else 0
+
+
+def main(argv: list[str] | None = None) -> int:
     # No -h/--help here: -h is `datasette serve`'s host.
     parser = argparse.ArgumentParser(prog="python -m pipeline.portal_server", description=__doc__.split("\n\n")[0], add_help=False)
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
@@ -45,13 +95,23 @@ def main(argv: list[str] | None = None) -> None:
 
     with serve.make_context("serve", list(args)) as ctx:  # bad options fail here, once, with click's message
         host, port = ctx.params["host"], ctx.params["port"]
+    if workers > 1 and port == 0:
+        parser.error("with several workers the port must be given (0 would give each worker a port of its own)")
     os.environ[ARGS_ENV] = json.dumps(args)
     # Every worker must sign and check cookies with the same secret (Datasette reads this variable).
     os.environ.setdefault("DATASETTE_SECRET", secrets.token_hex(32))
-    import uvicorn
+    if workers == 1:
+        import uvicorn
 
-    uvicorn.run("pipeline.portal_server:app", factory=True, host=host, port=port, workers=workers, lifespan="on", log_level="info")
+        uvicorn.Server(_config(host, port)).run()
+        return 0
+    print(f"Portal on http://{host}:{port}/ in {workers} worker processes", file=sys.stderr, flush=True)
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_worker, args=(host, port), name=f"portal-worker-{i}") for i in range(workers)]
+    for p in processes:
+        p.start()
+    return _supervise(processes)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

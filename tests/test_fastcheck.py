@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import synth
+from pipeline import fastcheck, synth
 from pipeline.model import load_model
 from pipeline.validate import validate
 
@@ -312,3 +312,25 @@ def test_tables_built_in_worker_processes_equal_the_ones_built_in_line(tmp_path,
     exports = [f for f in in_line if f.split("/")[0] in ("csv", "json", "parquet", "pabulib")]
     assert len(exports) > 3 * 30
     assert {f: workers[f] for f in exports} == {f: in_line[f] for f in exports}
+
+
+@pytest.mark.parametrize("body, defect", [
+    (b"a,b\r\n1,2\r\n\r\n3,4\r\n", "empty line"),
+    (b"a,b\n1,2\n\n3,4\n", "empty line"),
+    (b"a,b\r1,2\r\r3,4\r", "empty line"),
+    (b"\na,b\n1,2\n", "empty line"),
+    (b"a,b\n1,2\n3,\x004\n", "NUL byte"),
+    (b"a,b\r\n1,2\r\n3,4\r\n", None),
+])
+@pytest.mark.parametrize("chunk", [3, 5, 7, 1 << 20])
+def test_files_duckdb_would_read_differently_go_the_slow_way_wherever_the_defect_falls(tmp_path, monkeypatch, body, defect, chunk):
+    """A blank line (which DuckDB skips and Python's csv counts) or a NUL byte sends a large file to
+    the slow, exact reader, also when the file is scanned in chunks and the defect spans two."""
+    monkeypatch.setattr(fastcheck, "SCAN_CHUNK", chunk)
+    path = tmp_path / "t.csv"
+    path.write_bytes(body)
+    if defect is None:
+        assert fastcheck.read_header(path) == ["a", "b"]
+    else:
+        with pytest.raises(fastcheck.Fallback, match=defect):
+            fastcheck.read_header(path)

@@ -230,7 +230,8 @@ def asgi_wrapper(datasette):
 @hookimpl
 def register_routes():
     def stats():
-        """What the cache holds and how often it answered: for operators and portalbench's hit ratio."""
-        return Response.json(_cache.stats() if _cache else {"entries": 0, "max_bytes": 0})
+        """What this process's cache holds and how often it answered: for operators and portalbench's
+        hit ratio (each worker process keeps its own; `process` says which answered)."""
+        return Response.json({**(_cache.stats() if _cache else {"entries": 0, "max_bytes": 0}), "process": os.getpid()})
 
     return [(r"^/-/response-cache\.json$", stats)]
