@@ -46,17 +46,24 @@ def _config(host: str, port: int):
     return uvicorn.Config("pipeline.portal_server:app", factory=True, host=host, port=port, lifespan="on", log_level="info")
 
 
-def _worker(host: str, port: int) -> None:
-    """One worker process: its own socket on the shared port, served by uvicorn until SIGTERM."""
-    import uvicorn
-
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A worker's own socket on the shared port (SO_REUSEPORT: the kernel spreads connections)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it a small answer waits 40 ms for a delayed ACK on a kept-alive connection.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
-    uvicorn.Server(_config(host, port)).run(sockets=[sock])
+    return sock
+
+
+def _worker(host: str, port: int) -> None:
+    """One worker process: its own socket on the shared port, served by uvicorn until SIGTERM."""
+    import uvicorn
+
+    uvicorn.Server(_config(host, port)).run(sockets=[listening_socket(host, port)])
 
 
 def _supervise(workers: list) -> int:
