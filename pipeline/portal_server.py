@@ -10,7 +10,8 @@ Ctrl-C, and stops them all if one dies.
     python -m pipeline.portal_server [--workers N] <the options of `datasette serve`>
 
 `make serve` runs it through serve.datasette_args; the number of workers is `workers:` in
-metadata/portal.yaml (REMACTO_PORTAL_WORKERS overrides it).
+metadata/portal.yaml (REMACTO_PORTAL_WORKERS overrides it), the response cache's limits
+`response_cache:` (REMACTO_RESPONSE_CACHE overrides them).
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ import secrets
 import signal
 import socket
 import sys
+
+from .response_cache import ENV as RESPONSE_CACHE_ENV
 
 ARGS_ENV = "REMACTO_DATASETTE_ARGS"
 WORKERS_ENV = "REMACTO_PORTAL_WORKERS"
@@ -94,8 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     # No -h/--help here: -h is `datasette serve`'s host.
     parser = argparse.ArgumentParser(prog="python -m pipeline.portal_server", description=__doc__.split("\n\n")[0], add_help=False)
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--response-cache", default="{}",
+                        help="the response cache's limits as JSON (metadata/portal.yaml `response_cache:`)")
     known, args = parser.parse_known_args(argv)
     workers = int(os.environ.get(WORKERS_ENV, known.workers))
+    # The workers' cache plugin reads its limits from the environment; one already set there wins (tests, benchmarks).
+    os.environ.setdefault(RESPONSE_CACHE_ENV, known.response_cache)
     if workers < 1:
         parser.error(f"--workers (or {WORKERS_ENV}) must be at least 1, not {workers}")
     from datasette.cli import serve

@@ -16,7 +16,7 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-ENV = "REMACTO_RESPONSE_CACHE"  # the `response_cache:` block of metadata/portal.yaml, as JSON (serve.datasette_env)
+ENV = "REMACTO_RESPONSE_CACHE"  # the `response_cache:` block of metadata/portal.yaml, as JSON (portal_server --response-cache)
 DEFAULT_MAX_MB = 64
 DEFAULT_MAX_ENTRY_KB = 1024
 

@@ -10,8 +10,7 @@ from pathlib import Path
 from . import facets, i18n
 from .build import FTS_SUFFIX
 from .config import DB_NAME, Paths
-from .model import LANGS, Model, _read_yaml
-from .response_cache import ENV as RESPONSE_CACHE_ENV
+from .model import LANGS, Model
 
 SEPARATOR = " · "
 
@@ -70,6 +69,7 @@ def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: i
     served through it, so they switch with the database when a new release is published."""
     args = [
         sys.executable, "-m", "pipeline.portal_server", "--workers", str(model.portal.get("workers", 1)),
+        "--response-cache", json.dumps(model.portal.get("response_cache") or {}),
         "-i", str(release / f"{DB_NAME}.db"),
         "--inspect-file", str(release / "portal" / "inspect.json"),
         "-m", str(release / "portal" / "metadata.json"),
@@ -87,13 +87,8 @@ def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: i
 
 def datasette_env(paths: Paths, follow: Path | None = None) -> dict:
     """The portal plugin imports pipeline.normalise: put the project on the path. With `follow`
-    (the `published` symlink), the portal switches to each new release as it is published.
-    The response cache's limits come from metadata/portal.yaml `response_cache:` (an environment
-    that already sets REMACTO_RESPONSE_CACHE wins: tests, benchmarks)."""
+    (the `published` symlink), the portal switches to each new release as it is published."""
     env = dict(os.environ)
-    portal_yaml = paths.metadata / "portal.yaml"
-    if RESPONSE_CACHE_ENV not in env and portal_yaml.exists():
-        env[RESPONSE_CACHE_ENV] = json.dumps(_read_yaml(portal_yaml).get("response_cache") or {})
     if follow:
         env["REMACTO_PUBLISHED"] = str(follow)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH")]))
