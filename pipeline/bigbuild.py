@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from . import fastcheck, normalise
+from .fastcheck import lit, q
 from .model import Table
 from .timing import stage
 
@@ -24,25 +25,20 @@ _NEEDS_CLEANING = ("[\\x{0640}\\x{06cc}\\x{06a9}\\x{061c}\\x{200b}-\\x{200f}\\x{
                    "\\x{202f}\\x{205f}\\x{3000}]|  |^ | $")
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _text_source(path: Path, table: Table) -> str:
+    """A validated CSV as DuckDB reads it for the build: every column as text, strictly, in file order."""
+    columns = "{" + ", ".join(f"{lit(f.name)}: 'VARCHAR'" for f in table.fields) + "}"
+    return (f"read_csv({lit(str(path))}, header = true, auto_detect = false, columns = {columns}, delim = ',', "
+            f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, {fastcheck.line_limits(table)})")
 
 
 def normalised_rows(path: Path, table: Table) -> Iterator[list[str]]:
     """The rows of a validated CSV, in file order, as normalise.normalise_rows gives them."""
     types = [f.type for f in table.fields]
-    columns = "{" + ", ".join(f"{_lit(f.name)}: 'VARCHAR'" for f in table.fields) + "}"
-    flag = " OR ".join(f"regexp_matches(coalesce({_q(f.name)}, ''), {_lit(_NEEDS_CLEANING)})" for f in table.fields)
+    flag = " OR ".join(f"regexp_matches(coalesce({q(f.name)}, ''), {lit(_NEEDS_CLEANING)})" for f in table.fields)
     con = fastcheck.connect()
     try:
-        cursor = con.execute(
-            f"SELECT ({flag}) AS needs_cleaning, * FROM read_csv({_lit(str(path))}, header = true, auto_detect = false, "
-            f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-            f"{fastcheck.line_limits(table)})")
+        cursor = con.execute(f"SELECT ({flag}) AS needs_cleaning, * FROM {_text_source(path, table)}")
         while batch := cursor.fetchmany(BATCH):
             for needs_cleaning, *cells in batch:
                 cells = ["" if c is None else c for c in cells]
@@ -122,28 +118,26 @@ def sqlite_rows(path: Path, table: Table, typed) -> Iterator[tuple]:
     types = [f.type for f in table.fields]
     exprs, odd = [], []
     for f in table.fields:
-        c = _q(f.name)
+        c = q(f.name)
         present = f"({c} IS NOT NULL AND {c} <> '')"
         if f.type in ("integer", "year"):
-            exprs.append(f"CASE WHEN regexp_full_match({c}, {_lit(_INTEGER)}) THEN TRY_CAST({c} AS BIGINT) END")
-            odd.append(f"({present} AND NOT regexp_full_match({c}, {_lit(_INTEGER)}))")
+            exprs.append(f"CASE WHEN regexp_full_match({c}, {lit(_INTEGER)}) THEN TRY_CAST({c} AS BIGINT) END")
+            odd.append(f"({present} AND NOT regexp_full_match({c}, {lit(_INTEGER)}))")
         elif f.type == "number":
-            exprs.append(f"CASE WHEN regexp_full_match({c}, {_lit(_NUMBER)}) THEN TRY_CAST({c} AS DOUBLE) END")
-            odd.append(f"({present} AND NOT regexp_full_match({c}, {_lit(_NUMBER)}))")
+            exprs.append(f"CASE WHEN regexp_full_match({c}, {lit(_NUMBER)}) THEN TRY_CAST({c} AS DOUBLE) END")
+            odd.append(f"({present} AND NOT regexp_full_match({c}, {lit(_NUMBER)}))")
         else:
             exprs.append(f"CASE WHEN {present} THEN {c} END")
             if f.type == "time":  # build pads H:MM to HH:MM
                 odd.append(f"({present} AND length({c}) < 5)")
-        odd.append(f"regexp_matches(coalesce({c}, ''), {_lit(_NEEDS_CLEANING)})")
-    columns = "{" + ", ".join(f"{_lit(f.name)}: 'VARCHAR'" for f in table.fields) + "}"
-    source = (f"read_csv({_lit(str(path))}, header = true, auto_detect = false, columns = {columns}, delim = ',', "
-              f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, {fastcheck.line_limits(table)})")
+        odd.append(f"regexp_matches(coalesce({c}, ''), {lit(_NEEDS_CLEANING)})")
+    source = _text_source(path, table)
     flag = " OR ".join(odd)
     width = len(table.fields)
     con = fastcheck.connect()
     try:
         # One pass: each row comes typed by DuckDB, and, for the few it does not type, as text too.
-        raw = ", ".join(f"CASE WHEN special THEN {_q(f.name)} END" for f in table.fields)
+        raw = ", ".join(f"CASE WHEN special THEN {q(f.name)} END" for f in table.fields)
         cursor = con.execute(f"SELECT special, {', '.join(exprs)}, {raw} FROM (SELECT ({flag}) AS special, * FROM {source})")
         while batch := cursor.fetchmany(BATCH):
             for row in batch:

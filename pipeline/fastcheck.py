@@ -22,7 +22,6 @@ import re
 import tempfile
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import duckdb
