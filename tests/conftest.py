@@ -57,6 +57,14 @@ def serving(release: Path, model, log_path: Path, *, env: dict | None = None, fo
     """Base URL of a real Datasette serving `release` as `make serve` does, read-only, with any extra
     --setting (test-only, e.g. a tiny facet_time_limit_ms), environment, and the `published` symlink
     to follow as `make serve` does."""
+    with serving_process(release, model, log_path, env=env, follow=follow, **settings) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def serving_process(release: Path, model, log_path: Path, *, env: dict | None = None, follow: Path | None = None,
+                    **settings):
+    """serving(), also giving the server's process: (base URL, subprocess.Popen)."""
     port = free_port()
     args = datasette_args(release, Paths(), model, "127.0.0.1", port, follow=follow)
     for key, value in settings.items():
@@ -76,7 +84,7 @@ def serving(release: Path, model, log_path: Path, *, env: dict | None = None, fo
                 time.sleep(0.1)
         else:
             raise RuntimeError("Datasette did not start within 15 s")
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         proc.wait(timeout=10)

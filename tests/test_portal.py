@@ -1,16 +1,11 @@
 """A real Datasette serving the real release over HTTP."""
 import html
-import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
-from pipeline.config import Paths
-from pipeline.serve import datasette_args, datasette_env
-from tests.conftest import free_port
-
+from tests.conftest import serving_process
 from tests.test_release import raw_rows
 
 
@@ -105,18 +100,7 @@ def test_the_portal_runs_a_process_a_core_behind_one_port(released, model, tmp_p
     serving the release; they go with the server."""
     paths, release = released
     assert model.portal["workers"] == 2
-    port = free_port()
-    args = datasette_args(release.path, Paths(), model, "127.0.0.1", port)
-    proc = subprocess.Popen(args, env=datasette_env(Paths()), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            assert proc.poll() is None, "the portal exited"
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving_process(release.path, model, tmp_path / "portal.log") as (base, proc):
         workers = _workers(proc.pid)
         assert len(workers) == 2, workers
         pages = ["/", "/remacto/collectivities", "/remacto/collectivities.json?_search=تطوان&_shape=array", "/health"] * 10
@@ -124,9 +108,6 @@ def test_the_portal_runs_a_process_a_core_behind_one_port(released, model, tmp_p
             answers = list(pool.map(lambda path: httpx.get(base + path, timeout=20), pages))
         assert [a.status_code for a in answers] == [200] * len(pages)
         assert {r["collectivity_id"] for r in answers[2].json()} == {"tta-001", "tta-015", "tta-016"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
     assert not [w for w in workers if Path(f"/proc/{w}").exists()], "a worker outlived the portal"
 
 
