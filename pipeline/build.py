@@ -3,13 +3,11 @@ CSV and JSON exports read back from it, and Parquet (via DuckDB) for analysis.""
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import sqlite3
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from . import bigbuild, fastcheck
+from . import bigbuild, fastcheck, workers
 from .fastcheck import LargeCsv
 from .model import Model, ModelError, Table
 from .normalise import search_key
@@ -167,7 +165,7 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
         loads, exporting = {}, {}
         if parted:
             jobs = len(parted) * (2 if exports else 1)
-            pool = stack.enter_context(ProcessPoolExecutor(min(jobs, os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")))
+            pool = stack.enter_context(workers.pool(min(jobs, os.cpu_count() or 1)))
             # Biggest first (rows times columns), a table's exports before its load: the longest
             # jobs start at once and the short ones fill in after.
             for n in sorted(parted, key=lambda n: -tables[n].rows * len(model.tables[n].fields)):

@@ -62,10 +62,14 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int) -> None:
-    """One worker process: its own socket on the shared port, served by uvicorn until SIGTERM."""
+def _worker(host: str, port: int, parent: int) -> None:
+    """One worker process: its own socket on the shared port, served by uvicorn until SIGTERM (or
+    until the process that started it ends)."""
     import uvicorn
 
+    from .workers import die_with_parent
+
+    die_with_parent(parent)
     uvicorn.Server(_config(host, port)).run(sockets=[listening_socket(host, port)])
 
 
@@ -121,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"Portal on http://{host}:{port}/ in {workers} worker processes", file=sys.stderr, flush=True)
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_worker, args=(host, port), name=f"portal-worker-{i}") for i in range(workers)]
+    processes = [context.Process(target=_worker, args=(host, port, os.getpid()), name=f"portal-worker-{i}") for i in range(workers)]
     for p in processes:
         p.start()
     return _supervise(processes)

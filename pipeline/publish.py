@@ -12,18 +12,17 @@ import errno
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import sqlite3
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 from datasette.app import Datasette
 
-from . import build, catalog, dictionary, facets, pabulib, releases, serve
+from . import build, catalog, dictionary, facets, pabulib, releases, serve, workers
 from .config import DB_NAME, Paths
 from .model import LANGS, Model, load_model
 from .report import Report
@@ -117,7 +116,7 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
     load wrote; `previous` is the release it follows. Only reads the database."""
     db = release / f"{DB_NAME}.db"
     # The Pabulib files read only the database: written by a second process meanwhile.
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with workers.pool(1) as pool:
         pb_files = pool.submit(pabulib.write_release_files, db, release / "pabulib")  # none when no cycle has ballots
         with stage("csv and json exports"):
             build.export_tables(model, db, release / "csv", release / "json", done=exported)

@@ -197,3 +197,38 @@ def test_the_portal_serves_the_old_release_during_a_publish_and_the_new_one_afte
         stop.set()
         proc.terminate()
         proc.wait(timeout=10)
+
+
+WORKER_PARENT = """
+import os, sys, time
+from pipeline import workers
+with workers.pool(1) as pool:
+    print(pool.submit(os.getpid).result(), flush=True)  # the worker's pid
+    pool.submit(time.sleep, 600)
+    time.sleep(600)
+"""
+
+
+def test_workers_of_a_killed_process_do_not_outlive_it():
+    """A publish killed with SIGKILL (the kill trials do it) must not leave its worker processes
+    blocked for ever: they die with the process that started them (pipeline/workers.py)."""
+    parent = subprocess.Popen([sys.executable, "-c", WORKER_PARENT], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    worker = int(parent.stdout.readline())
+    assert _alive(worker)
+    parent.kill()
+    parent.wait()
+    for _ in range(100):  # the kernel signals it at once; give the reaping a moment
+        if not _alive(worker):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(worker, 9)
+        raise AssertionError(f"worker {worker} outlived its killed parent")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
