@@ -20,8 +20,7 @@ import pytest
 from pipeline.config import ROOT, Paths
 from pipeline.model import load_model
 from pipeline.publish import PublishError, publish
-from pipeline.serve import datasette_args, datasette_env
-from tests.conftest import copy_project, free_port
+from tests.conftest import copy_project, serving
 
 TRIALS = 50
 SPREAD = 1.6  # the last kill lands at 1.6x a timed publish
@@ -155,14 +154,9 @@ def test_the_portal_serves_the_old_release_during_a_publish_and_the_new_one_afte
     publish(paths)
     old = release_is_whole(paths.published)
     model = load_model(paths.schemas, paths.metadata)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(datasette_args(paths.published.resolve(), Paths(), model, "127.0.0.1", port, follow=paths.published),
-                            env=datasette_env(Paths(), follow=paths.published),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     failures, served, stop = [], [], threading.Event()
 
-    def hammer():
+    def hammer(base):
         with httpx.Client(timeout=10) as client:
             while not stop.is_set():
                 for path in ("/remacto/network_composition.json?_shape=array", "/remacto/collectivities", "/",
@@ -176,34 +170,26 @@ def test_the_portal_serves_the_old_release_during_a_publish_and_the_new_one_afte
                     except httpx.HTTPError as exc:
                         failures.append((path, repr(exc)))
 
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        threads = [threading.Thread(target=hammer) for _ in range(3)]
-        for t in threads:
-            t.start()
-        time.sleep(1)
-        edit_source_ref(paths, "swapped in")
-        report, new = publish(paths)
-        assert report.valid and new.id != old
-        time.sleep(1.5)
-        stop.set()
-        for t in threads:
-            t.join()
+    with serving(paths.published.resolve(), model, tmp_path / "datasette.log", follow=paths.published) as base:
+        threads = [threading.Thread(target=hammer, args=(base,)) for _ in range(3)]
+        try:
+            for t in threads:
+                t.start()
+            time.sleep(1)
+            edit_source_ref(paths, "swapped in")
+            report, new = publish(paths)
+            assert report.valid and new.id != old
+            time.sleep(1.5)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
         assert failures == []
         assert served[0] == old and served[-1] == new.id
         rows = httpx.get(base + "/remacto/network_composition.json?_shape=array").json()
         assert any("swapped in" in r["source_ref"] for r in rows)
         served_file = httpx.get(base + "/release/csv/network_composition.csv").content
         assert served_file == (paths.published / "csv" / "network_composition.csv").read_bytes()
-    finally:
-        stop.set()
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 WORKER_PARENT = """

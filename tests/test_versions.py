@@ -4,18 +4,15 @@ data: they live only in the temporary project and never reach the real release."
 import csv
 import hashlib
 import json
-import subprocess
-import time
 
 import httpx
 import pytest
 import yaml
 
-from pipeline.config import ROOT, Paths
+from pipeline.config import ROOT
 from pipeline.model import load_model
 from pipeline.publish import PublishError, publish
-from pipeline.serve import datasette_args, datasette_env
-from tests.conftest import copy_project, free_port
+from tests.conftest import copy_project, serving
 
 
 def edit_csv(path, edit):
@@ -153,26 +150,13 @@ def test_a_retyped_column_is_reported(tmp_path):
         {"column": "expected_participants", "old": "integer", "new": "number"}]
 
 
-def test_the_portal_shows_the_changelog(two_releases):
+def test_the_portal_shows_the_changelog(two_releases, tmp_path):
     paths, _, second = two_releases
-    port = free_port()
     model = load_model(paths.schemas, paths.metadata)
-    proc = subprocess.Popen(datasette_args(second.path, Paths(), model, "127.0.0.1", port), env=datasette_env(Paths()),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            assert proc.poll() is None, "Datasette exited"
-            try:
-                page = httpx.get(base + "/changelog", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving(second.path, model, tmp_path / "datasette.log") as base:
+        page = httpx.get(base + "/changelog", timeout=10)
         assert page.status_code == 200, page.text[:500]
         assert "1.1.0" in page.text and "1.0.0" in page.text
         assert "<del dir=\"auto\">100</del> → <ins dir=\"auto\">120</ins>" in page.text
         assert "Column added: <code>synthetic_note</code>" in page.text
         assert httpx.get(base + "/release/CHANGELOG.md").content == (second.path / "CHANGELOG.md").read_bytes()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
