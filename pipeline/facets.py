@@ -18,7 +18,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from .build import SQLITE_TYPES, q
+from .build import SQLITE_TYPES, q, staging_pragmas
 from .model import Model, ModelError, Table
 
 SUFFIX = "_facet_counts"
@@ -66,8 +66,7 @@ def write_facet_counts(model: Model, db_path: Path, counted: dict[str, list[tupl
             raise ModelError(f"{table.schema_path}: facet fields cannot be named {SET_COLUMN} or {ROWS_COLUMN}")
     db = sqlite3.connect(db_path)
     try:
-        db.execute("PRAGMA journal_mode = OFF")  # a new file in a staging folder, as build.staging_pragmas
-        db.execute("PRAGMA synchronous = OFF")
+        staging_pragmas(db)
         with db:
             for table in faceted_tables(model):
                 _write_cube(db, table, (counted or {}).get(table.name))
