@@ -74,7 +74,7 @@ bench: $(VENV_STAMP)
 	$(PY) -m pipeline.bench --sizes $(SIZES) --steps $(STEPS)
 
 portalbench: $(VENV_STAMP)
-	@echo "==> Portal under load on the largest table of the synthetic $(PORTALBENCH_SIZE) project, beside bare datasette -i (wrk, 15 s a page)"
+	@echo "==> Portal under load on the largest table of the synthetic $(PORTALBENCH_SIZE) project, beside bare datasette -i (wrk; its settings head the table)"
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) -m pipeline.bench --sizes $(PORTALBENCH_SIZE) --steps portal
 

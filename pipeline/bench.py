@@ -208,8 +208,8 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
             if "publish" not in steps:  # a release by this code, not one left by an earlier run
                 subprocess.run([PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(),
                                check=True, stdout=subprocess.DEVNULL)
-            seconds = 15
-            line["portal"] = portalbench.table(portalbench.run(Paths(clean), seconds=seconds), seconds, 16, 2)
+            line["portal"] = portalbench.table(portalbench.run(Paths(clean)), portalbench.SECONDS,
+                                               portalbench.CONNECTIONS, portalbench.THREADS)
         results.append(line)
     return results
 

@@ -44,6 +44,8 @@ from .loadtest import WRK_REPORT, _free_port, _wait_ready, wrk
 from .model import Model, load_model
 from .serve import datasette_args, datasette_env
 
+# wrk's load on each page: seconds, connections, threads (the README's figures use these).
+SECONDS, CONNECTIONS, THREADS = 15, 16, 2
 TITLE_COUNT = re.compile(r"<title>[^<]*?: [0-9,]+ rows?\b")
 HTML_TIMED_OUT = ("These facets timed out", 'class="facets-timed-out')
 
@@ -290,7 +292,7 @@ def _stop(proc: subprocess.Popen, log) -> None:
     log.close()
 
 
-def run(paths: Paths, seconds: int = 15, connections: int = 16, threads: int = 2,
+def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, threads: int = THREADS,
         servers: tuple[str, ...] = ("ours", "bare"), only: list[str] | None = None, cold: bool = True) -> list[PageComparison]:
     """Load the same pages on our portal and on bare Datasette. Both servers are started first; each
     page is then loaded on ours and right after on bare (one at a time: the idle one takes no CPU),
@@ -410,9 +412,9 @@ def failed(results: list[PageComparison]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.portalbench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, required=True, help="project folder with a published release")
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=SECONDS)
+    parser.add_argument("--connections", type=int, default=CONNECTIONS)
+    parser.add_argument("--threads", type=int, default=THREADS)
     parser.add_argument("--servers", default="ours,bare", help="ours,bare (default), or one of them")
     parser.add_argument("--pages", default="", help="comma-separated page name prefixes (default: all)")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold loads (URLs not in our response cache)")
