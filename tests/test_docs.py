@@ -30,7 +30,7 @@ def in_code_span(name: str, text: str) -> bool:
 
 def make_targets() -> list[str]:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    phony = re.search(r"^\.PHONY:(.*)$", makefile, re.M).group(1).split()
+    phony = [t for line in re.findall(r"^\.PHONY:(.*)$", makefile, re.M) for t in line.split()]
     return [t for t in phony if re.search(rf"^{re.escape(t)}:", makefile, re.M)]
 
 
