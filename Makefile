@@ -9,8 +9,19 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# The venv is rebuilt when the pinned requirements change.
-VENV_STAMP := $(VENV)/.requirements.txt
+# Two hashed locks of pyproject.toml's dependency tables: the runtime (validate, publish, serve)
+# and the runtime plus the tests' and tools' extras. Each stamp is the lock it was installed from.
+VENV_STAMP := $(VENV)/.runtime.txt
+TEST_STAMP := $(VENV)/.test.txt
+# --no-deps: a lock lists every package, so pip installs exactly it; pip check then proves it complete.
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps
+# `make lock` resolves for the Python and platform the project runs on (Debian, x86-64, 3.11).
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock"
+# Debian packages the tests and benchmarks need are installed when missing (root, or through sudo).
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+# The page tests' npm packages (axe-core), once package.json exists: npm ci when the lock changes.
+NODE_STAMP := $(if $(wildcard package.json),node_modules/.package-lock.json)
 LOADTEST_SECONDS ?= 10
 # Rows of the synthetic ballots table for `make synth` and `make bench` (100k, 1M, 10M).
 SIZES ?= 100k,1M
@@ -19,24 +30,40 @@ STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,portal
 # The synthetic size whose largest table `make portalbench` loads (generated and published first).
 PORTALBENCH_SIZE ?= 1M
 
-.PHONY: help venv validate publish serve test loadtest synth bench portalbench clean distclean
+.PHONY: help venv validate publish serve test lock loadtest synth bench portalbench clean distclean
 
 help:
 	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
-	@echo "make test      run the whole test suite"
+	@echo "make test      install the test tools (and Debian's chromium if missing), then run the whole test suite"
 	@echo "make validate  check raw/ against schemas/ (report also in build/validation-report.json)"
 	@echo "make publish   validate and publish a release to published/ (after editing raw/)"
 	@echo "make loadtest  load the portal with wrk on loopback; prints requests/s, p50/p95/p99, errors"
 	@echo "make synth     write synthetic national-scale projects to build/synth/ (SIZES=100k,1M; with and without errors)"
 	@echo "make bench     time frictionless vs our validation, SQLite, Parquet and publish on synthetic data (SIZES=100k,1M)"
 	@echo "make portalbench  our portal vs bare datasette -i under wrk on the synthetic PORTALBENCH_SIZE (1M) project's largest table"
+	@echo "make lock      re-lock requirements/runtime.txt and requirements/test.txt (hashed) from pyproject.toml"
 	@echo "make clean     remove generated releases and reports (keeps the venv)"
 
-$(VENV_STAMP): requirements.txt
-	@echo "==> Creating $(VENV) with the pinned dependencies of requirements.txt"
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	cp requirements.txt $@
+$(PY):
+	@echo "==> Creating the virtual environment $(VENV)"
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); $(APT_GET) update -qq && $(APT_GET) install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+
+$(VENV_STAMP): requirements/runtime.txt | $(PY)
+	@echo "==> Installing the runtime dependencies only (requirements/runtime.txt, hashed)"
+	$(PIP_INSTALL) -r requirements/runtime.txt
+	$(PY) -m pip check
+	cp $< $@
+
+$(TEST_STAMP): requirements/test.txt | $(PY)
+	@echo "==> Installing the runtime, test and tool dependencies (requirements/test.txt, hashed)"
+	$(PIP_INSTALL) -r requirements/test.txt
+	$(PY) -m pip check
+	cp $< $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@echo "==> Installing the page tests' npm packages (npm ci)"
+	@command -v npm >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq nodejs npm; }
+	npm ci --no-audit --no-fund
 
 venv: $(VENV_STAMP)
 
@@ -53,13 +80,20 @@ serve: publish
 	@echo "==> Serving the portal (Ctrl-C to stop)"
 	$(PY) -m pipeline serve
 
-test: $(VENV_STAMP)
+test: $(TEST_STAMP) $(NODE_STAMP)
+	@echo "==> Checking for Debian's chromium (the browser tests drive it; Playwright downloads no browser)"
+	@command -v chromium >/dev/null || { echo "chromium is missing: installing it with apt-get"; $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
 	@echo "==> Running the test suite"
 	$(PY) -m pytest
 
+lock: $(TEST_STAMP)
+	@echo "==> Locking pyproject.toml's dependencies with hashes: requirements/runtime.txt, then requirements/test.txt within it"
+	$(LOCK) -o requirements/runtime.txt
+	$(LOCK) --extra test -c requirements/runtime.txt -o requirements/test.txt
+
 loadtest: publish
 	@echo "==> Load test of the portal on 127.0.0.1 (wrk; $(LOADTEST_SECONDS) s a page)"
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk; }
 	$(PY) -m pipeline loadtest --seconds $(LOADTEST_SECONDS)
 
 synth: $(VENV_STAMP)
@@ -69,13 +103,13 @@ synth: $(VENV_STAMP)
 
 bench: $(VENV_STAMP)
 	@echo "==> Benchmark on SYNTHETIC data ($(SIZES) ballots): wall time, rows/s, peak memory of each step"
-	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@command -v /usr/bin/time >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq time; }
+	@command -v wrk >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk; }
 	$(PY) -m pipeline.bench --sizes $(SIZES) --steps $(STEPS)
 
 portalbench: $(VENV_STAMP)
 	@echo "==> Portal under load on the largest table of the synthetic $(PORTALBENCH_SIZE) project, beside bare datasette -i (wrk; its settings head the table)"
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk; }
 	$(PY) -m pipeline.bench --sizes $(PORTALBENCH_SIZE) --steps portal
 
 clean:

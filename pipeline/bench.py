@@ -24,8 +24,10 @@ are compared, table by table; build steps read the clean project. No figure is a
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -46,6 +48,8 @@ con = duckdb.connect()
 print(sum(con.execute(sql).fetchone()[0] for sql in sys.argv[1:]))
 """
 LARGE_TABLES = ["pb_ballots", "pb_ballot_selections"]
+# The documentation's figures: each run writes its tables between this page's markers.
+DOCS = ROOT / "docs" / "national-scale.md"
 
 
 def typed_read_sql(root: str, table: str) -> str:
@@ -241,6 +245,19 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def write_docs(blocks: dict[str, str], heading: str, path: Path = DOCS) -> None:
+    """Each block between its markers (<!-- name:start --> ... <!-- name:end -->) of the page, headed by
+    how it was measured: the documentation's figures are a run's, never copied by hand."""
+    doc = path.read_text(encoding="utf-8")
+    for name, text in blocks.items():
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        head, found, rest = doc.partition(start)
+        if not found or end not in rest:
+            raise SystemExit(f"{path}: the markers {start} and {end} are missing; the figures were not written")
+        doc = f"{head}{start}\n{heading}\n\n{text}\n{end}{rest.split(end, 1)[1]}"
+    path.write_text(doc, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100k,1M")
@@ -252,8 +269,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage:
         stage(args.stage, args.root)
         return 0
-    results = run(args.sizes.split(","), args.seed, args.steps.split(","))
+    load = os.getloadavg()[0]
+    steps = args.steps.split(",")
+    results = run(args.sizes.split(","), args.seed, steps)
     print(table(results))
+    blocks = {}
+    if set(steps) - {"portal"}:
+        blocks["bench"] = table([{k: v for k, v in r.items() if k != "portal"} for r in results])
+    if any(r.get("portal") for r in results):
+        blocks["portalbench"] = "\n\n".join(f"Portal at {r['size']}:\n{r['portal']}" for r in results if r.get("portal"))
+    write_docs(blocks, f"Measured on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
+                       f"`python -m pipeline.bench --sizes {args.sizes} --steps {args.steps}` ({os.cpu_count()} cores, "
+                       f"1-minute load average {load:.1f} at the start); sizes are ballots.")
     return 0 if all(r["same_errors"] in (True, None) for r in results) else 1
 
 

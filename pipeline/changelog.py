@@ -99,7 +99,7 @@ def _table_changes(old_release: Path, old: dict, new_release: Path, new: dict) -
 
 
 def change_level(log: dict) -> str:
-    """The least version bump the changes need (README, "Versions and releases"): major when
+    """The least version bump the changes need (docs/releases.md): major when
     a table or column is removed or a column retyped; minor when tables, columns or rows are
     added or rows removed; patch otherwise."""
     if log["previous"] is None:

@@ -44,7 +44,7 @@ from .loadtest import WRK_REPORT, _free_port, _wait_ready, wrk
 from .model import Model, load_model
 from .serve import datasette_args, datasette_env
 
-# wrk's load on each page: seconds, connections, threads (the README's figures use these).
+# wrk's load on each page: seconds, connections, threads (the figures of docs/national-scale.md use these).
 SECONDS, CONNECTIONS, THREADS = 15, 16, 2
 TITLE_COUNT = re.compile(r"<title>[^<]*?: [0-9,]+ rows?\b")
 HTML_TIMED_OUT = ("These facets timed out", 'class="facets-timed-out')

@@ -88,7 +88,8 @@ def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
         "keywords": pkg["keywords"],
         "sources": [
             {"title": s["title_en"], **({"title_ar": s["title_ar"]} if s["title_ar"] else {}),
-             "id": s["source_id"], **({"sha256": s["sha256"]} if s["sha256"] else {})}
+             "id": s["source_id"], **({"sha256": s["sha256"]} if s["sha256"] else {}),
+             **({"path": f"documents/{s['file_name']}"} if s["file_name"] else {})}
             for s in sources
         ],
         "datasets": pkg["datasets"],
@@ -110,10 +111,29 @@ async def _inspect(db_path: Path) -> dict:
             database.close()
 
 
-def write_release(model: Model, tables: dict, release: Path, previous: Path | None, exported: set[str]) -> None:
+def copy_source_documents(sources: list[dict], documents: Path, release: Path) -> None:
+    """Each source document the rows were read from (raw/documents/), into the release's documents/,
+    once its bytes are the ones raw/sources.csv gives the checksum of: the provenance ships along."""
+    for number, s in enumerate(sources, start=2):
+        if not s["file_name"]:
+            continue
+        where = f"raw/sources.csv row {number}, column file_name"
+        path = documents / s["file_name"]
+        if not path.is_file():
+            raise PublishError(f"{where}: raw/documents/{s['file_name']} is missing; add the document there")
+        if s["sha256"] and catalog.sha256(path) != s["sha256"]:
+            raise PublishError(f"{where}: raw/documents/{s['file_name']} is not the document whose sha256 column says "
+                               f"{s['sha256']}; restore the document or correct the checksum")
+        (release / "documents").mkdir(exist_ok=True)
+        shutil.copyfile(path, release / "documents" / s["file_name"])
+
+
+def write_release(model: Model, tables: dict, release: Path, previous: Path | None, exported: set[str],
+                  documents: Path) -> None:
     """Every file of a release, into a directory holding the finished database (loaded by
     build.load_release_db, with its facet counts) and the exports of the `exported` tables the
-    load wrote; `previous` is the release it follows. Only reads the database."""
+    load wrote; `previous` is the release it follows; `documents` holds the source documents.
+    Only reads the database."""
     db = release / f"{DB_NAME}.db"
     # The Pabulib files read only the database: written by a second process meanwhile.
     with workers.pool(1) as pool:
@@ -125,6 +145,7 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
             build.build_parquet(rest, release / "csv", release / "parquet")
         with stage("data package, dictionary"):
             sources = [dict(zip(model.tables["sources"].field_names, row)) for row in tables["sources"]]
+            copy_source_documents(sources, documents, release)
             _json(release / "datapackage.json", datapackage(model, release, sources))
             (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
             (release / "schema.sql").write_text(build.schema_sql(model), encoding="utf-8")
@@ -216,7 +237,8 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
                 rules = pool.submit(check_rules, model, db)
                 try:
                     releases.check_new_version(info, current)
-                    write_release(model, tables, staging, previous=current, exported=exported)
+                    write_release(model, tables, staging, previous=current, exported=exported,
+                                  documents=paths.raw / "documents")
                     refused = None
                 except ValueError as exc:
                     refused = exc

@@ -98,7 +98,7 @@ def check_bump(staging: Path) -> None:
         suggestion = f"{major + 1}.0.0" if need == "major" else f"{major}.{minor + 1}.0"
         raise ValueError(
             f"metadata/release.yaml: version {log['version']} is a {bump} bump from {log['previous']['version']}, but the "
-            f"changes need a {need} one (CHANGELOG.md lists them; the rules are in the README, \"Versions and releases\"): "
+            f"changes need a {need} one (CHANGELOG.md lists them; the rules are in docs/releases.md): "
             f"set version {suggestion}")
 
 

@@ -24,7 +24,7 @@ _RELEASE = yaml.safe_load((ROOT / "metadata" / "release.yaml").read_text(encodin
 VERSION, RELEASE_DATE = str(_RELEASE["version"]), str(_RELEASE["release_date"])
 
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")  # open namespace: DCAT 3 terms too
-SHAPES = ROOT.parent / "shared" / "standards" / "dcat-ap-3.0.0-SHACL.ttl"
+SHAPES = ROOT / "tests" / "standards" / "dcat-ap-3.0.0-SHACL.ttl"  # CC BY 4.0, see its README
 DATASETS = ("network", "events", "participatory_budget")
 
 

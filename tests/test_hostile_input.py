@@ -1,5 +1,5 @@
 """Hostile and careless input: each class is either refused with file, row, column and a
-reason (nothing published), or normalised on the way in, as the README's data rules say."""
+reason (nothing published), or normalised on the way in, as docs/data-rules.md says."""
 import csv
 import io
 import shutil

@@ -130,8 +130,8 @@ def test_datapackage_carries_sources_licence_and_three_languages(released, model
 def test_the_source_document_checksum_is_the_one_read(released):
     sources = {r[0]: r for r in raw_rows("sources")}
     note = sources["concept-note-tta-2025"]
-    seed = ROOT.parent / "shared" / "seed" / note[7]
-    assert hashlib.sha256(seed.read_bytes()).hexdigest() == note[8]
+    document = ROOT / "raw" / "documents" / note[7]
+    assert hashlib.sha256(document.read_bytes()).hexdigest() == note[8]
 
 
 def test_no_published_csv_cell_would_run_as_a_spreadsheet_formula(released, model):
