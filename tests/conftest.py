@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.config import ROOT, Paths
+from pipeline.settings import ROOT, Paths
 from pipeline.model import load_model
-from pipeline.publish import publish
-from pipeline.serve import datasette_args, datasette_env
+from pipeline.release.publish import publish
+from pipeline.portal.serve import datasette_args, datasette_env
 
 DATA = Path(__file__).parent / "data"
 

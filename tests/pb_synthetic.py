@@ -166,7 +166,7 @@ def add_to_project(raw_dir: Path, tables: Tables, fields: dict[str, list[str]]) 
     """Append synthetic rows to the raw CSVs of a temporary project copy, and the synthetic source row.
 
     Refuses the real raw/: synthetic rows must never be committed or published."""
-    from pipeline.config import ROOT
+    from pipeline.settings import ROOT
 
     raw_dir = Path(raw_dir)
     if raw_dir.resolve() == (ROOT / "raw").resolve():

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from pipeline.config import ROOT, Paths
-from pipeline.publish import publish
+from pipeline.settings import ROOT, Paths
+from pipeline.release.publish import publish
 from tests.conftest import DATA
 
 # fixture file -> (raw table it replaces, exact (file, row, field, code) problems)

@@ -14,10 +14,10 @@ import yaml
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, RDF
 
-from pipeline import ckan
-from pipeline.catalog import context
-from pipeline.config import ROOT, Paths
-from pipeline.dcat import SPDX
+from pipeline.release.catalogs import ckan
+from pipeline.release.catalogs.context import context
+from pipeline.settings import ROOT, Paths
+from pipeline.release.catalogs.dcat import SPDX
 from tests.conftest import copy_project
 
 _RELEASE = yaml.safe_load((ROOT / "metadata" / "release.yaml").read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ import zipfile
 import httpx
 import openpyxl
 
-from pipeline import exports
+from pipeline.portal import downloads as exports
 from tests.test_release import published_rows
 
 

@@ -1,6 +1,6 @@
 """Precomputed facet counts (pipeline/facets.py) against live SQL, served by a real Datasette.
 
-A small synthetic national project (pipeline.synth, 400 ballots) is published into a temporary
+A small synthetic national project (pipeline.tools.synth, 400 ballots) is published into a temporary
 folder; its pb_ballots table has four facet fields (cycle_id, channel, age_band, sex)."""
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import pytest
 
-from pipeline import facets, synth
-from pipeline.config import Paths
+from pipeline.build import facet_counts as facets
+from pipeline.tools import synth
+from pipeline.settings import Paths
 from pipeline.model import load_model
-from pipeline.normalise import search_key
-from pipeline.portalbench import dropped_reasons
-from pipeline.publish import publish
+from pipeline.read.text import search_key
+from pipeline.tools.portalbench import dropped_reasons
+from pipeline.release.publish import publish
 from tests.conftest import serving as conftest_serving
 
 TABLE = "pb_ballots"
@@ -193,7 +194,7 @@ def test_the_facets_of_a_search_page_equal_live_sql(portal, synthetic):
 
 
 def test_the_portal_bench_sees_a_dropped_facet_and_a_complete_page(synthetic):
-    """pipeline.portalbench's check, on real answers: complete pages pass, a timed-out facet is caught."""
+    """pipeline.tools.portalbench's check, on real answers: complete pages pass, a timed-out facet is caught."""
     paths, release, model = synthetic
     configured = {t.name: t.facet_fields for t in model.tables.values()}
     search = "/remacto/pb_proposals?" + urlencode({"_search": "تجريبي"})

@@ -1,7 +1,7 @@
 """Differential test of the fast path (pipeline/fastcheck.py): on files with every kind of defect
 and the edge cases of each type, DuckDB's verdicts must be frictionless's, row for row.
 
-The same raw/ folder is validated twice by pipeline.validate.validate: once the slow way
+The same raw/ folder is validated twice by pipeline.check.validate.validate: once the slow way
 (frictionless on in-memory rows) and once with every table on the fast path. Any difference in
 (file, row, column, error type), counted, fails. The data is SYNTHETIC: pipeline/synth.py's national
 project, plus a test-only table of anonymised ballots with a column of every type
@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline import fastcheck, synth
+from pipeline.check import fast as fastcheck
+from pipeline.tools import synth
 from pipeline.model import load_model
-from pipeline.validate import validate
+from pipeline.check.validate import validate
 
 NEVER = 10**15   # no table is large enough: all go the slow way
 ALWAYS = 0       # every table takes the fast path
@@ -242,8 +243,8 @@ def test_synth_is_deterministic(tmp_path):
 def test_a_release_streamed_from_the_fast_path_is_byte_for_byte_the_in_memory_one(tmp_path, monkeypatch):
     """SQLite, CSV, JSON and Parquet of a table left on disk by the fast path and streamed through
     DuckDB equal those built from rows held in memory, odd but valid spellings and text to clean included."""
-    from pipeline.config import Paths
-    from pipeline.publish import publish
+    from pipeline.settings import Paths
+    from pipeline.release.publish import publish
 
     sums = []
     for threshold in ("0", str(NEVER)):
@@ -274,7 +275,7 @@ def test_a_release_streamed_from_the_fast_path_is_byte_for_byte_the_in_memory_on
     (["a", "b"], []),
 ])
 def test_streamed_json_export_has_the_bytes_of_json_dumps(tmp_path, columns, rows):
-    from pipeline.bigbuild import write_csv_and_json
+    from pipeline.build.stream import write_csv_and_json
 
     write_csv_and_json(columns, iter(rows), tmp_path / "t.csv", tmp_path / "t.json")
     expected = json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, indent=1) + "\n"
@@ -290,8 +291,8 @@ def test_tables_built_in_worker_processes_equal_the_ones_built_in_line(tmp_path,
     either way (the procedure depends only on the inputs); only the database's page layout differs."""
     import sqlite3
 
-    from pipeline.config import Paths
-    from pipeline.publish import publish
+    from pipeline.settings import Paths
+    from pipeline.release.publish import publish
 
     sums = {}
     for name, parallel in (("in-line", str(NEVER)), ("workers", "0")):

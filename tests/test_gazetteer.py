@@ -2,8 +2,8 @@
 gazetteer rule gives today, and it never places a member it cannot be sure of."""
 import csv
 
-from pipeline import gazetteer
-from pipeline.config import ROOT
+from pipeline.tools import gazetteer
+from pipeline.settings import ROOT
 
 
 def read(name):

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from pipeline.config import ROOT
-from pipeline.publish import publish
+from pipeline.settings import ROOT
+from pipeline.release.publish import publish
 from tests.conftest import DATA
 from tests.test_bad_input import published_project, tree_digest  # noqa: F401  (fixture)
 

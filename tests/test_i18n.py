@@ -6,7 +6,7 @@ import re
 import httpx
 import pytest
 
-from pipeline import i18n
+from pipeline.portal import i18n
 from pipeline.model import LANGS
 
 

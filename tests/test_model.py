@@ -3,8 +3,10 @@ import sqlite3
 
 from frictionless import Schema
 
-from pipeline import build, facets, serve
-from pipeline.config import ROOT
+from pipeline import build
+from pipeline.build import facet_counts as facets
+from pipeline.portal import serve
+from pipeline.settings import ROOT
 from pipeline.model import missing_metadata
 
 

@@ -1,7 +1,7 @@
 """The one Arabic text module: what is published, and how search folds both sides."""
 import pytest
 
-from pipeline.normalise import clean_text, search_key
+from pipeline.read.text import clean_text, search_key
 
 
 @pytest.mark.parametrize(

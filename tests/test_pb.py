@@ -10,9 +10,9 @@ from pabulib.checker import Checker
 from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import greedy_utilitarian_welfare
 
-from pipeline.config import ROOT
-from pipeline.publish import publish
-from pipeline.validate import validate
+from pipeline.settings import ROOT
+from pipeline.release.publish import publish
+from pipeline.check.validate import validate
 from tests import pb_synthetic as syn
 from tests.conftest import DATA, copy_project
 
@@ -112,7 +112,7 @@ def test_a_broken_violations_rule_is_reported_not_crashed(small, model):
 
 
 def test_synthetic_data_never_goes_to_raw():
-    from pipeline.config import Paths
+    from pipeline.settings import Paths
 
     with pytest.raises(ValueError, match="never to raw/"):
         syn.add_to_project(Paths().raw, syn.small_cycle(), {})

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from pipeline import pb_import
-from pipeline.config import ROOT
-from pipeline.validate import validate
+from pipeline.importers import pb_import
+from pipeline.settings import ROOT
+from pipeline.check.validate import validate
 from tests import pb_synthetic as syn
 from tests.conftest import DATA
 
@@ -63,7 +63,7 @@ def test_decidim_paper_ballots_become_a_paper_channel(with_cycle, model):
         ("d101", "online", "5"), ("d101", "paper", "2"), ("d102", "online", "4"), ("d102", "paper", "2"),
         ("d103", "online", "5"), ("d103", "paper", "0")]
     pb_import.append_rows(with_cycle.raw, model, tables)
-    from pipeline.publish import publish
+    from pipeline.release.publish import publish
 
     report, release = publish(with_cycle)
     assert report.valid, report.to_text()
@@ -127,7 +127,7 @@ def test_pabulib_defects_fail_loudly_and_write_nothing(fixture, expected, projec
 
 def test_our_pabulib_export_imports_back_to_the_same_cycle(project, model, tmp_path):
     """Round trip: publish the hand-checked cycle, import its .pb into a fresh project, compare."""
-    from pipeline.publish import publish
+    from pipeline.release.publish import publish
     from tests.conftest import copy_project
 
     fields = {n: t.field_names for n, t in model.tables.items()}

@@ -117,7 +117,7 @@ def test_worker_sockets_answer_without_waiting_for_delayed_acks():
     import asyncio
     import socket
 
-    from pipeline.portal_server import listening_socket
+    from pipeline.portal.server import listening_socket
 
     async def accepted_nodelay() -> int:
         server_sock = listening_socket("127.0.0.1", 0)

@@ -6,7 +6,7 @@ import subprocess
 import httpx
 import pytest
 
-from pipeline.config import ROOT
+from pipeline.settings import ROOT
 
 ATTACKS = {
     "write": "DELETE FROM sources",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.config import ROOT
-from pipeline.publish import publish
+from pipeline.settings import ROOT
+from pipeline.release.publish import publish
 from tests.conftest import copy_project
 
 
@@ -135,7 +135,7 @@ def test_the_source_document_checksum_is_the_one_read(released):
 
 
 def test_no_published_csv_cell_would_run_as_a_spreadsheet_formula(released, model):
-    from pipeline.validate import FORMULA_START
+    from pipeline.check.validate import FORMULA_START
 
     paths, _ = released
     for name in model.tables:

@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.config import ROOT, Paths
+from pipeline.settings import ROOT, Paths
 from pipeline.model import load_model
-from pipeline.publish import PublishError, publish
+from pipeline.release.publish import PublishError, publish
 from tests.conftest import copy_project, serving
 
 TRIALS = 50

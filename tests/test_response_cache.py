@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from pipeline.model import load_model
-from pipeline.portal_server import WORKERS_ENV
-from pipeline.publish import publish
-from pipeline.response_cache import ENV
+from pipeline.portal.server import WORKERS_ENV
+from pipeline.release.publish import publish
+from pipeline.portal.cache import ENV
 from tests.conftest import copy_project
 from tests.conftest import serving as conftest_serving
 from tests.test_facet_counts import serving, synthetic  # noqa: F401  (the module's synthetic project)

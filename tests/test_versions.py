@@ -9,9 +9,9 @@ import httpx
 import pytest
 import yaml
 
-from pipeline.config import ROOT
+from pipeline.settings import ROOT
 from pipeline.model import load_model
-from pipeline.publish import PublishError, publish
+from pipeline.release.publish import PublishError, publish
 from tests.conftest import copy_project, serving
 
 

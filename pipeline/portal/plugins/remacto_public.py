@@ -20,7 +20,8 @@ from datasette import hookimpl
 from datasette.database import Database, QueryInterrupted, connections
 from datasette.utils.asgi import Response
 
-from pipeline import facets, response_cache
+from pipeline.build import facet_counts as facets
+from pipeline.portal import cache as response_cache
 
 DB_NAME = "remacto"
 PUBLISHED = os.environ.get("REMACTO_PUBLISHED")  # set by `python -m pipeline serve`

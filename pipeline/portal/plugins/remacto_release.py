@@ -6,7 +6,7 @@ from pathlib import Path
 
 from datasette import hookimpl
 
-from pipeline.config import DB_NAME
+from pipeline.settings import DB_NAME
 
 
 @functools.lru_cache(maxsize=8)

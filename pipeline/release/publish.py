@@ -22,12 +22,16 @@ from pathlib import Path
 import duckdb
 from datasette.app import Datasette
 
-from . import build, catalog, dictionary, facets, pabulib, releases, serve, workers
-from .config import DB_NAME, Paths
-from .model import LANGS, Model, load_model
-from .report import Report
-from .timing import stage
-from .validate import check_rules, validate
+from pipeline import build, workers
+from pipeline.build import facet_counts as facets
+from pipeline.portal import serve
+from pipeline.release import dictionary, pabulib, versions as releases
+from pipeline.release.catalogs import context as catalog
+from pipeline.settings import DB_NAME, Paths
+from pipeline.model import LANGS, Model, load_model
+from pipeline.model.report import Report
+from pipeline.timing import stage
+from pipeline.check.validate import check_rules, validate
 
 
 class PublishError(RuntimeError):

@@ -7,10 +7,12 @@ import os
 import sqlite3
 from pathlib import Path
 
-from . import bigbuild, fastcheck, workers
-from .fastcheck import LargeCsv
-from .model import Model, ModelError, Table
-from .normalise import search_key
+from pipeline import workers
+from pipeline.build import stream as bigbuild
+from pipeline.check import fast as fastcheck
+from pipeline.check.fast import LargeCsv
+from pipeline.model import Model, ModelError, Table
+from pipeline.read.text import search_key
 
 SQLITE_TYPES = {"string": "TEXT", "integer": "INTEGER", "year": "INTEGER", "number": "REAL",
                 "date": "TEXT", "time": "TEXT", "datetime": "TEXT"}

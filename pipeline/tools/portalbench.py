@@ -17,7 +17,7 @@ about twice a second, and once more after the load; a response is "dropped" when
 timed out (HTML "These facets timed out" or our own notice, JSON `facets_timed_out` not empty),
 lacks a requested facet, or lacks the row count (HTML title without "N rows", JSON count null).
 
-    python -m pipeline.portalbench --root build/synth/1M [--seconds 15] [--connections 16] [--threads 2]
+    python -m pipeline.tools.portalbench --root build/synth/1M [--seconds 15] [--connections 16] [--threads 2]
 
 No timing is asserted: it prints the figures (and exits 1 on errors or dropped facets/counts).
 """
@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from .config import DB_NAME, Paths
-from .loadtest import WRK_REPORT, _free_port, _wait_ready, wrk
-from .model import Model, load_model
-from .serve import datasette_args, datasette_env
+from pipeline.settings import DB_NAME, Paths
+from pipeline.tools.loadtest import WRK_REPORT, _free_port, _wait_ready, wrk
+from pipeline.model import Model, load_model
+from pipeline.portal.serve import datasette_args, datasette_env
 
 # wrk's load on each page: seconds, connections, threads (the README's figures use these).
 SECONDS, CONNECTIONS, THREADS = 15, 16, 2
@@ -410,7 +410,7 @@ def failed(results: list[PageComparison]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.portalbench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m pipeline.tools.portalbench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, required=True, help="project folder with a published release")
     parser.add_argument("--seconds", type=int, default=SECONDS)
     parser.add_argument("--connections", type=int, default=CONNECTIONS)

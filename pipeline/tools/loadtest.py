@@ -16,9 +16,9 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from .config import Paths
-from .model import load_model
-from .serve import datasette_args, datasette_env
+from pipeline.settings import Paths
+from pipeline.model import load_model
+from pipeline.portal.serve import datasette_args, datasette_env
 
 PAGES = {
     "home": "/",

@@ -32,9 +32,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .config import ROOT
-from .model import load_model
-from .synth import generate, parse_size
+from pipeline.settings import ROOT
+from pipeline.model import load_model
+from pipeline.tools.synth import generate, parse_size
 
 PY = sys.executable
 FRICTIONLESS = str(Path(sys.executable).parent / "frictionless")
@@ -49,7 +49,7 @@ LARGE_TABLES = ["pb_ballots", "pb_ballot_selections"]
 
 
 def typed_read_sql(root: str, table: str) -> str:
-    from .build import DUCKDB_TYPES
+    from pipeline.build import DUCKDB_TYPES
     model = load_model(Path(root) / "schemas", Path(root) / "metadata")
     t = model.tables[table]
     columns = "{" + ", ".join(f"'{f.name}': '{DUCKDB_TYPES[f.type]}'" for f in t.fields) + "}"
@@ -63,7 +63,7 @@ def _inputs_digest() -> str:
     metadata/ (copied into it) and the generator. A change to any makes the bench generate again, so
     it never measures a stale copy (an old portal.yaml, say)."""
     digest = hashlib.sha256()
-    for path in sorted([*(ROOT / "schemas").rglob("*"), *(ROOT / "metadata").rglob("*"), ROOT / "pipeline" / "synth.py"]):
+    for path in sorted([*(ROOT / "schemas").rglob("*"), *(ROOT / "metadata").rglob("*"), ROOT / "pipeline" / "tools" / "synth.py"]):
         if path.is_file():
             digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -125,8 +125,9 @@ def _our_errors(report: dict) -> list[tuple]:
 
 def stage(name: str, root: Path) -> None:
     """One build step alone, on an already valid project (for timing)."""
-    from . import build, load, normalise
-    from .fastcheck import LargeCsv, min_bytes
+    from pipeline import build
+    from pipeline.read import csv as load, text as normalise
+    from pipeline.check.fast import LargeCsv, min_bytes
     model = load_model(root / "schemas", root / "metadata")
     out = Path(tempfile.mkdtemp(prefix=f"bench-{name}-", dir=root))
     try:
@@ -187,7 +188,7 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
             line["ours+rules"] = _timed([PY, "-m", "pipeline", "--root", str(clean), "validate"], clean)
         for step in [s for s in ("sqlite", "parquet") if s in steps]:
             print(f"  {size}: {step} build ...", flush=True)
-            line[step] = _timed([PY, "-m", "pipeline.bench", "--stage", step, "--root", str(clean)], clean)
+            line[step] = _timed([PY, "-m", "pipeline.tools.bench", "--stage", step, "--root", str(clean)], clean)
         for leftover in ("releases", "published"):
             p = clean / leftover
             if p.is_symlink():
@@ -202,9 +203,9 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
                 stages.seek(0)
                 line["stages"] = [ln.rstrip() for ln in stages if ln.startswith("  ")]
         if "portal" in steps and size == sizes[-1]:  # the portal on the largest table of the run
-            from . import portalbench
+            from pipeline.tools import portalbench
             print(f"  {size}: portal under load (ours, then bare datasette -i) ...", flush=True)
-            from .config import Paths
+            from pipeline.settings import Paths
             if "publish" not in steps:  # a release by this code, not one left by an earlier run
                 subprocess.run([PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(),
                                check=True, stdout=subprocess.DEVNULL)

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import Model
-from .report import Problem
+from pipeline.model import Model
+from pipeline.model.report import Problem
 
 # Decidim::Budgets::ProjectSerializer, flattened by Decidim::Exporters::CSV ("a/b" columns, lists joined by ", "),
 # across Decidim versions (category/scope, then taxonomies, address, reference; budget/id or

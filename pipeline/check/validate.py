@@ -10,10 +10,12 @@ from pathlib import Path
 
 from frictionless import Package, Resource, Schema
 
-from . import build, fastcheck, load, normalise
-from .model import Model, Table
-from .report import Problem, Report
-from .timing import stage
+from pipeline import build
+from pipeline.check import fast as fastcheck
+from pipeline.read import csv as load, text as normalise
+from pipeline.model import Model, Table
+from pipeline.model.report import Problem, Report
+from pipeline.timing import stage
 
 # frictionless stops at 1,000 errors by default: a maintainer must see them all.
 NO_LIMIT = 10**9

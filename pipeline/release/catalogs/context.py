@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import DB_NAME
-from .model import LANGS, Model
-from .releases import RELEASE_JSON, release_info
+from pipeline.settings import DB_NAME
+from pipeline.model import LANGS, Model
+from pipeline.release.versions import RELEASE_JSON, release_info
 
 # (folder and extension, media type, EU file-type code or None, format label). A format is
 # listed only where the release has its file: XLSX appears once the build writes xlsx/.
@@ -122,7 +122,8 @@ def context(model: Model, release: Path) -> dict:
 
 def write_catalogs(model: Model, release: Path, previous: Path | None) -> None:
     """release.json, the changelog, DCAT-AP, CKAN, schema.org and citations, into a built release."""
-    from . import changelog, ckan, citation, dcat, schemaorg
+    from pipeline.release import changelog
+    from pipeline.release.catalogs import ckan, citation, dcat, schemaorg
 
     info = release_info(model)
     (release / RELEASE_JSON).write_text(json.dumps(

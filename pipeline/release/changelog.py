@@ -12,8 +12,8 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from .config import DB_NAME
-from .releases import read_release_json
+from pipeline.settings import DB_NAME
+from pipeline.release.versions import read_release_json
 
 MARKDOWN_LIMIT = 200  # entries listed per table and kind in CHANGELOG.md
 # Entries listed per table and kind in changelog.json and on /changelog; the counts are always

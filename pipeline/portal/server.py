@@ -7,7 +7,7 @@ shared listening socket let one worker take every keep-alive connection of a bur
 the secret that signs Datasette's cookies. This process starts them, stops them on SIGTERM or
 Ctrl-C, and stops them all if one dies.
 
-    python -m pipeline.portal_server [--workers N] <the options of `datasette serve`>
+    python -m pipeline.portal.server [--workers N] <the options of `datasette serve`>
 
 `make serve` runs it through serve.datasette_args; the number of workers is `workers:` in
 metadata/portal.yaml (REMACTO_PORTAL_WORKERS overrides it), the response cache's limits
@@ -24,7 +24,7 @@ import signal
 import socket
 import sys
 
-from .response_cache import ENV as RESPONSE_CACHE_ENV
+from pipeline.portal.cache import ENV as RESPONSE_CACHE_ENV
 
 ARGS_ENV = "REMACTO_DATASETTE_ARGS"
 WORKERS_ENV = "REMACTO_PORTAL_WORKERS"
@@ -46,7 +46,7 @@ def app():
 def _config(host: str, port: int):
     import uvicorn
 
-    return uvicorn.Config("pipeline.portal_server:app", factory=True, host=host, port=port, lifespan="on", log_level="info")
+    return uvicorn.Config("pipeline.portal.server:app", factory=True, host=host, port=port, lifespan="on", log_level="info")
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -67,7 +67,7 @@ def _worker(host: str, port: int, parent: int) -> None:
     until the process that started it ends)."""
     import uvicorn
 
-    from .workers import die_with_parent
+    from pipeline.workers import die_with_parent
 
     die_with_parent(parent)
     uvicorn.Server(_config(host, port)).run(sockets=[listening_socket(host, port)])
@@ -99,7 +99,7 @@ def _supervise(workers: list) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     # No -h/--help here: -h is `datasette serve`'s host.
-    parser = argparse.ArgumentParser(prog="python -m pipeline.portal_server", description=__doc__.split("\n\n")[0], add_help=False)
+    parser = argparse.ArgumentParser(prog="python -m pipeline.portal.server", description=__doc__.split("\n\n")[0], add_help=False)
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--response-cache", default="{}",
                         help="the response cache's limits as JSON (metadata/portal.yaml `response_cache:`)")

@@ -18,8 +18,8 @@ import re
 import sqlite3
 from pathlib import Path
 
-from .build import SQLITE_TYPES, q, staging_pragmas
-from .model import Model, ModelError, Table
+from pipeline.build import SQLITE_TYPES, q, staging_pragmas
+from pipeline.model import Model, ModelError, Table
 
 SUFFIX = "_facet_counts"
 SET_COLUMN = "_set"

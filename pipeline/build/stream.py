@@ -10,10 +10,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from . import fastcheck, normalise
-from .fastcheck import lit, q
-from .model import Table
-from .timing import stage
+from pipeline.check import fast as fastcheck
+from pipeline.check.fast import lit, q
+from pipeline.read import text as normalise
+from pipeline.model import Table
+from pipeline.timing import stage
 
 BATCH = 50_000
 # Every character clean_text changes: glyph forms, tatweel, Farsi yeh/kaf, invisible marks, white
@@ -172,7 +173,7 @@ def build_part(table: Table, csv_path: Path, part_path: Path) -> None:
     """A national table on its own, in a worker process: its rows from the validated CSV into a
     SQLite file of its own (table and indexes, rowids in file order), for the main database to
     take in whole."""
-    from . import build
+    from pipeline import build
     statements = [s for s in build.table_ddl(table) if "USING fts5" not in s]  # full text is built in the main file
     indexes = [s for s in statements if s.startswith("CREATE INDEX")]
     db = sqlite3.connect(part_path)
@@ -200,7 +201,7 @@ def export_part(table: Table, csv_path: Path, export_dirs: tuple[Path, Path, Pat
     to be read back from the database, and this says False). Returns (exported, the rows counted
     by every combination of the table's facet fields, [(values..., count)]: facets.py builds the
     portal's counts from them)."""
-    from . import build
+    from pipeline import build
     csv_dir, json_dir, parquet_dir = export_dirs
     writer = ExportWriter(table.field_names, csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json")
     order = KeyOrder([table.field_names.index(c) for c in table.primary_key])

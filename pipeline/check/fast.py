@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from .model import Table
-from .report import Problem
+from pipeline.model import Table
+from pipeline.model.report import Problem
 
 if TYPE_CHECKING:
     from frictionless import Schema
@@ -69,7 +69,7 @@ class LargeCsv:
 
     def __iter__(self):
         """The normalised rows, streamed (for the few readers that want the cells themselves)."""
-        from .bigbuild import normalised_rows
+        from pipeline.build.stream import normalised_rows
         return normalised_rows(self.path, self.table)
 
 
@@ -102,7 +102,7 @@ def line_limits(table: Table) -> str:
     cell at load.MAX_CELL_CHARS characters of up to 4 UTF-8 bytes). DuckDB sizes its read buffer
     from the line limit, up to the whole file: a generous limit made it hold a 10M-row file in
     memory. A longer line is a defect: DuckDB fails, and the slow way names the cell."""
-    from .load import MAX_CELL_CHARS
+    from pipeline.read.csv import MAX_CELL_CHARS
     longest = len(table.fields) * (MAX_CELL_CHARS * 4 + 3) + 2
     return f"max_line_size = {longest}, buffer_size = {max(8 << 20, 2 * longest)}"
 
@@ -483,7 +483,7 @@ class Checker:
     def _project_rules(self, table: Table, raw: str, file: str) -> list[Problem]:
         """The project's own row rules (formula cells, start <= end, value with its source), in SQL,
         with every candidate row confirmed by the same Python functions the slow path runs."""
-        from . import validate as v  # the rules live there; imported late to avoid a cycle
+        from pipeline.check import validate as v  # the rules live there; imported late to avoid a cycle
 
         out = []
         names = table.field_names

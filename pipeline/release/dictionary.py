@@ -1,7 +1,7 @@
 """The data dictionary of a release, generated from the model (Markdown, three languages)."""
 from __future__ import annotations
 
-from .model import LANGS, Model
+from pipeline.model import LANGS, Model
 
 LANG_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
 

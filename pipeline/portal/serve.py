@@ -7,10 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-from . import facets, i18n
-from .build import FTS_SUFFIX
-from .config import DB_NAME, Paths
-from .model import LANGS, Model
+from pipeline.build import FTS_SUFFIX
+from pipeline.build import facet_counts as facets
+from pipeline.portal import i18n
+from pipeline.settings import DB_NAME, Paths
+from pipeline.model import LANGS, Model
 
 SEPARATOR = " · "
 
@@ -68,7 +69,7 @@ def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: i
     pipeline/portal_server.py. With `follow` (the `published` symlink) the release's files are
     served through it, so they switch with the database when a new release is published."""
     args = [
-        sys.executable, "-m", "pipeline.portal_server", "--workers", str(model.portal.get("workers", 1)),
+        sys.executable, "-m", "pipeline.portal.server", "--workers", str(model.portal.get("workers", 1)),
         "--response-cache", json.dumps(model.portal.get("response_cache") or {}),
         "-i", str(release / f"{DB_NAME}.db"),
         "--inspect-file", str(release / "portal" / "inspect.json"),
@@ -91,7 +92,7 @@ def datasette_env(paths: Paths, follow: Path | None = None) -> dict:
     env = dict(os.environ)
     if follow:
         env["REMACTO_PUBLISHED"] = str(follow)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH")]))
     return env
 
 
