@@ -60,7 +60,7 @@ test: $(VENV_STAMP)
 loadtest: publish
 	@echo "==> Load test of the portal on 127.0.0.1 (wrk; $(LOADTEST_SECONDS) s a page)"
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-	$(PY) -m pipeline loadtest --seconds $(LOADTEST_SECONDS)
+	$(PY) -m pipeline.tools.loadtest --seconds $(LOADTEST_SECONDS)
 
 synth: $(VENV_STAMP)
 	@echo "==> Writing SYNTHETIC national-scale projects ($(SIZES) ballots) to build/synth/"

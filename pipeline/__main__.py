@@ -31,10 +31,6 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("serve", help="serve the published release with Datasette")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
-    lt = sub.add_parser("loadtest", help="load the portal with wrk on loopback and print the figures")
-    lt.add_argument("--seconds", type=int, default=10)
-    lt.add_argument("--connections", type=int, default=16)
-    lt.add_argument("--threads", type=int, default=2)
     i = sub.add_parser("pb-import", help="add a PB cycle from a Decidim projects export or a Pabulib .pb file to raw/")
     i.add_argument("format", choices=["decidim", "pabulib"])
     i.add_argument("file", type=Path)
@@ -48,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "validate":
-            from pipeline.check.validate import validate
+            from pipeline.build.validation import validate
 
             report, _ = validate(paths.raw, load_model(paths.schemas, paths.metadata), rules=not args.schema_only)
             _write_report(report, args.report_json)
@@ -67,12 +63,6 @@ def main(argv: list[str] | None = None) -> int:
             state = "published" if release.changed else "already published (inputs unchanged)"
             print(f"Release {release.id} {state}: {sum(release.rows.values())} rows in {len(release.rows)} tables -> {paths.published}/")
             return 0
-        if args.command == "loadtest":
-            from pipeline.tools import loadtest
-
-            results = loadtest.run(paths, args.seconds, args.connections, args.threads)
-            print(loadtest.table(results, args.seconds, args.connections, args.threads))
-            return 0 if all(r.errors == 0 for r in results) else 1
         if args.command == "pb-import":
             from pipeline.importers import pb_import
 

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.settings import ROOT, Paths
 from pipeline.release.publish import publish
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 # fixture file -> (raw table it replaces, exact (file, row, field, code) problems)
 CASES = {

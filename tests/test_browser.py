@@ -168,10 +168,10 @@ def test_data_dictionary_page_links_foreign_keys(visit, model):
 
 
 def test_canned_query_for_journalists_in_arabic(visit, model):
-    query = model.portal["queries"]["regional_meeting_agenda"]
+    query = model.portal.queries["regional_meeting_agenda"]
     page = visit.go("/remacto/regional_meeting_agenda?_lang=ar")
     assert direction(page) == "rtl"
-    assert page.locator("h1").inner_text().strip() == query["title"]["ar"]
+    assert page.locator("h1").inner_text().strip() == query.title["ar"]
     assert page.locator("table.rows-and-columns tbody tr").count() > 0
     assert page.locator("a.dl-xlsx").count() == 1
     visit.shot("query-agenda-ar")

@@ -18,7 +18,7 @@ from pipeline.release.catalogs import ckan
 from pipeline.release.catalogs.context import context
 from pipeline.settings import ROOT, Paths
 from pipeline.release.catalogs.dcat import SPDX
-from tests.conftest import copy_project
+from tests.helpers import copy_project
 
 _RELEASE = yaml.safe_load((ROOT / "metadata" / "release.yaml").read_text(encoding="utf-8"))
 VERSION, RELEASE_DATE = str(_RELEASE["version"]), str(_RELEASE["release_date"])
@@ -132,7 +132,7 @@ def test_citations_in_three_languages_name_title_publisher_version_date_and_url(
         for lang in ("ar", "fr", "en"):
             text = cites["datasets"][key][lang]
             for part in (publisher[lang], model.package["datasets"][key]["title"][lang], VERSION, RELEASE_DATE,
-                         f"{model.release['base_url']}/datasets/{key}"):
+                         f"{model.release.base_url}/datasets/{key}"):
                 assert part in text, (key, lang, part)
     cff = yaml.safe_load((paths.published / "CITATION.cff").read_text(encoding="utf-8"))
     assert (cff["cff-version"], cff["type"], cff["version"], str(cff["date-released"])) == ("1.2.0", "dataset", VERSION, RELEASE_DATE)

@@ -1,4 +1,4 @@
-"""Precomputed facet counts (pipeline/facets.py) against live SQL, served by a real Datasette.
+"""Precomputed facet counts (pipeline/build/facet_counts.py, pipeline/portal/facet_lookup.py) against live SQL, served by a real Datasette.
 
 A small synthetic national project (pipeline.tools.synth, 400 ballots) is published into a temporary
 folder; its pb_ballots table has four facet fields (cycle_id, channel, age_band, sex)."""
@@ -14,13 +14,14 @@ import httpx
 import pytest
 
 from pipeline.build import facet_counts as facets
+from pipeline.model.layout import FACET_COUNTS_SUFFIX, counts_table
 from pipeline.tools import synth
 from pipeline.settings import Paths
 from pipeline.model import load_model
 from pipeline.read.text import search_key
 from pipeline.tools.portalbench import dropped_reasons
 from pipeline.release.publish import publish
-from tests.conftest import serving as conftest_serving
+from tests.helpers import serving as conftest_serving
 
 TABLE = "pb_ballots"
 
@@ -71,7 +72,7 @@ def test_every_grouping_set_equals_a_live_group_by(synthetic):
             cols = ", ".join(f'"{c}"' for c in grouped)
             live = db.execute(f'SELECT {cols + ", " if cols else ""}COUNT(*) FROM "{table.name}"'
                               + (f" GROUP BY {cols} ORDER BY {cols}" if cols else "")).fetchall()
-            stored = db.execute(f'SELECT {cols + ", " if cols else ""}"_rows" FROM "{facets.counts_table(table.name)}" '
+            stored = db.execute(f'SELECT {cols + ", " if cols else ""}"_rows" FROM "{counts_table(table.name)}" '
                                 f'WHERE "_set" = ?' + (f" ORDER BY {cols}" if cols else ""), (m,)).fetchall()
             assert stored == live, (table.name, grouped)
     db.close()
@@ -102,7 +103,7 @@ def test_counts_and_facets_of_equality_pages_equal_live_sql_and_come_from_the_co
             assert shown[column]["truncated"] == (len(expected) > 1000)
         queries = [t["sql"] for t in data["_trace"]["traces"] if t.get("type") == "sql"]
         assert not [q for q in queries if "group by" in q.lower()], filters  # nothing counted live
-        assert [q for q in queries if facets.SUFFIX in q], filters
+        assert [q for q in queries if FACET_COUNTS_SUFFIX in q], filters
     db.close()
 
 
@@ -157,7 +158,7 @@ def test_a_facet_that_cannot_finish_in_time_is_announced_on_the_page(synthetic):
             assert "These facets timed out" not in text
             notice = re.search(r'<p class="facets-timed-out"[^>]*>(.*?)</p>', text, re.S)
             assert notice, lang
-            assert model.portal["ui"]["facets_timed_out"][lang] in html.unescape(notice.group(1))
+            assert model.portal.ui["facets_timed_out"][lang] in html.unescape(notice.group(1))
             for column in timed_out:
                 assert column in notice.group(1)
 

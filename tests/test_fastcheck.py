@@ -1,7 +1,7 @@
 """Differential test of the fast path (pipeline/fastcheck.py): on files with every kind of defect
 and the edge cases of each type, DuckDB's verdicts must be frictionless's, row for row.
 
-The same raw/ folder is validated twice by pipeline.check.validate.validate: once the slow way
+The same raw/ folder is validated twice by pipeline.build.validation.validate: once the slow way
 (frictionless on in-memory rows) and once with every table on the fast path. Any difference in
 (file, row, column, error type), counted, fails. The data is SYNTHETIC: pipeline/synth.py's national
 project, plus a test-only table of anonymised ballots with a column of every type
@@ -21,7 +21,7 @@ import yaml
 from pipeline.check import fast as fastcheck
 from pipeline.tools import synth
 from pipeline.model import load_model
-from pipeline.check.validate import validate
+from pipeline.build.validation import validate
 
 NEVER = 10**15   # no table is large enough: all go the slow way
 ALWAYS = 0       # every table takes the fast path

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.settings import ROOT
 from pipeline.release.publish import publish
-from tests.conftest import DATA
+from tests.helpers import DATA
 from tests.test_bad_input import published_project, tree_digest  # noqa: F401  (fixture)
 
 REFUSED = {

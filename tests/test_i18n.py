@@ -7,11 +7,11 @@ import httpx
 import pytest
 
 from pipeline.portal import i18n
-from pipeline.model import LANGS
+from pipeline.model import LANGS, missing_ui_text
 
 
 def test_every_portal_word_has_three_languages(model):
-    assert i18n.missing_ui_text(model) == []
+    assert missing_ui_text(model) == []
 
 
 def test_language_choice_param_then_cookie_then_arabic():
@@ -53,11 +53,11 @@ def test_every_canned_query_and_dataset_in_the_language(portal, model, lang):
     home = page(portal, "/", lang)
     for key, ds in model.package["datasets"].items():
         assert ds["title"][lang] in home and ds["description"][lang].strip() in home, key
-    for name, q in model.portal["queries"].items():
-        assert q["title"][lang] in home, name
+    for name, q in model.portal.queries.items():
+        assert q.title[lang] in home, name
         text = page(portal, f"/remacto/{name}", lang)
-        assert re.search(rf'<h1[^>]*>{re.escape(q["title"][lang])}</h1>', text), name  # this language alone
-        assert q["description"][lang].strip() in text, name
+        assert re.search(rf'<h1[^>]*>{re.escape(q.title[lang])}</h1>', text), name  # this language alone
+        assert q.description[lang].strip() in text, name
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -77,8 +77,8 @@ def test_database_page_lists_tables_and_queries_by_their_titles(portal, model, l
     text = page(portal, "/remacto", lang)
     for name, table in model.tables.items():
         assert f'>{table.title[lang]}</a> <code>{name}</code>' in text, name
-    for name, q in model.portal["queries"].items():
-        assert f'>{q["title"][lang]}</a>' in text, name
+    for name, q in model.portal.queries.items():
+        assert f'>{q.title[lang]}</a>' in text, name
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -12,9 +12,9 @@ from pabutools.rules import greedy_utilitarian_welfare
 
 from pipeline.settings import ROOT
 from pipeline.release.publish import publish
-from pipeline.check.validate import validate
+from pipeline.build.validation import validate
 from tests import pb_synthetic as syn
-from tests.conftest import DATA, copy_project
+from tests.helpers import DATA, copy_project
 
 # fixture file -> (raw table it replaces, exact (file, row, field, code) problems, with multiplicity);
 # a fixture folder (table None) replaces every raw table it holds a file for.
@@ -105,8 +105,10 @@ def test_pb_defect_is_reported_exactly(fixture, small, model):
 def test_a_broken_violations_rule_is_reported_not_crashed(small, model):
     from dataclasses import replace
 
-    broken = replace(model, rules=[*model.rules, {"id": "typo", "description": "x", "file": "raw/pb_cycles.csv",
-                                                  "violations": "SELECT rowid, 'x' FROM no_such_table"}])
+    from pipeline.model.config import Rule
+
+    broken = replace(model, rules=[*model.rules, Rule(id="typo", description="x", file="raw/pb_cycles.csv",
+                                                      violations="SELECT rowid, 'x' FROM no_such_table")])
     report, _ = validate(small.raw, broken)
     assert [p.key() for p in report.problems] == [("rules.yaml", None, None, "rule-error")]
 
@@ -184,7 +186,7 @@ def canned(model, db_path, name):
     db = sqlite3.connect(db_path)
     db.row_factory = sqlite3.Row
     try:
-        return [dict(r) for r in db.execute(model.portal["queries"][name]["sql"])]
+        return [dict(r) for r in db.execute(model.portal.queries[name].sql)]
     finally:
         db.close()
 

@@ -10,9 +10,9 @@ import pytest
 
 from pipeline.importers import pb_import
 from pipeline.settings import ROOT
-from pipeline.check.validate import validate
+from pipeline.build.validation import validate
 from tests import pb_synthetic as syn
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 
 def cli(project, *args):
@@ -128,7 +128,7 @@ def test_pabulib_defects_fail_loudly_and_write_nothing(fixture, expected, projec
 def test_our_pabulib_export_imports_back_to_the_same_cycle(project, model, tmp_path):
     """Round trip: publish the hand-checked cycle, import its .pb into a fresh project, compare."""
     from pipeline.release.publish import publish
-    from tests.conftest import copy_project
+    from tests.helpers import copy_project
 
     fields = {n: t.field_names for n, t in model.tables.items()}
     syn.add_to_project(project.raw, syn.small_cycle(), fields)
@@ -160,7 +160,7 @@ def test_decidim_budgets_of_one_component_become_headings(with_cycle, model):
     with pytest.raises(pb_import.PBImportError) as caught:
         pb_import.from_decidim(DATA / "decidim-projects-two-budgets.csv", with_cycle.raw, "syn-small-2026", syn.SOURCE_ID, "citizen")
     assert [p.key() for p in caught.value.problems] == [("decidim-projects-two-budgets.csv", None, "budget/id", "import-error")]
-    headings = [syn._row("pb_headings", n, heading_id=f"syn-small-2026-budget-{b}", cycle_id="syn-small-2026",
+    headings = [syn.synthetic_row("pb_headings", n, heading_id=f"syn-small-2026-budget-{b}", cycle_id="syn-small-2026",
                          name_ar=f"ميزانية اصطناعية {b}", name_fr="", envelope="500000") for n, b in ((1, 5), (2, 6))]
     syn.add_to_project(with_cycle.raw, {"pb_headings": headings}, {n: t.field_names for n, t in model.tables.items()})
     tables = pb_import.from_decidim(DATA / "decidim-projects-two-budgets.csv", with_cycle.raw, "syn-small-2026",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import serving_process
+from tests.helpers import serving_process
 from tests.test_release import raw_rows
 
 
@@ -76,7 +76,7 @@ def test_facets_on_kind_and_province(portal):
 
 
 def test_canned_queries_answer(portal, model):
-    for name in model.portal["queries"]:
+    for name in model.portal.queries:
         rows = get(portal, f"/remacto/{name}.json", _shape="array", territory_id="").json()
         assert rows, name
     agenda = get(portal, "/remacto/regional_meeting_agenda.json", _shape="array").json()
@@ -99,7 +99,7 @@ def test_the_portal_runs_a_process_a_core_behind_one_port(released, model, tmp_p
     """`make serve` runs `workers:` processes (metadata/portal.yaml, pipeline/portal_server.py), each
     serving the release; they go with the server."""
     paths, release = released
-    assert model.portal["workers"] == 2
+    assert model.portal.workers == 2
     with serving_process(release.path, model, tmp_path / "portal.log") as (base, proc):
         workers = _workers(proc.pid)
         assert len(workers) == 2, workers

@@ -11,7 +11,7 @@ import duckdb
 
 from pipeline.settings import ROOT
 from pipeline.release.publish import publish
-from tests.conftest import copy_project
+from tests.helpers import copy_project
 
 
 def raw_rows(name: str) -> list[list[str]]:
@@ -135,9 +135,9 @@ def test_the_source_document_checksum_is_the_one_read(released):
 
 
 def test_no_published_csv_cell_would_run_as_a_spreadsheet_formula(released, model):
-    from pipeline.check.validate import FORMULA_START
+    from pipeline.read.text import is_formula
 
     paths, _ = released
     for name in model.tables:
         for row in published_rows(paths, name):
-            assert not [cell for cell in row if FORMULA_START.match(cell)], name
+            assert not [cell for cell in row if is_formula(cell)], name

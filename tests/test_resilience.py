@@ -20,7 +20,7 @@ import pytest
 from pipeline.settings import ROOT, Paths
 from pipeline.model import load_model
 from pipeline.release.publish import PublishError, publish
-from tests.conftest import copy_project, serving
+from tests.helpers import copy_project, serving
 
 TRIALS = 50
 SPREAD = 1.6  # the last kill lands at 1.6x a timed publish

@@ -13,8 +13,8 @@ from pipeline.model import load_model
 from pipeline.portal.server import WORKERS_ENV
 from pipeline.release.publish import publish
 from pipeline.portal.cache import ENV
-from tests.conftest import copy_project
-from tests.conftest import serving as conftest_serving
+from tests.helpers import copy_project
+from tests.helpers import serving as conftest_serving
 from tests.test_facet_counts import serving, synthetic  # noqa: F401  (the module's synthetic project)
 from tests.test_resilience import edit_source_ref
 

@@ -12,7 +12,7 @@ import yaml
 from pipeline.settings import ROOT
 from pipeline.model import load_model
 from pipeline.release.publish import PublishError, publish
-from tests.conftest import copy_project, serving
+from tests.helpers import copy_project, serving
 
 
 def edit_csv(path, edit):

@@ -1,5 +1,5 @@
-"""Build stage: SQLite (served; DDL, indexes and full-text search generated from the schemas),
-CSV and JSON exports read back from it, and Parquet (via DuckDB) for analysis."""
+"""Build stage: the release's SQLite database (served; its SQL from build/ddl.py), CSV and JSON
+exports read back from it, and Parquet (via DuckDB) for analysis. Entry: `load_release_db`."""
 from __future__ import annotations
 
 import contextlib
@@ -8,104 +8,14 @@ import sqlite3
 from pathlib import Path
 
 from pipeline import workers
-from pipeline.build import stream as bigbuild
-from pipeline.check import fast as fastcheck
+from pipeline.build import stream
+from pipeline.build.ddl import insert_sql, staging_pragmas, table_ddl, typed_value
+from pipeline.build.parquet import build_parquet  # noqa: F401  (the build's entries, in one place)
 from pipeline.check.fast import LargeCsv
-from pipeline.model import Model, ModelError, Table
-from pipeline.read.text import search_key
-
-SQLITE_TYPES = {"string": "TEXT", "integer": "INTEGER", "year": "INTEGER", "number": "REAL",
-                "date": "TEXT", "time": "TEXT", "datetime": "TEXT"}
-DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "year": "INTEGER", "number": "DOUBLE",
-                "date": "DATE", "time": "TIME", "datetime": "TIMESTAMP"}
-FTS_SUFFIX = "_fts"
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _column(table: Table, f) -> str:
-    if f.type not in SQLITE_TYPES:
-        raise ModelError(f"{table.schema_path}: field {f.name} has type {f.type!r}, which the build does not support")
-    parts = [q(f.name), SQLITE_TYPES[f.type]]
-    if f.required:
-        parts.append("NOT NULL")
-    if f.codes:
-        # Not `IN (...)`: SQLite builds a lookup table for an IN list each time it checks a row,
-        # which makes a national table's load three times slower than this chain of equalities.
-        parts.append(f"CHECK ({' OR '.join(f'{q(f.name)} = {_literal(c)}' for c in f.codes)})")
-    return " ".join(parts)
-
-
-def table_ddl(table: Table) -> list[str]:
-    """CREATE statements for one table: columns, keys, indexes, full-text search."""
-    body = [_column(table, f) for f in table.fields]
-    if table.primary_key:
-        body.append(f"PRIMARY KEY ({', '.join(map(q, table.primary_key))})")
-    for fk in table.foreign_keys:
-        body.append(f"FOREIGN KEY ({', '.join(map(q, fk.fields))}) REFERENCES {q(fk.table)} ({', '.join(map(q, fk.ref_fields))})"
-            # Deferred: a row may refer to one later in the same file (territories' parents).
-            " DEFERRABLE INITIALLY DEFERRED")
-    statements = [f"CREATE TABLE {q(table.name)} (\n  " + ",\n  ".join(body) + "\n)"]
-    indexed = []
-    for cols in [fk.fields for fk in table.foreign_keys] + [(f,) for f in table.facet_fields]:
-        if cols not in indexed and tuple(cols) != table.primary_key[: len(cols)]:
-            indexed.append(cols)
-            # The primary key after the column: a filtered page, listed in key order as Datasette
-            # lists it, reads the index in order instead of sorting every matching row.
-            keyed = list(cols) + [c for c in table.primary_key if c not in cols]
-            statements.append(
-                f"CREATE INDEX {q(table.name + '_' + '_'.join(cols))} ON {q(table.name)} ({', '.join(map(q, keyed))})"
-            )
-    if table.search_fields:
-        cols = ", ".join(map(q, table.search_fields))
-        statements.append(
-            f"CREATE VIRTUAL TABLE {q(table.name + FTS_SUFFIX)} USING fts5 ({cols}, tokenize = 'trigram')"
-        )
-    return statements
-
-
-def schema_sql(model: Model) -> str:
-    return ";\n\n".join(s for t in model.tables.values() for s in table_ddl(t)) + ";\n"
-
-
-def _typed(value: str, type_: str):
-    if value == "":
-        return None
-    if type_ in ("integer", "year"):
-        return int(value)
-    if type_ == "number":
-        return float(value)
-    if type_ == "time":
-        return value.zfill(5)  # 9:30 -> 09:30, as the schema's %H:%M reads it
-    return value
-
-
-@contextlib.contextmanager
-def sqlite_connection(path):
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA foreign_keys = ON")
-    db.create_function("search_key", 1, search_key, deterministic=True)
-    try:
-        yield db
-    finally:
-        db.close()
-
-
-def staging_pragmas(db: sqlite3.Connection) -> None:
-    """A new file in a staging folder: a crash loses only the staging folder, so no journal."""
-    db.execute("PRAGMA journal_mode = OFF")
-    db.execute("PRAGMA synchronous = OFF")
-    db.execute("PRAGMA cache_size = -65536")
-
-
-def insert_sql(table: Table) -> str:
-    return f"INSERT INTO {q(table.name)} VALUES ({', '.join('?' for _ in table.fields)})"
+from pipeline.model import Model, Table
+from pipeline.model.layout import FTS_SUFFIX
+from pipeline.model.types import quote_name as q
+from pipeline.read.sqlite import sqlite_connection
 
 
 def _full_text(db: sqlite3.Connection, table: Table) -> None:
@@ -131,9 +41,9 @@ def _load_table(db: sqlite3.Connection, table: Table, rows, parted: bool = False
         return
     types = [f.type for f in table.fields]
     if isinstance(rows, LargeCsv):  # validated on disk by the fast path: streamed, never held whole
-        values = bigbuild.sqlite_rows(rows.path, table, _typed)
+        values = stream.sqlite_rows(rows.path, table)
     else:
-        values = ([_typed(v, t) for v, t in zip(row, types)] for row in rows)
+        values = ([typed_value(v, t) for v, t in zip(row, types)] for row in rows)
     db.executemany(insert_sql(table), values)
     _full_text(db, table)
     for statement in indexes:
@@ -151,10 +61,10 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
     """A new SQLite file with every table, row and index, rowids in file order (the row rules of
     metadata/rules.yaml name rows by rowid): the state in which validation runs those rules.
 
-    National tables are built in worker processes (bigbuild.build_part), each into a file of its
+    National tables are built in worker processes (stream.build_part), each into a file of its
     own that this one then takes in whole (SQLite copies the pages of an identical empty table).
     With `release`, other workers write those tables' CSV, JSON and Parquet there meanwhile and
-    count their facet values (bigbuild.export_part). Returns the tables whose exports are written,
+    count their facet values (stream.export_part). Returns the tables whose exports are written,
     and for those with facet fields the rows counted by every combination of their values (see
     facets.write_facet_counts)."""
     parted = [n for n, rows in tables.items() if isinstance(rows, LargeCsv) and rows.rows >= parallel_min_rows()]
@@ -172,8 +82,8 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
             # jobs start at once and the short ones fill in after.
             for n in sorted(parted, key=lambda n: -tables[n].rows * len(model.tables[n].fields)):
                 if exports:
-                    exporting[n] = pool.submit(bigbuild.export_part, model.tables[n], tables[n].path, exports)
-                loads[n] = pool.submit(bigbuild.build_part, model.tables[n], tables[n].path, parts[n])
+                    exporting[n] = pool.submit(stream.export_part, model.tables[n], tables[n].path, exports)
+                loads[n] = pool.submit(stream.build_part, model.tables[n], tables[n].path, parts[n])
         with sqlite_connection(path) as db:
             staging_pragmas(db)
             # Validation has checked every reference (frictionless or the fast path); checking each again
@@ -215,28 +125,5 @@ def export_table(db: sqlite3.Connection, table: Table, csv_dir: Path, json_dir: 
     order = ", ".join(map(q, table.primary_key)) or "rowid"
     cursor = db.execute(f"SELECT * FROM {q(table.name)} ORDER BY {order}")
     columns = [c[0] for c in cursor.description]
-    bigbuild.write_csv_and_json(columns, bigbuild.batches(cursor), csv_dir / f"{table.name}.csv",
+    stream.write_csv_and_json(columns, stream.batches(cursor), csv_dir / f"{table.name}.csv",
                                 json_dir / f"{table.name}.json")
-
-
-def _write_parquet(con, table: Table, csv_dir: Path, parquet_dir: Path) -> None:
-    columns = "{" + ", ".join(f"{_literal(f.name)}: {_literal(DUCKDB_TYPES[f.type])}" for f in table.fields) + "}"
-    source = _literal(str(csv_dir / f"{table.name}.csv"))
-    target = _literal(str(parquet_dir / f"{table.name}.parquet"))
-    con.execute(
-        f"COPY (SELECT * FROM read_csv({source}, header = true, auto_detect = false, columns = {columns}, "
-        f"quote = '\"', escape = '\"', nullstr = '', dateformat = '%Y-%m-%d')) "
-        f"TO {target} (FORMAT parquet, COMPRESSION zstd)"
-    )
-
-
-def build_parquet(tables: list[Table], csv_dir: Path, parquet_dir: Path) -> None:
-    """Typed Parquet of each table, from its published CSV (DuckDB cannot attach SQLite offline)."""
-    parquet_dir.mkdir(parents=True, exist_ok=True)
-    con = fastcheck.connect()
-    con.execute("SET threads = 1")  # one writer thread: the same bytes on every run
-    try:
-        for table in tables:
-            _write_parquet(con, table, csv_dir, parquet_dir)
-    finally:
-        con.close()

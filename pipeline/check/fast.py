@@ -20,14 +20,21 @@ import csv
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
+from pipeline.check import conventions
 from pipeline.model import Table
+from pipeline.model.problems import problem
 from pipeline.model.report import Problem
+from pipeline.model.types import CANONICAL_EXACT_NUMBER, CANONICAL_INTEGER, EXACT_TYPES
+from pipeline.model.types import quote_literal as lit, quote_name as q
+from pipeline.read.csv import MAX_CELL_CHARS
+from pipeline.read.text import FORMULA_FIRST, NEEDS_CLEANING_RE2, normalise_rows
 
 if TYPE_CHECKING:
     from frictionless import Schema
@@ -42,8 +49,6 @@ DUCKDB_MEMORY_LIMIT = "500MB"
 MIN_BYTES = 100_000
 # Up to this much CSV in a run, DuckDB keeps the text in memory (about 2M rows of 14 columns).
 IN_MEMORY_MAX_BYTES = 250_000_000
-KEY_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "year": "BIGINT", "number": "DECIMAL(38,10)",
-             "date": "DATE", "time": "TIME", "datetime": "TIMESTAMP"}
 # Stands for the column in the SQL templates below (a NUL cannot occur in a schema's literals).
 C = "\x00c\x00"
 _MISSING = f"({C} IS NULL OR {C} = '')"
@@ -69,7 +74,6 @@ class LargeCsv:
 
     def __iter__(self):
         """The normalised rows, streamed (for the few readers that want the cells themselves)."""
-        from pipeline.build.stream import normalised_rows
         return normalised_rows(self.path, self.table)
 
 
@@ -102,7 +106,6 @@ def line_limits(table: Table) -> str:
     cell at load.MAX_CELL_CHARS characters of up to 4 UTF-8 bytes). DuckDB sizes its read buffer
     from the line limit, up to the whole file: a generous limit made it hold a 10M-row file in
     memory. A longer line is a defect: DuckDB fails, and the slow way names the cell."""
-    from pipeline.read.csv import MAX_CELL_CHARS
     longest = len(table.fields) * (MAX_CELL_CHARS * 4 + 3) + 2
     return f"max_line_size = {longest}, buffer_size = {max(8 << 20, 2 * longest)}"
 
@@ -124,12 +127,31 @@ class Result:
     readable: bool = True                             # False: cells too long, not read further
 
 
-def lit(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
+def text_source(path: Path, table: Table) -> str:
+    """A raw CSV as DuckDB reads it for validation and for the build: every column as text, strictly
+    (a ragged row or a stray quote is an error, not a guess), in file order."""
+    columns = "{" + ", ".join(f"{lit(f.name)}: 'VARCHAR'" for f in table.fields) + "}"
+    return (f"read_csv({lit(str(path))}, header = true, auto_detect = false, columns = {columns}, delim = ',', "
+            f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, {line_limits(table)}, "
+            f"encoding = 'utf-8')")
 
 
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+BATCH = 50_000
+
+
+def normalised_rows(path: Path, table: Table) -> Iterator[list[str]]:
+    """The rows of a validated CSV, in file order, as read.text.normalise_rows gives them."""
+    types = [f.type for f in table.fields]
+    flag = " OR ".join(f"regexp_matches(coalesce({q(f.name)}, ''), {lit(NEEDS_CLEANING_RE2)})" for f in table.fields)
+    con = connect()
+    try:
+        cursor = con.execute(f"SELECT ({flag}) AS needs_cleaning, * FROM {text_source(path, table)}")
+        while batch := cursor.fetchmany(BATCH):
+            for needs_cleaning, *cells in batch:
+                cells = ["" if c is None else c for c in cells]
+                yield normalise_rows([cells], types)[0] if needs_cleaning else cells
+    finally:
+        con.close()
 
 
 SCAN_CHUNK = 8 << 20
@@ -189,13 +211,13 @@ def _canonical(f) -> tuple[str, str] | None:
     if f.type in ("integer", "number") and not f.bare_number:
         return None
     if f.type == "integer":
-        return f"regexp_full_match({C}, '-?[0-9]{{1,18}}')", f"TRY_CAST({C} AS BIGINT)"
+        return f"regexp_full_match({C}, {lit(CANONICAL_INTEGER)})", f"TRY_CAST({C} AS BIGINT)"
     if f.type == "year":
         return f"regexp_full_match({C}, '[0-9]{{4}}')", f"TRY_CAST({C} AS BIGINT)"
     if f.type == "number":
         if f.has_defined("group_char") or f.has_defined("decimal_char"):
             return None
-        return f"regexp_full_match({C}, '-?[0-9]{{1,18}}(\\.[0-9]{{1,10}})?')", f"TRY_CAST({C} AS DECIMAL(38,10))"
+        return f"regexp_full_match({C}, {lit(CANONICAL_EXACT_NUMBER)})", f"TRY_CAST({C} AS {EXACT_TYPES['number']})"
     if f.type in _SQL_TYPE:
         strp = _DEFAULT_FORMATS[f.type] if fmt == "default" else fmt
         if fmt == "any":
@@ -309,15 +331,10 @@ class Checker:
         con, name = self.con, table.name
         schema = self.schema(table)
         fields = schema.fields
-        columns = "{" + ", ".join(f"{lit(f.name)}: 'VARCHAR'" for f in fields) + "}"
         raw = q("raw_" + name)
         try:
             con.execute(f"DROP TABLE IF EXISTS {raw}")
-            con.execute(
-                f"CREATE TABLE {raw} AS SELECT * FROM read_csv({lit(str(path))}, header = true, auto_detect = false, "
-                f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-                f"null_padding = false, {line_limits(table)}, encoding = 'utf-8')"
-            )
+            con.execute(f"CREATE TABLE {raw} AS SELECT * FROM {text_source(path, table)}")
         except duckdb.OutOfMemoryException:
             raise  # not a defect of the file: the slow way would need far more memory
         except duckdb.Error as exc:
@@ -328,7 +345,7 @@ class Checker:
         lengths = ", ".join(f"length({q(f.name)})" for f in fields)
         longer = " OR ".join(f"length({q(f.name)}) > {max_cell_chars}" for f in fields)
         for rid, *cells in con.execute(f"SELECT rowid, {lengths} FROM {raw} WHERE {longer}").fetchall():
-            too_long += [Problem(file, rid + 2, f.name, "cell-too-long", f"the cell holds {cell:,} characters; the limit is {max_cell_chars:,}")
+            too_long += [problem("cell-too-long", file, rid + 2, f.name, length=cell, limit=max_cell_chars)
                          for f, cell in zip(fields, cells) if cell is not None and cell > max_cell_chars]
         if too_long:  # as the strict reader does: the table is not read further
             result.problems = sorted(too_long, key=lambda p: (p.row, p.field))
@@ -379,13 +396,13 @@ class Checker:
                 expr = "NULL"
             else:
                 expr = f"CASE WHEN {_MISSING} THEN NULL WHEN {typed} THEN {value} END"
-            select.append(f"CAST({_sub(expr, f.name)} AS {KEY_TYPES.get(f.type, 'VARCHAR')}) AS {q(f.name)}")
+            select.append(f"CAST({_sub(expr, f.name)} AS {EXACT_TYPES.get(f.type, 'VARCHAR')}) AS {q(f.name)}")
         con.execute(f"DROP TABLE IF EXISTS {keys}")
         con.execute(f"CREATE TABLE {keys} AS SELECT {', '.join(select)} FROM {raw}")
         for fname, pairs in overrides.items():
             f = schema.get_field(fname)
             _load_pairs(con, "ov", [(rid, _as_text(v)) for rid, v in pairs], ["rid", "v"])
-            con.execute(f"UPDATE {keys} SET {q(fname)} = TRY_CAST(ov.v AS {KEY_TYPES.get(f.type, 'VARCHAR')}) "
+            con.execute(f"UPDATE {keys} SET {q(fname)} = TRY_CAST(ov.v AS {EXACT_TYPES.get(f.type, 'VARCHAR')}) "
                         f"FROM ov WHERE {keys}.rid = ov.rid")
         self.keys[name] = [f.name for f in key_list]
         found += self._unique(fields, keys)
@@ -476,24 +493,22 @@ class Checker:
             parsed = tuple(reader(row[p] if p < len(row) else "")[0] for reader, p in zip(readers, positions))
             values.append(tuple(_as_text(v) if v is not None else None for v in parsed))
         name = q(f"lookup_{target}_{'_'.join(ref)}")
-        types = [KEY_TYPES.get(schema.get_field(r).type, "VARCHAR") for r in ref]
+        types = [EXACT_TYPES.get(schema.get_field(r).type, "VARCHAR") for r in ref]
         _load_pairs(self.con, name, values, [f"k{i}" for i in range(len(ref))])
         return f"(SELECT {', '.join(f'CAST(k{i} AS {t}) AS k{i}' for i, t in enumerate(types))} FROM {name})"
 
     def _project_rules(self, table: Table, raw: str, file: str) -> list[Problem]:
         """The project's own row rules (formula cells, start <= end, value with its source), in SQL,
         with every candidate row confirmed by the same Python functions the slow path runs."""
-        from pipeline.check import validate as v  # the rules live there; imported late to avoid a cycle
-
         out = []
         names = table.field_names
         text_fields = [f.name for f in table.fields if f.type == "string"]
         if text_fields:
-            cond = " OR ".join(f"left({q(n)}, 1) IN ('=', '+', '@', '-', chr(9), chr(13))" for n in text_fields)
+            first = ", ".join(lit(c) for c in FORMULA_FIRST)
+            cond = " OR ".join(f"left({q(n)}, 1) IN ({first})" for n in text_fields)
             rows = self.con.execute(f"SELECT rowid, * FROM {raw} WHERE {cond}").fetchall()
-            out += _renumbered(v._formula_cells(table, file, [_cells(r[1:]) for r in rows]), rows)
-        pairs = [(f, "end_" + f[6:]) for f in names if f.startswith("start_") and "end_" + f[6:] in names]
-        sourced = [(f[: -len("_source_id")], f) for f in names if f.endswith("_source_id") and f[: -len("_source_id")] in names]
+            out += _renumbered(conventions.formula_cells(table, file, [_cells(r[1:]) for r in rows]), rows)
+        pairs, sourced = conventions.ranges(table), conventions.sourced(table)
         conds = []
         for start, end in pairs:
             a, b = q(start), q(end)
@@ -505,7 +520,7 @@ class Checker:
             conds.append(f"((coalesce({q(value)}, '') = '') <> (coalesce({q(source)}, '') = ''))")
         if conds:
             rows = self.con.execute(f"SELECT rowid, * FROM {raw} WHERE {' OR '.join(conds)}").fetchall()
-            out += _renumbered(v._pair_rules(table, file, [_cells(r[1:]) for r in rows]), rows)
+            out += _renumbered(conventions.pair_rules(table, file, [_cells(r[1:]) for r in rows]), rows)
         return sorted(out, key=lambda p: (p.row, names.index(p.field) if p.field in names else -1))
 
 

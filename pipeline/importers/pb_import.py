@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.model import Model
+from pipeline.model.problems import problem
 from pipeline.model.report import Problem
 
 # Decidim::Budgets::ProjectSerializer, flattened by Decidim::Exporters::CSV ("a/b" columns, lists joined by ", "),
@@ -52,8 +53,8 @@ class _Collector:
     file: str
     problems: list[Problem] = field(default_factory=list)
 
-    def fail(self, row, column, message, code="import-error"):
-        self.problems.append(Problem(self.file, row, column, code, message))
+    def fail(self, row, column, reason):
+        self.problems.append(problem("import-error", self.file, row, column, reason=reason))
 
     def number(self, value: str, row, column, integer=False):
         text = value.strip()
@@ -71,8 +72,8 @@ def _csv_rows(path: Path) -> list[dict]:
 def _cycle(raw_dir: Path, cycle_id: str, shown: str) -> dict:
     rows = [r for r in _csv_rows(raw_dir / "pb_cycles.csv") if r["cycle_id"] == cycle_id]
     if not rows:
-        raise PBImportError([Problem(f"{raw_dir.name}/pb_cycles.csv", None, "cycle_id", "import-error",
-                                     f"no cycle {cycle_id!r}: add its row to pb_cycles.csv before importing {shown}")])
+        raise PBImportError([problem("import-error", f"{raw_dir.name}/pb_cycles.csv", None, "cycle_id",
+                                     reason=f"no cycle {cycle_id!r}: add its row to pb_cycles.csv before importing {shown}")])
     return rows[0]
 
 
@@ -287,8 +288,8 @@ def append_rows(raw_dir: Path, model: Model, tables: dict[str, list[dict]]) -> d
     """Append imported rows to raw/<table>.csv in the schema's column order; returns rows added per table.
     A value outside a column's codes (e.g. a --proposer-type typo) stops it before anything is written."""
     problems = [
-        Problem(f"{Path(raw_dir).name}/{name}.csv", None, f.name, "import-error",
-                f"{row[f.name]!r} is not a code of {f.name} ({', '.join(f.codes)}); from {row.get('source_ref', 'the import')}")
+        problem("import-error", f"{Path(raw_dir).name}/{name}.csv", None, f.name,
+                reason=f"{row[f.name]!r} is not a code of {f.name} ({', '.join(f.codes)}); from {row.get('source_ref', 'the import')}")
         for name, rows in tables.items() for f in model.tables[name].fields if f.codes
         for row in rows if row.get(f.name) and row[f.name] not in f.codes
     ]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import yaml
 
-LANGS = ("ar", "fr", "en")
+from pipeline.model.config import ConfigError, PortalConfig, ReleaseMeta, Rule, check_package, parse_rules
+from pipeline.model.texts import LANGS
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,10 @@ class Table:
 @dataclass(frozen=True)
 class Model:
     tables: dict[str, Table]  # ordered so that referenced tables come first
-    package: dict
-    portal: dict
-    rules: list = field(default_factory=list)
-    release: dict = field(default_factory=dict)  # metadata/release.yaml: version, date, base URL
+    package: dict  # metadata/package.yaml, its keys checked (config.check_package)
+    portal: PortalConfig
+    rules: list[Rule] = field(default_factory=list)
+    release: ReleaseMeta | None = None  # metadata/release.yaml: version, date, base URL
 
     def datasets(self) -> dict[str, list[Table]]:
         out: dict[str, list[Table]] = {key: [] for key in self.package["datasets"]}
@@ -186,13 +187,18 @@ def load_model(schemas_dir: Path, metadata_dir: Path) -> Model:
     )
     ordered = {n: tables[n] for n in sorter.static_order()}
     metadata_dir = Path(metadata_dir)
-    package = _read_yaml(metadata_dir / "package.yaml")
-    portal = _read_yaml(metadata_dir / "portal.yaml")
-    rules = _read_yaml(metadata_dir / "rules.yaml").get("rules", [])
+    shown = metadata_dir.name
+    try:
+        package = check_package(_read_yaml(metadata_dir / "package.yaml"), f"{shown}/package.yaml")
+        portal = PortalConfig.parse(_read_yaml(metadata_dir / "portal.yaml"), f"{shown}/portal.yaml")
+        rules = parse_rules(_read_yaml(metadata_dir / "rules.yaml"), f"{shown}/rules.yaml")
+        release_path = metadata_dir / "release.yaml"
+        release = ReleaseMeta.parse(_read_yaml(release_path), f"{shown}/release.yaml") if release_path.exists() else None
+    except ConfigError as exc:
+        raise ModelError(str(exc)) from None
     for t in ordered.values():
-        if t.dataset not in package.get("datasets", {}):
+        if t.dataset not in package["datasets"]:
             raise ModelError(f"{t.schema_path}: dataset {t.dataset!r} is not declared in metadata/package.yaml")
-    release = _read_yaml(metadata_dir / "release.yaml") if (metadata_dir / "release.yaml").exists() else {}
     return Model(tables=ordered, package=package, portal=portal, rules=rules, release=release)
 
 
@@ -221,7 +227,14 @@ def missing_metadata(model: Model) -> list[str]:
             need(f"{t.schema_path.name} field {f.name}", f.description, "description")
             for code, labels in (f.codes or {}).items():
                 need(f"{t.schema_path.name} field {f.name} code {code}", labels, "label")
-    for name, q in model.portal.get("queries", {}).items():
-        need(f"metadata/portal.yaml query {name}", q.get("title"), "title")
-        need(f"metadata/portal.yaml query {name}", q.get("description"), "description")
+    for name, q in model.portal.queries.items():
+        need(f"metadata/portal.yaml query {name}", q.title, "title")
+        need(f"metadata/portal.yaml query {name}", q.description, "description")
     return gaps
+
+
+def missing_ui_text(model: Model) -> list[str]:
+    """Every portal word (metadata/portal.yaml `ui:`) lacking a language."""
+    return [f"metadata/portal.yaml ui {key}: no text in {lang!r}"
+            for key, texts in model.portal.ui.items() for lang in LANGS
+            if not str((texts or {}).get(lang, "")).strip()]

@@ -14,17 +14,17 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from pipeline.read.text import is_formula
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOM = "\ufeff"
-# A cell starting with one of these is read as a formula by Excel and LibreOffice.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Fixed timestamp inside the archive: the same release gives the same zip bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 def neutralise(value):
     """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and is_formula(value, in_spreadsheet=True):
         return "'" + value
     return value
 

@@ -1,55 +1,16 @@
-"""The portal's languages: every text a page shows, per language, taken from the model.
-
-`portal_texts(model)` is written into the release's Datasette metadata (plugin config
-`remacto-portal`), so the served portal reads the texts of the release it serves; the
-portal plugin wraps them in a `Texts` for the visitor's language.
+"""The visitor's language and the texts of a page in it. The texts are the release's own
+(release/portal_metadata.py writes them into its Datasette metadata, plugin config
+`remacto-portal`); the portal plugin wraps them in a `Texts` for the visitor's language.
 """
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
-from pipeline.model import LANGS, Model
+from pipeline.model.texts import LANG_NAMES, LANGS, direction  # noqa: F401  (LANG_NAMES: the templates' language menu)
 
 DEFAULT_LANG = "ar"
 LANG_PARAM = "_lang"
 LANG_COOKIE = "remacto_lang"
-LANG_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
-RTL = {"ar"}
-
-
-def portal_texts(model: Model) -> dict:
-    """Titles, descriptions, code labels and the portal's own words, in every language."""
-    pkg = model.package
-    return {
-        "languages": list(LANGS),
-        "package": {"title": pkg["title"], "description": pkg["description"], "attribution": pkg["attribution"],
-                    "licence": pkg["licenses"][0]},
-        "datasets": {
-            key: {"title": pkg["datasets"][key]["title"], "description": pkg["datasets"][key]["description"],
-                  "tables": [t.name for t in tables]}
-            for key, tables in model.datasets().items()
-        },
-        "tables": {
-            t.name: {
-                "title": t.title,
-                "description": t.description,
-                "dataset": t.dataset,
-                "columns": {f.name: {"title": f.title, "description": f.description, **({"codes": f.codes} if f.codes else {})}
-                            for f in t.fields},
-            }
-            for t in model.tables.values()
-        },
-        "queries": {name: {"title": q["title"], "description": q["description"]}
-                    for name, q in model.portal.get("queries", {}).items()},
-        "ui": model.portal.get("ui", {}),
-    }
-
-
-def missing_ui_text(model: Model) -> list[str]:
-    """Every portal word (metadata/portal.yaml `ui:`) lacking a language."""
-    return [f"metadata/portal.yaml ui {key}: no text in {lang!r}"
-            for key, texts in model.portal.get("ui", {}).items() for lang in LANGS
-            if not str((texts or {}).get(lang, "")).strip()]
 
 
 def choose_lang(param: str | None, cookie: str | None) -> str:
@@ -71,7 +32,7 @@ class Texts:
     def __init__(self, config: dict, lang: str):
         self.config = config
         self.lang = lang
-        self.dir = "rtl" if lang in RTL else "ltr"
+        self.dir = direction(lang)
 
     def pick(self, texts: dict | None) -> str:
         texts = texts or {}

@@ -1,67 +1,14 @@
-"""Serve stage: Datasette's metadata generated from the model, and the command that serves a release."""
+"""Serving a release: the portal's command line (Datasette's options, run by portal/server.py) and
+`serve`, which runs it. The Datasette metadata it reads is written by release/portal_metadata.py."""
 from __future__ import annotations
 
-import html
 import json
 import os
 import sys
 from pathlib import Path
 
-from pipeline.build import FTS_SUFFIX
-from pipeline.build import facet_counts as facets
-from pipeline.portal import i18n
+from pipeline.model import Model
 from pipeline.settings import DB_NAME, Paths
-from pipeline.model import LANGS, Model
-
-SEPARATOR = " · "
-
-
-def trilingual(texts: dict) -> str:
-    return SEPARATOR.join(texts[lang] for lang in LANGS)
-
-
-def trilingual_html(texts: dict) -> str:
-    return "".join(
-        f'<p lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">{html.escape(texts[lang].strip())}</p>' for lang in LANGS
-    )
-
-
-def portal_metadata(model: Model) -> dict:
-    """Datasette metadata: titles, descriptions, column notes, facets, search and canned queries."""
-    pkg = model.package
-    tables = {}
-    for t in model.tables.values():
-        entry = {
-            "title": trilingual(t.title),
-            "description_html": trilingual_html(t.description),
-            "columns": {f.name: trilingual(f.description) for f in t.fields},
-        }
-        if t.facet_fields:
-            entry["facets"] = t.facet_fields
-        if t.search_fields:
-            entry.update({"fts_table": t.name + FTS_SUFFIX, "fts_pk": "rowid", "searchmode": "escaped",
-                          "label_column": t.search_fields[0]})
-        tables[t.name] = entry
-    for name in facets.hidden_tables(model):  # precomputed facet counts: read by the portal, not listed
-        tables[name] = {"hidden": True}
-    queries = {
-        name: {"title": trilingual(q["title"]), "description_html": trilingual_html(q["description"]), "sql": q["sql"]}
-        for name, q in model.portal.get("queries", {}).items()
-    }
-    licence = pkg["licenses"][0]
-    return {
-        "title": trilingual(pkg["title"]),
-        "description_html": trilingual_html(pkg["description"]),
-        "license": licence["title"],
-        "license_url": licence["path"],
-        "source": trilingual(pkg["attribution"]),
-        "source_url": f"/{DB_NAME}/sources",
-        "extra_css_urls": ["/assets/portal.css"],
-        # The per-language texts the portal plugin shows (pipeline/i18n.py).
-        "plugins": {"remacto-portal": i18n.portal_texts(model)},
-        "databases": {DB_NAME: {"title": trilingual(pkg["title"]), "tables": tables, "queries": queries}},
-    }
-
 
 def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: int, follow: Path | None = None) -> list[str]:
     """The portal's command line for one release directory (a concrete folder, not the symlink):
@@ -69,8 +16,8 @@ def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: i
     pipeline/portal_server.py. With `follow` (the `published` symlink) the release's files are
     served through it, so they switch with the database when a new release is published."""
     args = [
-        sys.executable, "-m", "pipeline.portal.server", "--workers", str(model.portal.get("workers", 1)),
-        "--response-cache", json.dumps(model.portal.get("response_cache") or {}),
+        sys.executable, "-m", "pipeline.portal.server", "--workers", str(model.portal.workers),
+        "--response-cache", json.dumps(model.portal.response_cache),
         "-i", str(release / f"{DB_NAME}.db"),
         "--inspect-file", str(release / "portal" / "inspect.json"),
         "-m", str(release / "portal" / "metadata.json"),
@@ -81,13 +28,13 @@ def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: i
         "--static", f"release:{follow or release}",
         "-h", host, "-p", str(port),
     ]
-    for key, value in model.portal.get("settings", {}).items():
+    for key, value in model.portal.settings.items():
         args += ["--setting", key, str(value)]
     return args
 
 
 def datasette_env(paths: Paths, follow: Path | None = None) -> dict:
-    """The portal plugin imports pipeline.normalise: put the project on the path. With `follow`
+    """The portal plugins import pipeline: put the project on the path. With `follow`
     (the `published` symlink), the portal switches to each new release as it is published."""
     env = dict(os.environ)
     if follow:
@@ -101,6 +48,6 @@ def serve(paths: Paths, model: Model, host: str | None = None, port: int | None 
     release = paths.published.resolve()
     if not (release / "datapackage.json").exists():
         raise SystemExit(f"No release in {paths.published}: run `make publish` first.")
-    args = datasette_args(release, paths, model, host or model.portal["host"], port or model.portal["port"], follow=paths.published)
+    args = datasette_args(release, paths, model, host or model.portal.host, port or model.portal.port, follow=paths.published)
     print(f"Serving release {release.name} on http://{args[args.index('-h') + 1]}:{args[args.index('-p') + 1]}/", flush=True)
     os.execve(sys.executable, args, datasette_env(paths, follow=paths.published))

@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.model.problems import problem
 from pipeline.model.report import Problem
 
 # No fact in these tables needs more; a longer cell is a paste gone wrong or an attack.
@@ -26,37 +27,32 @@ class RawTable:
 
 def read_csv(path: Path, shown_as: str) -> tuple[RawTable | None, list[Problem]]:
     """Read one CSV file as text cells; on failure return the problems instead."""
-    def fail(code: str, message: str, row: int | None = None) -> tuple[None, list[Problem]]:
-        return None, [Problem(shown_as, row, None, code, message)]
+    def fail(code: str, row: int | None = None, variant: str = "", **values) -> tuple[None, list[Problem]]:
+        return None, [problem(code, shown_as, row, None, variant, **values)]
 
     if not path.exists():
-        return fail("missing-file", f"the file is missing; create it with the header row of schemas/{path.stem}.yaml")
+        return fail("missing-file", table=path.stem)
     data = path.read_bytes()
     if not data.strip():
-        return fail("empty-file", "the file is empty; it needs at least the header row")
+        return fail("empty-file")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return fail("encoding-error", "the file is UTF-16; re-save it as 'CSV UTF-8'")
+        return fail("encoding-error", variant="utf16")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return fail(
-            "encoding-error",
-            f"the file is not UTF-8 (byte 0x{data[exc.start]:02X} at line {line}); re-save it as 'CSV UTF-8'",
-            row=line,
-        )
+        return fail("encoding-error", line, "not-utf8", byte=data[exc.start], line=line)
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        return fail("encoding-error", "the file contains a NUL byte; it is binary or damaged", row=line)
+        return fail("encoding-error", line, "nul")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         records = list(reader)
     except csv.Error as exc:
-        return fail("source-error", f"the CSV cannot be read ({exc}); check quotes around that line", row=reader.line_num)
+        return fail("source-error", reader.line_num, reason=exc)
     header, rows = records[0], records[1:]
     too_long = [
-        Problem(shown_as, number, header[i] if i < len(header) else None, "cell-too-long",
-                f"the cell holds {len(cell):,} characters; the limit is {MAX_CELL_CHARS:,}")
+        problem("cell-too-long", shown_as, number, header[i] if i < len(header) else None, length=len(cell), limit=MAX_CELL_CHARS)
         for number, row in enumerate(records, start=1)
         for i, cell in enumerate(row)
         if len(cell) > MAX_CELL_CHARS

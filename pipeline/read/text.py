@@ -3,6 +3,8 @@
 `clean_text` is applied to every text cell on the way in, so the release carries
 no PDF-extraction noise. `search_key` folds spelling variants for full-text search;
 the build indexes it and the portal applies it to the query, so both sides agree.
+`is_formula` is the one formula-injection rule: validation refuses the cells it names, the fast
+path selects its candidates by FORMULA_FIRST, and the spreadsheet downloads neutralise them.
 """
 from __future__ import annotations
 
@@ -60,3 +62,27 @@ def normalise_rows(rows: list[list[str]], types: list[str]) -> list[list[str]]:
         [clean_text(cell) if kind == "string" else clean_text(cell).translate(_ASCII_DIGITS) for cell, kind in zip(row, types)]
         for row in rows
     ]
+
+
+# Every character clean_text changes, as an RE2 class for DuckDB: glyph forms, tatweel, Farsi yeh/kaf,
+# invisible marks, white space other than a single inner space, and Arabic-Indic digits (normalised in
+# typed cells). A row without any goes out as read; a row with one goes through normalise_rows itself.
+NEEDS_CLEANING_RE2 = ("[\\x{0640}\\x{06cc}\\x{06a9}\\x{061c}\\x{200b}-\\x{200f}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}"
+                      "\\x{feff}\\x{fb50}-\\x{fdff}\\x{fe70}-\\x{fefe}\\x{0660}-\\x{0669}\\x{06f0}-\\x{06f9}"
+                      "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}"
+                      "\\x{202f}\\x{205f}\\x{3000}]|  |^ | $")
+
+# A spreadsheet runs a cell that starts with one of these as a formula (tab and CR before one too),
+# and "-2+3+cmd|..." as well.
+FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
+# Validation keeps a leading "-" only before digits and time punctuation: the source's right-to-left
+# time ranges ("-9:30 10:00") start with one. A download still neutralises those.
+_FORMULA_START = re.compile("^[" + re.escape("".join(c for c in FORMULA_FIRST if c != "-")) + "]|^-(?![0-9][0-9:., \\-]*$)")
+
+
+def is_formula(value: str, *, in_spreadsheet: bool = False) -> bool:
+    """Whether a text cell would run as a formula: the cells validation refuses (default), or, with
+    `in_spreadsheet`, every cell a download must neutralise (the source's "-9:30 10:00" too)."""
+    if in_spreadsheet:
+        return value.startswith(FORMULA_FIRST)
+    return _FORMULA_START.match(value) is not None

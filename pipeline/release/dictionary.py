@@ -1,9 +1,8 @@
 """The data dictionary of a release, generated from the model (Markdown, three languages)."""
 from __future__ import annotations
 
-from pipeline.model import LANGS, Model
-
-LANG_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
+from pipeline.model import Model
+from pipeline.model.texts import LANG_NAMES, LANGS
 
 
 def _cell(text: str) -> str:

@@ -23,15 +23,17 @@ import duckdb
 from datasette.app import Datasette
 
 from pipeline import build, workers
-from pipeline.build import facet_counts as facets
-from pipeline.portal import serve
-from pipeline.release import dictionary, pabulib, versions as releases
-from pipeline.release.catalogs import context as catalog
+from pipeline.build import facet_counts
+from pipeline.build.ddl import schema_sql
+from pipeline.release import dictionary, pabulib, portal_metadata, versions
+from pipeline.release.catalogs import write_catalogs
+from pipeline.release.files import sha256
 from pipeline.settings import DB_NAME, Paths
 from pipeline.model import LANGS, Model, load_model
 from pipeline.model.report import Report
 from pipeline.timing import stage
-from pipeline.check.validate import check_rules, validate
+from pipeline.check.rules import check_rules
+from pipeline.check.validate import check_tables
 
 
 class PublishError(RuntimeError):
@@ -69,7 +71,7 @@ def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
             "mediatype": "text/csv",
             "encoding": "utf-8",
             "bytes": path.stat().st_size,
-            "hash": "sha256:" + catalog.sha256(path),
+            "hash": "sha256:" + sha256(path),
             "title": t.title["en"],
             "description": t.description["en"],
             "titles": t.title,
@@ -80,7 +82,7 @@ def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
     return {
         "profile": "tabular-data-package",
         "name": pkg["name"],
-        "version": str(model.release.get("version", "")),
+        "version": str(model.release.version) if model.release else "",
         "title": pkg["title"]["en"],
         "description": pkg["description"]["en"].strip(),
         "titles": pkg["title"],
@@ -131,18 +133,18 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
             sources = [dict(zip(model.tables["sources"].field_names, row)) for row in tables["sources"]]
             _json(release / "datapackage.json", datapackage(model, release, sources))
             (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
-            (release / "schema.sql").write_text(build.schema_sql(model), encoding="utf-8")
+            (release / "schema.sql").write_text(schema_sql(model), encoding="utf-8")
         with stage("portal metadata, inspect"):
-            _json(release / "portal" / "metadata.json", serve.portal_metadata(model))
+            _json(release / "portal" / "metadata.json", portal_metadata.portal_metadata(model))
             (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
         with stage("catalogs, changelog"):
-            catalog.write_catalogs(model, release, previous)
+            write_catalogs(model, release, previous)
         with stage("pabulib (waiting for it)"):
             pb_files.result()
     with stage("checksums"):
         files = sorted(p for p in release.rglob("*") if p.is_file())
         (release / "SHA256SUMS").write_text(
-            "".join(f"{catalog.sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
+            "".join(f"{sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
         )
 
 
@@ -194,8 +196,8 @@ def _failure_reason(exc: BaseException, releases: Path) -> str:
 def publish(paths: Paths) -> tuple[Report, Release | None]:
     """Validate raw/ and, if valid, make its release the published one."""
     model = load_model(paths.schemas, paths.metadata)
-    info = releases.release_info(model)
-    report, tables = validate(paths.raw, model, rules=False)
+    info = versions.release_info(model)
+    report, tables = check_tables(paths.raw, model)
     if not report.valid:
         return report, None
     staging = paths.releases / f".staging-{os.getpid()}"
@@ -211,7 +213,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             with stage("sqlite load (+ large exports)"):
                 exported, counted = build.load_release_db(model, tables, db, release=staging)
             with stage("facet counts, analyze"):
-                facets.write_facet_counts(model, db, counted)  # for the portal (pipeline/facets.py)
+                facet_counts.write_facet_counts(model, db, counted)  # for the portal (portal/facet_lookup.py)
             current = paths.published.resolve() if paths.published.is_symlink() else None
             # From here the database is only read: the row rules run beside the release's files
             # (SQLite lets go of the interpreter while a query runs); a broken rule still
@@ -219,7 +221,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             with ThreadPoolExecutor(1) as pool:
                 rules = pool.submit(check_rules, model, db)
                 try:
-                    releases.check_new_version(info, current)
+                    versions.check_new_version(info, current)
                     write_release(model, tables, staging, previous=current, exported=exported)
                     refused = None
                 except ValueError as exc:
@@ -232,9 +234,9 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             try:
                 if refused:
                     raise refused
-                unchanged = releases.same_release(staging, current)
+                unchanged = versions.same_release(staging, current)
                 if not unchanged:
-                    releases.check_bump(staging)
+                    versions.check_bump(staging)
             except ValueError as exc:
                 raise PublishError(f"{exc}; the previous release is unchanged") from None
             release_id = current.name if unchanged else hashlib.sha256((staging / "SHA256SUMS").read_bytes()).hexdigest()[:16]
@@ -249,7 +251,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             if current != final.resolve():
                 _swap_symlink(paths.published, final)
                 changed = True
-            releases.write_index(paths.releases, final)
+            versions.write_index(paths.releases, final)
     except PublishError:
         shutil.rmtree(staging, ignore_errors=True)
         raise

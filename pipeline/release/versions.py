@@ -21,19 +21,21 @@ def release_info(model: Model) -> dict:
     """Version, date and base URL from metadata/release.yaml, checked."""
     meta = model.release
     where = "metadata/release.yaml"
-    version = str(meta.get("version", ""))
+    if meta is None:
+        raise ModelError(f"{where}: the file is missing; it gives the release's version, release_date and base_url")
+    version = str(meta.version)
     if not SEMVER.fullmatch(version):
         raise ModelError(f"{where}: version {version!r} is not MAJOR.MINOR.PATCH (e.g. 1.0.0); fix it and publish again")
-    raw_date = meta.get("release_date")
+    raw_date = meta.release_date
     try:
         date = raw_date if isinstance(raw_date, dt.date) else dt.date.fromisoformat(str(raw_date))
     except ValueError:
         raise ModelError(f"{where}: release_date {raw_date!r} is not a date YYYY-MM-DD; fix it and publish again") from None
-    base_url = str(meta.get("base_url", "")).rstrip("/")
+    base_url = str(meta.base_url).rstrip("/")
     if not re.match(r"https?://", base_url):
         raise ModelError(f"{where}: base_url {base_url!r} must start with http:// or https://")
     return {"version": version, "release_date": date.isoformat(), "base_url": base_url,
-            "citation": meta.get("citation") or {}}
+            "citation": meta.citation or {}}
 
 
 def version_key(version: str) -> tuple[int, ...]:

@@ -49,10 +49,10 @@ LARGE_TABLES = ["pb_ballots", "pb_ballot_selections"]
 
 
 def typed_read_sql(root: str, table: str) -> str:
-    from pipeline.build import DUCKDB_TYPES
+    from pipeline.model.types import PARQUET_TYPES
     model = load_model(Path(root) / "schemas", Path(root) / "metadata")
     t = model.tables[table]
-    columns = "{" + ", ".join(f"'{f.name}': '{DUCKDB_TYPES[f.type]}'" for f in t.fields) + "}"
+    columns = "{" + ", ".join(f"'{f.name}': '{PARQUET_TYPES[f.type]}'" for f in t.fields) + "}"
     path = Path(root) / "raw" / f"{table}.csv"
     return (f"SELECT count(*) FROM read_csv('{path}', header = true, auto_detect = false, columns = {columns}, "
             f"timestampformat = '%Y-%m-%dT%H:%M:%S', ignore_errors = true)")
@@ -126,21 +126,12 @@ def _our_errors(report: dict) -> list[tuple]:
 def stage(name: str, root: Path) -> None:
     """One build step alone, on an already valid project (for timing)."""
     from pipeline import build
-    from pipeline.read import csv as load, text as normalise
-    from pipeline.check.fast import LargeCsv, min_bytes
+    from pipeline.check.validate import read_valid
     model = load_model(root / "schemas", root / "metadata")
     out = Path(tempfile.mkdtemp(prefix=f"bench-{name}-", dir=root))
     try:
         if name == "sqlite":
-            tables = {}
-            for n, t in model.tables.items():
-                path = root / "raw" / f"{n}.csv"
-                if path.stat().st_size >= min_bytes():
-                    tables[n] = LargeCsv(path, 0, t)
-                else:
-                    raw, _ = load.read_csv(path, n)
-                    tables[n] = normalise.normalise_rows(raw.rows, [f.type for f in t.fields])
-            build.load_release_db(model, tables, out / "remacto.db")
+            build.load_release_db(model, read_valid(root / "raw", model), out / "remacto.db")
         elif name == "parquet":
             build.build_parquet(list(model.tables.values()), root / "raw", out)
     finally:

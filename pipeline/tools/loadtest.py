@@ -6,6 +6,7 @@ second, p50/p95/p99 latency and errors (socket errors and non-2xx/3xx answers).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import socket
@@ -14,6 +15,7 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 from pipeline.settings import Paths
@@ -54,16 +56,19 @@ class PageResult:
     errors: int
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on loopback now (for a server started next)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _wait_ready(base: str, proc: subprocess.Popen, path: str = "/health", seconds: int = 30) -> None:
+def wait_ready(base: str, proc: subprocess.Popen, path: str = "/health", seconds: int = 30, log: Path | None = None) -> None:
+    """Return once the server `proc` answers `path` with 200; RuntimeError (with its log, if given)
+    when it exits first or does not answer within `seconds`."""
     for _ in range(seconds * 10):
         if proc.poll() is not None:
-            raise RuntimeError("the portal exited before answering")
+            raise RuntimeError("the portal exited before answering" + (":\n" + log.read_text() if log else ""))
         try:
             with urllib.request.urlopen(base + path, timeout=1) as r:
                 if r.status == 200:
@@ -89,14 +94,14 @@ def run(paths: Paths, seconds: int = 10, connections: int = 16, threads: int = 2
     release = paths.published.resolve()
     if not (release / "datapackage.json").exists():
         raise SystemExit(f"No release in {paths.published}: run `make publish` first.")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     model = load_model(paths.schemas, paths.metadata)
     proc = subprocess.Popen(datasette_args(release, paths, model, "127.0.0.1", port), env=datasette_env(paths),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results = []
     try:
-        _wait_ready(base, proc)
+        wait_ready(base, proc)
         with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
             script.write(WRK_REPORT)
             script.flush()
@@ -119,3 +124,20 @@ def table(results: list[PageResult], seconds: int, connections: int, threads: in
     total = sum(r.errors for r in results)
     lines.append(f"\n{'OK' if total == 0 else 'FAILED'}: {total} errors in {sum(r.requests for r in results):,} requests")
     return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.tools.loadtest", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    paths = Paths(args.root.resolve()) if args.root else Paths()
+    results = run(paths, args.seconds, args.connections, args.threads)
+    print(table(results, args.seconds, args.connections, args.threads))
+    return 0 if all(r.errors == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -40,7 +40,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from pipeline.settings import DB_NAME, Paths
-from pipeline.tools.loadtest import WRK_REPORT, _free_port, _wait_ready, wrk
+from pipeline.tools.loadtest import WRK_REPORT, free_port, wait_ready, wrk
 from pipeline.model import Model, load_model
 from pipeline.portal.serve import datasette_args, datasette_env
 
@@ -315,12 +315,12 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
         started = {}  # name -> (base URL, facets the server shows unasked)
 
         def start(name: str, args: list[str], env: dict, ready: str, configured: dict) -> None:
-            port = _free_port()
+            port = free_port()
             args = [a.replace("{port}", str(port)) for a in args]
             log = (work / f"{name}.log").open("w")
             proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
             stack.callback(_stop, proc, log)
-            _wait_ready(f"http://127.0.0.1:{port}", proc, ready, 120)
+            wait_ready(f"http://127.0.0.1:{port}", proc, ready, 120)
             started[name] = (f"http://127.0.0.1:{port}", configured)
 
         if "ours" in servers:

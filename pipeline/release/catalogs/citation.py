@@ -7,8 +7,7 @@ from pathlib import Path
 
 import yaml
 
-LANG_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
-
+from pipeline.model.texts import direction
 
 def cite(ctx: dict, key: str | None, lang: str) -> str:
     """One citation from metadata/release.yaml's template; key None cites the whole release."""
@@ -34,7 +33,7 @@ def markdown(ctx: dict) -> str:
             (ctx["package"]["datasets"][k]["title"]["en"], v) for k, v in c["datasets"].items()]:
         lines += [f"## {heading}", ""]
         for lang in ctx["langs"]:
-            lines += [f'<p lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">{texts[lang]}</p>', ""]
+            lines += [f'<p lang="{lang}" dir="{direction(lang)}">{texts[lang]}</p>', ""]
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from frictionless_ckan_mapper import frictionless_to_ckan
 
 from pipeline.release.catalogs.context import table_files
-from pipeline.portal.serve import trilingual
+from pipeline.model.texts import trilingual
 
 FOLDER = "ckan"
 

@@ -1,18 +1,16 @@
 """What every catalog of a release shares: its files with their checksums, its URLs and its
-coverage, read from the built release and the model. The exporters (dcat, ckan, schemaorg,
-citation) and the changelog write their files through `write_catalogs`."""
+coverage, read from the built release and the model (the exporters dcat, ckan, schemaorg and
+citation read it; catalogs.write_catalogs writes them all)."""
 from __future__ import annotations
 
 import csv
-import functools
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.settings import DB_NAME
 from pipeline.model import LANGS, Model
-from pipeline.release.versions import RELEASE_JSON, release_info
+from pipeline.release.files import sha256
+from pipeline.release.versions import release_info
 
 # (folder and extension, media type, EU file-type code or None, format label). A format is
 # listed only where the release has its file: XLSX appears once the build writes xlsx/.
@@ -35,22 +33,6 @@ class File:
     bytes: int
     sha256: str
     table: str | None  # None: the whole database
-
-
-def sha256(path: Path) -> str:
-    """The file's SHA-256, computed once per file version (the data package, the catalogs and
-    SHA256SUMS all list a national release's gigabyte of files)."""
-    st = Path(path).stat()
-    return _sha256(str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-@functools.lru_cache(maxsize=4096)
-def _sha256(path: str, size: int, mtime_ns: int, inode: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _file(release: Path, rel: str, fmt: str, mediatype: str, eu: str | None, table: str | None) -> File:
@@ -118,20 +100,3 @@ def context(model: Model, release: Path) -> dict:
         "datasets": {key: tables for key, tables in model.datasets().items()},
         "langs": LANGS,
     }
-
-
-def write_catalogs(model: Model, release: Path, previous: Path | None) -> None:
-    """release.json, the changelog, DCAT-AP, CKAN, schema.org and citations, into a built release."""
-    from pipeline.release import changelog
-    from pipeline.release.catalogs import ckan, citation, dcat, schemaorg
-
-    info = release_info(model)
-    (release / RELEASE_JSON).write_text(json.dumps(
-        {"name": model.package["name"], "version": info["version"], "release_date": info["release_date"],
-         "base_url": info["base_url"]}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    changelog.write(release, previous)
-    ctx = context(model, release)
-    dcat.write(ctx, release)
-    ckan.write(ctx, release)
-    schemaorg.write(ctx, release)
-    citation.write(ctx, release)

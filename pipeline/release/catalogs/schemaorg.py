@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pipeline.release.catalogs.citation import cite
 from pipeline.release.catalogs.context import table_files, territories
 
 FILE = "schema-org.json"
@@ -53,8 +54,6 @@ def dataset(ctx: dict, release: Path, key: str) -> dict:
 
 
 def _citations(ctx: dict, key: str) -> list[str]:
-    from pipeline.release.catalogs.citation import cite
-
     return [cite(ctx, key, lang) for lang in ctx["langs"]]
 
 
