@@ -11,8 +11,9 @@ from pipeline.portal.serve import datasette_args, datasette_env
 from pipeline.settings import ROOT, Paths
 from pipeline.tools.loadtest import free_port, wait_ready
 
-DATA = Path(__file__).parent / "data"
-__all__ = ["DATA", "copy_project", "free_port", "serving", "serving_process", "wait_ready"]
+TESTS = Path(__file__).parent
+DATA = TESTS / "data"  # fixtures named after their defect
+__all__ = ["DATA", "TESTS", "copy_project", "free_port", "serving", "serving_process", "wait_ready"]
 
 
 def copy_project(dest: Path) -> Paths:

@@ -22,6 +22,7 @@ from pipeline.check import fast as fastcheck
 from pipeline.tools import synth
 from pipeline.model import load_model
 from pipeline.build.validation import validate
+from tests.helpers import TESTS
 
 NEVER = 10**15   # no table is large enough: all go the slow way
 ALWAYS = 0       # every table takes the fast path
@@ -95,7 +96,7 @@ EDGE_ROWS = [
 ]
 
 
-TYPED_SCHEMA = Path(__file__).parent / "synth" / "synthetic_ballots.yaml"
+TYPED_SCHEMA = TESTS / "synth" / "synthetic_ballots.yaml"
 COMMENTS = ["", "", "", "مشروع مهم للحي", "نحتاج إلى مساحات خضراء", "إنارة الشوارع", "ملعب للشباب", "Très bon projet"]
 
 
