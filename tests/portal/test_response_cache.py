@@ -15,8 +15,8 @@ from pipeline.release.publish import publish
 from pipeline.portal.cache import ENV
 from tests.helpers import copy_project
 from tests.helpers import serving as conftest_serving
-from tests.test_facet_counts import serving, synthetic  # noqa: F401  (the module's synthetic project)
-from tests.test_resilience import edit_source_ref
+from tests.build.test_facet_counts import serving, synthetic  # noqa: F401  (the module's synthetic project)
+from tests.release.test_resilience import edit_source_ref
 
 STATE = "x-remacto-cache"
 # Headers that differ between any two answers, cached or not.
