@@ -94,23 +94,23 @@ lock: $(TEST_STAMP)
 loadtest: publish
 	@echo "==> Load test of the portal on 127.0.0.1 (wrk; $(LOADTEST_SECONDS) s a page)"
 	@command -v wrk >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk; }
-	$(PY) -m pipeline loadtest --seconds $(LOADTEST_SECONDS)
+	$(PY) -m pipeline.tools.loadtest --seconds $(LOADTEST_SECONDS)
 
 synth: $(VENV_STAMP)
 	@echo "==> Writing SYNTHETIC national-scale projects ($(SIZES) ballots) to build/synth/"
-	$(PY) -m pipeline.synth --sizes $(SIZES)
-	$(PY) -m pipeline.synth --sizes $(SIZES) --errors
+	$(PY) -m pipeline.tools.synth --sizes $(SIZES)
+	$(PY) -m pipeline.tools.synth --sizes $(SIZES) --errors
 
 bench: $(VENV_STAMP)
 	@echo "==> Benchmark on SYNTHETIC data ($(SIZES) ballots): wall time, rows/s, peak memory of each step"
 	@command -v /usr/bin/time >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq time; }
 	@command -v wrk >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk; }
-	$(PY) -m pipeline.bench --sizes $(SIZES) --steps $(STEPS)
+	$(PY) -m pipeline.tools.bench --sizes $(SIZES) --steps $(STEPS)
 
 portalbench: $(VENV_STAMP)
 	@echo "==> Portal under load on the largest table of the synthetic $(PORTALBENCH_SIZE) project, beside bare datasette -i (wrk; its settings head the table)"
 	@command -v wrk >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk; }
-	$(PY) -m pipeline.bench --sizes $(PORTALBENCH_SIZE) --steps portal
+	$(PY) -m pipeline.tools.bench --sizes $(PORTALBENCH_SIZE) --steps portal
 
 clean:
 	@echo "==> Removing generated releases and reports"

@@ -5,8 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .config import Paths
-from .model import ModelError, load_model
+from pipeline.settings import Paths
+from pipeline.model import ModelError, load_model
 
 
 def _write_report(report, json_path: str | None) -> None:
@@ -31,10 +31,6 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("serve", help="serve the published release with Datasette")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
-    lt = sub.add_parser("loadtest", help="load the portal with wrk on loopback and print the figures")
-    lt.add_argument("--seconds", type=int, default=10)
-    lt.add_argument("--connections", type=int, default=16)
-    lt.add_argument("--threads", type=int, default=2)
     i = sub.add_parser("pb-import", help="add a PB cycle from a Decidim projects export or a Pabulib .pb file to raw/")
     i.add_argument("format", choices=["decidim", "pabulib"])
     i.add_argument("file", type=Path)
@@ -48,13 +44,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "validate":
-            from .validate import validate
+            from pipeline.build.validation import validate
 
             report, _ = validate(paths.raw, load_model(paths.schemas, paths.metadata), rules=not args.schema_only)
             _write_report(report, args.report_json)
             return 0 if report.valid else 1
         if args.command == "publish":
-            from .publish import PublishError, publish
+            from pipeline.release.publish import PublishError, publish
 
             try:
                 report, release = publish(paths)
@@ -67,14 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             state = "published" if release.changed else "already published (inputs unchanged)"
             print(f"Release {release.id} {state}: {sum(release.rows.values())} rows in {len(release.rows)} tables -> {paths.published}/")
             return 0
-        if args.command == "loadtest":
-            from . import loadtest
-
-            results = loadtest.run(paths, args.seconds, args.connections, args.threads)
-            print(loadtest.table(results, args.seconds, args.connections, args.threads))
-            return 0 if all(r.errors == 0 for r in results) else 1
         if args.command == "pb-import":
-            from . import pb_import
+            from pipeline.importers import pb_import
 
             try:
                 if args.format == "decidim":
@@ -91,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             print("Added " + ", ".join(f"{n} rows to raw/{t}.csv" for t, n in added.items()) + ". Now run: make validate")
             return 0
         if args.command == "serve":
-            from .serve import serve
+            from pipeline.portal.serve import serve
 
             serve(paths, load_model(paths.schemas, paths.metadata), args.host, args.port)
     except ModelError as exc:

@@ -26,7 +26,7 @@ COLLECTIVITY = "tta-023"
 Tables = dict[str, list[dict]]
 
 
-def _row(table: str, n: int, **values) -> dict:
+def synthetic_row(table: str, n: int, **values) -> dict:
     return {**values, "source_id": SOURCE_ID, "source_ref": f"synthetic {table} row {n}"}
 
 
@@ -34,13 +34,13 @@ def _phases(cycle_id: str, year: int) -> list[dict]:
     spans = [("information", "01-05", "01-31"), ("proposal_submission", "02-01", "02-28"),
              ("feasibility_review", "03-01", "03-31"), ("voting", "04-06", "04-19"),
              ("results", "04-20", "04-30"), ("implementation", "05-01", "")]
-    return [_row("pb_phases", i, cycle_id=cycle_id, phase_kind=kind, start_date=f"{year}-{a}",
+    return [synthetic_row("pb_phases", i, cycle_id=cycle_id, phase_kind=kind, start_date=f"{year}-{a}",
                  end_date=f"{year}-{b}" if b else "")
             for i, (kind, a, b) in enumerate(spans, 1)]
 
 
 def _cycle(cycle_id: str, year: int, envelope: int, max_selections: int, title: str) -> dict:
-    return _row("pb_cycles", 1, cycle_id=cycle_id, pb_initiative_id=INITIATIVE, collectivity_id=COLLECTIVITY,
+    return synthetic_row("pb_cycles", 1, cycle_id=cycle_id, pb_initiative_id=INITIATIVE, collectivity_id=COLLECTIVITY,
                 edition="1", year=str(year), title_ar=title, title_fr="", envelope=str(envelope), currency="MAD",
                 voting_rule="greedy", ballot_type="approval", min_selections="1",
                 max_selections=str(max_selections), status="implementation")
@@ -71,7 +71,7 @@ def small_cycle() -> Tables:
     t: Tables = {"pb_cycles": [_cycle(cid, 2026, 1000000, 3, "دورة تجريبية صغيرة (معطيات اصطناعية)")],
                  "pb_phases": _phases(cid, 2026), "pb_headings": []}
     t["pb_proposals"] = [
-        _row("pb_proposals", i, proposal_id=f"syn-small-{pid}", cycle_id=cid, collectivity_id=COLLECTIVITY, heading_id="",
+        synthetic_row("pb_proposals", i, proposal_id=f"syn-small-{pid}", cycle_id=cid, collectivity_id=COLLECTIVITY, heading_id="",
              title_ar=f"مقترح اصطناعي {i}", title_fr=f"Proposition synthétique {i}", description="",
              category=["voirie", "éclairage", "espaces verts", "sport", "culture", "voirie"][i - 1], cost=str(cost),
              proposer_type=["citizen", "association", "citizen", "council", "citizen", "other"][i - 1],
@@ -82,25 +82,25 @@ def small_cycle() -> Tables:
     t["pb_ballots"], t["pb_ballot_selections"] = [], []
     for n, (choice, (age, sex)) in enumerate(zip(ballots, people), 1):
         bid = f"syn-small-b{n:02d}"
-        t["pb_ballots"].append(_row("pb_ballots", n, ballot_id=bid, cycle_id=cid, channel="online" if n <= 6 else "paper",
+        t["pb_ballots"].append(synthetic_row("pb_ballots", n, ballot_id=bid, cycle_id=cid, channel="online" if n <= 6 else "paper",
                                     cast_date=f"2026-04-{5 + n:02d}", age_band=age, sex=sex))
         for pid in choice.split():
-            t["pb_ballot_selections"].append(_row("pb_ballot_selections", len(t["pb_ballot_selections"]) + 1,
+            t["pb_ballot_selections"].append(synthetic_row("pb_ballot_selections", len(t["pb_ballot_selections"]) + 1,
                                                   ballot_id=bid, proposal_id=f"syn-small-{pid}"))
     votes = {"p1": 7, "p2": 6, "p3": 5, "p4": 4, "p5": 2}
     selected = {"p1", "p2", "p4"}
     t["pb_votes"] = []
     t["pb_results"] = [
-        _row("pb_results", i, proposal_id=f"syn-small-{pid}", votes=str(v), selected="yes" if pid in selected else "no",
+        synthetic_row("pb_results", i, proposal_id=f"syn-small-{pid}", votes=str(v), selected="yes" if pid in selected else "no",
              allocated_amount=str(costs[pid]) if pid in selected else "", budget_line="")
         for i, (pid, v) in enumerate(votes.items(), 1)
     ]
     t["pb_milestones"] = [
-        _row("pb_milestones", 1, proposal_id="syn-small-p1", milestone_date="2026-06-01", status="in_progress",
+        synthetic_row("pb_milestones", 1, proposal_id="syn-small-p1", milestone_date="2026-06-01", status="in_progress",
              progress_percent="40", amount_spent="150000", note=""),
-        _row("pb_milestones", 2, proposal_id="syn-small-p1", milestone_date="2026-09-01", status="completed",
+        synthetic_row("pb_milestones", 2, proposal_id="syn-small-p1", milestone_date="2026-09-01", status="completed",
              progress_percent="100", amount_spent="395000", note=""),
-        _row("pb_milestones", 3, proposal_id="syn-small-p2", milestone_date="2026-06-01", status="planned",
+        synthetic_row("pb_milestones", 3, proposal_id="syn-small-p2", milestone_date="2026-06-01", status="planned",
              progress_percent="0", amount_spent="0", note=""),
     ]
     return t
@@ -114,7 +114,7 @@ def realistic_cycle(seed: int = 2026, registered: int = 50_000, turnout: float =
     t: Tables = {"pb_cycles": [_cycle(cid, year, 6_000_000, 5, "دورة تجريبية واقعية (معطيات اصطناعية)")],
                  "pb_phases": _phases(cid, year), "pb_votes": [], "pb_milestones": []}
     headings = {f"{cid}-h{k}": 2_000_000 for k in (1, 2, 3)}
-    t["pb_headings"] = [_row("pb_headings", i, heading_id=h, cycle_id=cid, name_ar=f"محور اصطناعي {i}", name_fr="",
+    t["pb_headings"] = [synthetic_row("pb_headings", i, heading_id=h, cycle_id=cid, name_ar=f"محور اصطناعي {i}", name_fr="",
                              envelope=str(env)) for i, (h, env) in enumerate(headings.items(), 1)]
     t["pb_proposals"], costs, heading_of, popularity = [], {}, {}, {}
     for n in range(1, 46):
@@ -123,7 +123,7 @@ def realistic_cycle(seed: int = 2026, registered: int = 50_000, turnout: float =
         costs[pid] = rng.randrange(50, 900) * 1000
         heading_of[pid] = h
         popularity[pid] = rng.random() ** 2 + 0.02
-        t["pb_proposals"].append(_row(
+        t["pb_proposals"].append(synthetic_row(
             "pb_proposals", n, proposal_id=pid, cycle_id=cid, collectivity_id=COLLECTIVITY, heading_id=h,
             title_ar=f"مقترح اصطناعي رقم {n}", title_fr="", description="",
             category=rng.choice(["voirie", "éclairage", "espaces verts", "sport", "culture", "santé"]),
@@ -144,18 +144,18 @@ def realistic_cycle(seed: int = 2026, registered: int = 50_000, turnout: float =
         picks = set()
         while len(picks) < k:
             picks.add(rng.choices(options, weights=[popularity[p] for p in options])[0])
-        t["pb_ballots"].append(_row("pb_ballots", n, ballot_id=bid, cycle_id=cid,
+        t["pb_ballots"].append(synthetic_row("pb_ballots", n, ballot_id=bid, cycle_id=cid,
                                     channel="online" if rng.random() < 0.7 else "paper",
                                     cast_date=(start + dt.timedelta(days=rng.randrange(14))).isoformat(),
                                     age_band=rng.choice(bands), sex=rng.choice(["F", "M", ""])))
         for pid in sorted(picks):
             votes[pid] += 1
-            t["pb_ballot_selections"].append(_row("pb_ballot_selections", len(t["pb_ballot_selections"]) + 1,
+            t["pb_ballot_selections"].append(synthetic_row("pb_ballot_selections", len(t["pb_ballot_selections"]) + 1,
                                                   ballot_id=bid, proposal_id=pid))
     selected = {p for h, env in headings.items()
                 for p in greedy({q: costs[q] for q in by_heading[h]}, {q: votes[q] for q in by_heading[h]}, env)}
     t["pb_results"] = [
-        _row("pb_results", i, proposal_id=p, votes=str(votes[p]), selected="yes" if p in selected else "no",
+        synthetic_row("pb_results", i, proposal_id=p, votes=str(votes[p]), selected="yes" if p in selected else "no",
              allocated_amount=str(costs[p]) if p in selected else "", budget_line="")
         for i, p in enumerate(feasible, 1)
     ]
@@ -166,7 +166,7 @@ def add_to_project(raw_dir: Path, tables: Tables, fields: dict[str, list[str]]) 
     """Append synthetic rows to the raw CSVs of a temporary project copy, and the synthetic source row.
 
     Refuses the real raw/: synthetic rows must never be committed or published."""
-    from pipeline.config import ROOT
+    from pipeline.settings import ROOT
 
     raw_dir = Path(raw_dir)
     if raw_dir.resolve() == (ROOT / "raw").resolve():

@@ -30,8 +30,8 @@ from urllib.parse import parse_qsl
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from pipeline import i18n, response_cache
-from pipeline.config import DB_NAME
+from pipeline.portal import cache as response_cache, i18n
+from pipeline.settings import DB_NAME
 
 HEADER = b"x-remacto-cache"
 STATS_PATH = "/-/response-cache.json"

@@ -18,7 +18,8 @@ from datasette.facets import ColumnFacet
 from datasette.filters import Filters
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
-from pipeline import facets, response_cache
+from pipeline.portal import facet_lookup as facets
+from pipeline.portal import cache as response_cache
 
 
 def _column(config: dict) -> str:

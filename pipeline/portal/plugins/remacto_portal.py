@@ -17,10 +17,10 @@ from datasette import hookimpl
 from datasette.utils import escape_fts, path_from_row_pks
 from datasette.utils.asgi import Response
 
-from pipeline import charts, exports, i18n
-from pipeline.config import DB_NAME
-from pipeline.normalise import search_key
-from pipeline.releases import read_release_json
+from pipeline.portal import charts, downloads as exports, i18n
+from pipeline.settings import DB_NAME
+from pipeline.read.text import search_key
+from pipeline.release.versions import read_release_json
 
 PLUGIN = "remacto-portal"
 

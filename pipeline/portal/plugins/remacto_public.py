@@ -20,7 +20,8 @@ from datasette import hookimpl
 from datasette.database import Database, QueryInterrupted, connections
 from datasette.utils.asgi import Response
 
-from pipeline import facets, response_cache
+from pipeline.portal import facet_lookup as facets
+from pipeline.portal import cache as response_cache
 
 DB_NAME = "remacto"
 PUBLISHED = os.environ.get("REMACTO_PUBLISHED")  # set by `python -m pipeline serve`
@@ -132,7 +133,7 @@ def _serve_release(datasette, target: Path) -> None:
     db = ReleaseDatabase(datasette, path=str(target / f"{DB_NAME}.db"), is_mutable=False)
     db.name = db.route = DB_NAME
     db.cached_hash, db.cached_size = inspect["hash"], inspect["size"]
-    db._cached_table_counts = {name: t["count"] for name, t in inspect["tables"].items()}
+    # The table counts: Database.cached_table_counts reads them from inspect_data, set below.
     # Datasette 0.65 keeps `-m` metadata in _metadata_local and has no public setter.
     datasette._metadata_local = metadata
     datasette.inspect_data = {**(datasette.inspect_data or {}), DB_NAME: inspect}

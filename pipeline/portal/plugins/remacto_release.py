@@ -7,7 +7,7 @@ from pathlib import Path
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from pipeline.config import DB_NAME
+from pipeline.settings import DB_NAME
 
 
 @functools.lru_cache(maxsize=8)

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 
-from pipeline.normalise import search_key
+from pipeline.read.text import search_key
 
 
 @hookimpl

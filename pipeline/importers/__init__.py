@@ -1,0 +1,1 @@
+"""Importers: participatory-budgeting files from other platforms (Decidim, Pabulib) into raw/."""

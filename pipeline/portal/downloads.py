@@ -1,0 +1,70 @@
+"""Spreadsheet-oriented downloads (CSV for Excel, XLSX) and the release archive.
+
+The machine CSV of the release and Datasette's plain `.csv` stay exact; only these
+downloads, meant to be opened in a spreadsheet, neutralise formula injection.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from pipeline.read.text import is_formula
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BOM = "\ufeff"
+# Fixed timestamp inside the archive: the same release gives the same zip bytes.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and is_formula(value, in_spreadsheet=True):
+        return "'" + value
+    return value
+
+
+def excel_csv(columns: list[str], rows: list[list]) -> bytes:
+    """UTF-8 with a byte-order mark (Excel then reads Arabic right), CRLF, formulas neutralised."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows([neutralise(v) for v in row] for row in rows)
+    return (BOM + out.getvalue()).encode("utf-8")
+
+
+def xlsx(columns: list[str], rows: list[list]) -> bytes:
+    """One sheet; text cells are written as text (never formulas), numbers as numbers."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("data")
+
+    def cell(value):
+        if isinstance(value, str):
+            c = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+            c.data_type = "s"  # openpyxl would otherwise take "=..." as a formula
+            return c
+        return WriteOnlyCell(ws, value=value)
+
+    ws.append([cell(c) for c in columns])
+    for row in rows:
+        ws.append([cell(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def release_zip(release: Path) -> bytes:
+    """Every file of a release, in path order, with fixed timestamps."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(p for p in release.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"remacto-{release.name}/{path.relative_to(release).as_posix()}", ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes())
+    return buf.getvalue()

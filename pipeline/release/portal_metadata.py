@@ -1,0 +1,73 @@
+"""The portal's Datasette metadata of a release (portal/metadata.json): titles, descriptions, column
+notes, facets, search, canned queries, and every text a page shows in every language."""
+from __future__ import annotations
+
+from pipeline.build.facet_counts import hidden_tables
+from pipeline.model import LANGS, Model
+from pipeline.model.layout import FTS_SUFFIX
+from pipeline.model.texts import trilingual, trilingual_html
+from pipeline.settings import DB_NAME
+
+
+def portal_texts(model: Model) -> dict:
+    """Titles, descriptions, code labels and the portal's own words, in every language."""
+    pkg = model.package
+    return {
+        "languages": list(LANGS),
+        "package": {"title": pkg["title"], "description": pkg["description"], "attribution": pkg["attribution"],
+                    "licence": pkg["licenses"][0]},
+        "datasets": {
+            key: {"title": pkg["datasets"][key]["title"], "description": pkg["datasets"][key]["description"],
+                  "tables": [t.name for t in tables]}
+            for key, tables in model.datasets().items()
+        },
+        "tables": {
+            t.name: {
+                "title": t.title,
+                "description": t.description,
+                "dataset": t.dataset,
+                "columns": {f.name: {"title": f.title, "description": f.description, **({"codes": f.codes} if f.codes else {})}
+                            for f in t.fields},
+            }
+            for t in model.tables.values()
+        },
+        "queries": {name: {"title": q.title, "description": q.description} for name, q in model.portal.queries.items()},
+        "ui": model.portal.ui,
+    }
+
+
+def portal_metadata(model: Model) -> dict:
+    """Datasette metadata: titles, descriptions, column notes, facets, search and canned queries."""
+    pkg = model.package
+    tables = {}
+    for t in model.tables.values():
+        entry = {
+            "title": trilingual(t.title),
+            "description_html": trilingual_html(t.description),
+            "columns": {f.name: trilingual(f.description) for f in t.fields},
+        }
+        if t.facet_fields:
+            entry["facets"] = t.facet_fields
+        if t.search_fields:
+            entry.update({"fts_table": t.name + FTS_SUFFIX, "fts_pk": "rowid", "searchmode": "escaped",
+                          "label_column": t.search_fields[0]})
+        tables[t.name] = entry
+    for name in hidden_tables(model):  # precomputed facet counts: read by the portal, not listed
+        tables[name] = {"hidden": True}
+    queries = {
+        name: {"title": trilingual(q.title), "description_html": trilingual_html(q.description), "sql": q.sql}
+        for name, q in model.portal.queries.items()
+    }
+    licence = pkg["licenses"][0]
+    return {
+        "title": trilingual(pkg["title"]),
+        "description_html": trilingual_html(pkg["description"]),
+        "license": licence["title"],
+        "license_url": licence["path"],
+        "source": trilingual(pkg["attribution"]),
+        "source_url": f"/{DB_NAME}/sources",
+        "extra_css_urls": ["/assets/portal.css"],
+        # The per-language texts the portal plugin shows (portal/i18n.py).
+        "plugins": {"remacto-portal": portal_texts(model)},
+        "databases": {DB_NAME: {"title": trilingual(pkg["title"]), "tables": tables, "queries": queries}},
+    }

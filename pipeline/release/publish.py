@@ -1,0 +1,288 @@
+"""Publish stage: validate, build a release aside, then swap it in whole.
+
+`published` is a symlink to `releases/<id>`, where <id> is derived from the release's
+checksums; the swap is one rename(2) of a symlink, so a reader sees the old release or
+the new one, never a mix, and a failed or killed run leaves the last release untouched.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from datasette.app import Datasette
+
+from pipeline import build, workers
+from pipeline.build import facet_counts
+from pipeline.build.ddl import schema_sql
+from pipeline.release import dictionary, pabulib, portal_metadata, versions
+from pipeline.release.catalogs import write_catalogs
+from pipeline.release.files import sha256
+from pipeline.settings import DB_NAME, Paths
+from pipeline.model import LANGS, Model, load_model
+from pipeline.model.report import Report
+from pipeline.timing import stage
+from pipeline.check.rules import check_rules
+from pipeline.check.validate import check_tables
+
+
+class PublishError(RuntimeError):
+    """Nothing was published; the message says why and the previous release stands."""
+
+    def __init__(self, message: str, report: Report | None = None):
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class Release:
+    id: str
+    path: Path
+    changed: bool  # False when the inputs gave the release already published
+    rows: dict
+
+
+def _json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
+    """The Frictionless data package: one CSV resource per table, schemas inline."""
+    pkg = model.package
+    resources = []
+    for t in model.tables.values():
+        path = release / "csv" / f"{t.name}.csv"
+        resources.append({
+            "name": t.name,
+            "path": f"csv/{t.name}.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "bytes": path.stat().st_size,
+            "hash": "sha256:" + sha256(path),
+            "title": t.title["en"],
+            "description": t.description["en"],
+            "titles": t.title,
+            "descriptions": t.description,
+            "dataset": t.dataset,
+            "schema": t.frictionless_schema(),
+        })
+    return {
+        "profile": "tabular-data-package",
+        "name": pkg["name"],
+        "version": str(model.release.version) if model.release else "",
+        "title": pkg["title"]["en"],
+        "description": pkg["description"]["en"].strip(),
+        "titles": pkg["title"],
+        "descriptions": pkg["description"],
+        "languages": list(LANGS),
+        "licenses": pkg["licenses"],
+        "attribution": pkg["attribution"],
+        "contributors": pkg["contributors"],
+        "keywords": pkg["keywords"],
+        "sources": [
+            {"title": s["title_en"], **({"title_ar": s["title_ar"]} if s["title_ar"] else {}),
+             "id": s["source_id"], **({"sha256": s["sha256"]} if s["sha256"] else {}),
+             **({"path": f"documents/{s['file_name']}"} if s["file_name"] else {})}
+            for s in sources
+        ],
+        "datasets": pkg["datasets"],
+        "resources": resources,
+    }
+
+
+async def _inspect(db_path: Path) -> dict:
+    """What `datasette inspect` writes (hash, size, counts for the immutable database), computed
+    in-process, with the connections closed after: an open file would pin the release's disk."""
+    app = Datasette([], immutables=[str(db_path)])
+    try:
+        database = app.databases[DB_NAME]
+        counts = await database.table_counts(limit=3600 * 1000)
+        return {DB_NAME: {"hash": database.hash, "size": database.size, "file": db_path.name,
+                          "tables": {name: {"count": n} for name, n in counts.items()}}}
+    finally:
+        for database in app.databases.values():
+            database.close()
+
+
+def copy_source_documents(sources: list[dict], documents: Path, release: Path) -> None:
+    """Each source document the rows were read from (raw/documents/), into the release's documents/,
+    once its bytes are the ones raw/sources.csv gives the checksum of: the provenance ships along."""
+    for number, s in enumerate(sources, start=2):
+        if not s["file_name"]:
+            continue
+        where = f"raw/sources.csv row {number}, column file_name"
+        path = documents / s["file_name"]
+        if not path.is_file():
+            raise PublishError(f"{where}: raw/documents/{s['file_name']} is missing; add the document there")
+        if s["sha256"] and catalog.sha256(path) != s["sha256"]:
+            raise PublishError(f"{where}: raw/documents/{s['file_name']} is not the document whose sha256 column says "
+                               f"{s['sha256']}; restore the document or correct the checksum")
+        (release / "documents").mkdir(exist_ok=True)
+        shutil.copyfile(path, release / "documents" / s["file_name"])
+
+
+def write_release(model: Model, tables: dict, release: Path, previous: Path | None, exported: set[str],
+                  documents: Path) -> None:
+    """Every file of a release, into a directory holding the finished database (loaded by
+    build.load_release_db, with its facet counts) and the exports of the `exported` tables the
+    load wrote; `previous` is the release it follows; `documents` holds the source documents.
+    Only reads the database."""
+    db = release / f"{DB_NAME}.db"
+    # The Pabulib files read only the database: written by a second process meanwhile.
+    with workers.pool(1) as pool:
+        pb_files = pool.submit(pabulib.write_release_files, db, release / "pabulib")  # none when no cycle has ballots
+        with stage("csv and json exports"):
+            build.export_tables(model, db, release / "csv", release / "json", done=exported)
+        with stage("parquet"):
+            rest = [t for t in model.tables.values() if t.name not in exported]
+            build.build_parquet(rest, release / "csv", release / "parquet")
+        with stage("data package, dictionary"):
+            sources = [dict(zip(model.tables["sources"].field_names, row)) for row in tables["sources"]]
+            copy_source_documents(sources, documents, release)
+            _json(release / "datapackage.json", datapackage(model, release, sources))
+            (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
+            (release / "schema.sql").write_text(schema_sql(model), encoding="utf-8")
+        with stage("portal metadata, inspect"):
+            _json(release / "portal" / "metadata.json", portal_metadata.portal_metadata(model))
+            (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
+        with stage("catalogs, changelog"):
+            write_catalogs(model, release, previous)
+        with stage("pabulib (waiting for it)"):
+            pb_files.result()
+    with stage("checksums"):
+        files = sorted(p for p in release.rglob("*") if p.is_file())
+        (release / "SHA256SUMS").write_text(
+            "".join(f"{sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
+        )
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*"), reverse=True) + [root]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _publish_lock(releases: Path):
+    releases.mkdir(parents=True, exist_ok=True)
+    with open(releases / ".publish.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishError("another publish is running on this project; wait for it to finish, then run again") from None
+        yield
+
+
+def _swap_symlink(link: Path, target: Path) -> None:
+    if link.exists() and not link.is_symlink():
+        raise PublishError(f"{link} is a real directory, not the release symlink; move it aside and publish again")
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(os.path.relpath(target, link.parent), tmp)
+    os.replace(tmp, link)
+    fd = os.open(link.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _failure_reason(exc: BaseException, releases: Path) -> str:
+    if getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in str(exc) or "No space left" in str(exc):
+        return f"the disk holding {releases} is full"
+    if getattr(exc, "errno", None) == errno.EROFS:
+        return f"{releases} is on a read-only file system"
+    if getattr(exc, "errno", None) == errno.EACCES:
+        return f"no permission to write in {releases}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def publish(paths: Paths) -> tuple[Report, Release | None]:
+    """Validate raw/ and, if valid, make its release the published one."""
+    model = load_model(paths.schemas, paths.metadata)
+    info = versions.release_info(model)
+    report, tables = check_tables(paths.raw, model)
+    if not report.valid:
+        return report, None
+    staging = paths.releases / f".staging-{os.getpid()}"
+    try:
+        with _publish_lock(paths.releases):
+            # Under the lock no other publish runs: any staging folder is a killed run's leftover.
+            for leftover in paths.releases.glob(".staging-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            staging.mkdir(parents=True)
+            # The row rules run on the release's own database: it is loaded once, in staging, and
+            # the national tables' exports are written by the same workers that load them.
+            db = staging / f"{DB_NAME}.db"
+            with stage("sqlite load (+ large exports)"):
+                exported, counted = build.load_release_db(model, tables, db, release=staging)
+            with stage("facet counts, analyze"):
+                facet_counts.write_facet_counts(model, db, counted)  # for the portal (portal/facet_lookup.py)
+            current = paths.published.resolve() if paths.published.is_symlink() else None
+            # From here the database is only read: the row rules run beside the release's files
+            # (SQLite lets go of the interpreter while a query runs); a broken rule still
+            # publishes nothing.
+            with ThreadPoolExecutor(1) as pool:
+                rules = pool.submit(check_rules, model, db)
+                try:
+                    versions.check_new_version(info, current)
+                    write_release(model, tables, staging, previous=current, exported=exported,
+                                  documents=paths.raw / "documents")
+                    refused = None
+                except ValueError as exc:
+                    refused = exc
+                with stage("rules (waiting for them)"):
+                    report.add(*rules.result())
+            if not report.valid:
+                shutil.rmtree(staging)
+                return report, None
+            try:
+                if refused:
+                    raise refused
+                unchanged = versions.same_release(staging, current)
+                if not unchanged:
+                    versions.check_bump(staging)
+            except ValueError as exc:
+                raise PublishError(f"{exc}; the previous release is unchanged") from None
+            release_id = current.name if unchanged else hashlib.sha256((staging / "SHA256SUMS").read_bytes()).hexdigest()[:16]
+            final = paths.releases / release_id
+            changed = not final.exists()
+            if changed:
+                with stage("fsync"):
+                    _fsync_tree(staging)
+                os.rename(staging, final)
+            else:
+                shutil.rmtree(staging)
+            if current != final.resolve():
+                _swap_symlink(paths.published, final)
+                changed = True
+            versions.write_index(paths.releases, final)
+    except PublishError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    except (OSError, sqlite3.Error, duckdb.Error) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PublishError(f"could not write the release ({_failure_reason(exc, paths.releases)}); "
+                           "the previous release is unchanged") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    rows = {name: len(rows) for name, rows in tables.items()}
+    return report, Release(release_id, final, changed, rows)

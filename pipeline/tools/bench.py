@@ -1,0 +1,280 @@
+"""`make bench`: validation and publishing at national scale, on SYNTHETIC data (pipeline/synth.py).
+
+The synthetic project of size N has N ballots and N ballot selections (the two national tables)
+beside some 80,000 rows of collectivities, cycles, phases, proposals, votes, results and events.
+Each step runs as its own process under /usr/bin/time (wall time; CPU time of the whole process tree;
+peak resident memory of the largest process: worker processes are measured apart, not summed), one
+after the other (on a shared machine, compare CPU time as well as wall time):
+  frictionless   `frictionless validate` of the synthetic data package, no error cap (the reference)
+  duckdb-read    DuckDB's bare typed read of the two national CSVs (count only; a process that
+                 imports DuckDB and nothing else): the floor
+  ours           `python -m pipeline validate --schema-only`: what frictionless checks (types,
+                 constraints, keys), the same error set, on the fast path
+  ours+rules     `python -m pipeline validate`: also loads the release database and runs the
+                 row rules of metadata/rules.yaml (frictionless has no equivalent)
+  sqlite         the SQLite build of the validated tables (national ones in worker processes)
+  parquet        the Parquet build (DuckDB COPY) of every table
+  publish        the whole `python -m pipeline publish` (validate, SQLite, rules, CSV/JSON,
+                 Parquet, Pabulib, catalogs, checksums), with its stage times
+  portal         pipeline/portalbench.py: our portal and bare `datasette -i` on the same release
+                 under wrk, page by page, on its largest table (for the largest size of the run)
+Validation steps read the project with injected errors and the error sets of frictionless and ours
+are compared, table by table; build steps read the clean project. No figure is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pipeline.settings import ROOT
+from pipeline.model import load_model
+from pipeline.tools.synth import generate, parse_size
+
+PY = sys.executable
+FRICTIONLESS = str(Path(sys.executable).parent / "frictionless")
+# The bare read imports DuckDB alone (the SQL comes on the command line): importing the pipeline
+# would add frictionless's and pandas's import time (~0.7 s) to the floor our validation is compared with.
+TYPED_READ = """
+import sys, duckdb
+con = duckdb.connect()
+print(sum(con.execute(sql).fetchone()[0] for sql in sys.argv[1:]))
+"""
+LARGE_TABLES = ["pb_ballots", "pb_ballot_selections"]
+# The documentation's figures: each run writes its tables between this page's markers.
+DOCS = ROOT / "docs" / "national-scale.md"
+
+
+def typed_read_sql(root: str, table: str) -> str:
+    from pipeline.model.types import PARQUET_TYPES
+    model = load_model(Path(root) / "schemas", Path(root) / "metadata")
+    t = model.tables[table]
+    columns = "{" + ", ".join(f"'{f.name}': '{PARQUET_TYPES[f.type]}'" for f in t.fields) + "}"
+    path = Path(root) / "raw" / f"{table}.csv"
+    return (f"SELECT count(*) FROM read_csv('{path}', header = true, auto_detect = false, columns = {columns}, "
+            f"timestampformat = '%Y-%m-%dT%H:%M:%S', ignore_errors = true)")
+
+
+def _inputs_digest() -> str:
+    """What a synthetic project is made from besides its size and seed: the project's schemas/ and
+    metadata/ (copied into it) and the generator. A change to any makes the bench generate again, so
+    it never measures a stale copy (an old portal.yaml, say)."""
+    digest = hashlib.sha256()
+    for path in sorted([*(ROOT / "schemas").rglob("*"), *(ROOT / "metadata").rglob("*"), ROOT / "pipeline" / "tools" / "synth.py"]):
+        if path.is_file():
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _project(size: str, errors: bool, seed: int) -> Path:
+    """The synthetic project of that size, generated once and reused while its files and inputs stand."""
+    folder = ROOT / "build" / "synth" / (size + ("-errors" if errors else ""))
+    stamp = folder / "bench-stamp.json"
+    want = {"rows": parse_size(size), "seed": seed, "errors": errors, "inputs": _inputs_digest()}
+    if not (stamp.exists() and json.loads(stamp.read_text()) == want and (folder / "raw" / "pb_ballots.csv").exists()):
+        print(f"  generating {folder.relative_to(ROOT)} ...", flush=True)
+        generate(folder, want["rows"], seed, errors)
+        stamp.write_text(json.dumps(want))
+    return folder
+
+
+def _datapackage(root: Path) -> Path:
+    """A plain Frictionless data package over raw/, so `frictionless validate` checks every
+    table, type, constraint and key the pipeline checks."""
+    model = load_model(root / "schemas", root / "metadata")
+    resources = [{"name": n, "path": f"raw/{n}.csv", "profile": "tabular-data-resource", "schema": t.frictionless_schema()}
+                 for n, t in model.tables.items()]
+    path = root / "frictionless-datapackage.json"
+    path.write_text(json.dumps({"name": "synthetic", "resources": resources}, ensure_ascii=False))
+    return path
+
+
+def _timed(cmd: list[str], cwd: Path, stdout=None, stderr=None, env: dict | None = None) -> tuple[float, float, int, float]:
+    """(wall seconds, peak MiB of the largest process, exit code, CPU seconds of the whole process
+    tree: user + system, worker processes included) of one command, measured by /usr/bin/time."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
+        proc = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", "-o", out.name, *cmd], cwd=cwd,
+                              stdout=stdout or subprocess.DEVNULL, stderr=stderr or subprocess.DEVNULL, env={**_env(), **(env or {})})
+        wall, kib, user, system = out.read().split()[-4:]
+    return float(wall), int(kib) / 1024, proc.returncode, float(user) + float(system)
+
+
+def _env() -> dict:
+    import os
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _frictionless_errors(report: dict, model) -> list[tuple]:
+    """(file, row, field, type) of every error frictionless reports, named as our report names them."""
+    out = []
+    for task in report.get("tasks", []):
+        for e in task["errors"]:
+            field = ",".join(e["fieldNames"]) if "fieldNames" in e else e.get("fieldName")
+            if e["type"] == "primary-key":
+                field = ",".join(model.tables[task["name"]].primary_key)
+            out.append((f"raw/{task['name']}.csv", e.get("rowNumber"), field, e["type"]))
+    return sorted(out, key=str)
+
+
+def _our_errors(report: dict) -> list[tuple]:
+    return sorted(((p["file"], p["row"], p["field"], p["code"]) for p in report["errors"]), key=str)
+
+
+def stage(name: str, root: Path) -> None:
+    """One build step alone, on an already valid project (for timing)."""
+    from pipeline import build
+    from pipeline.check.validate import read_valid
+    model = load_model(root / "schemas", root / "metadata")
+    out = Path(tempfile.mkdtemp(prefix=f"bench-{name}-", dir=root))
+    try:
+        if name == "sqlite":
+            build.load_release_db(model, read_valid(root / "raw", model), out / "remacto.db")
+        elif name == "parquet":
+            build.build_parquet(list(model.tables.values()), root / "raw", out)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+STEPS = ["frictionless", "duckdb-read", "ours", "ours+rules", "sqlite", "parquet", "publish", "portal"]
+
+
+def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
+    results = []
+    for size in sizes:
+        clean = _project(size, False, seed)
+        if {"frictionless", "duckdb-read", "ours"} & set(steps):  # the steps that read the project with errors
+            bad = _project(size, True, seed)
+            pkg = _datapackage(bad)
+            report_path = bad / "build" / "validation-report.json"
+            fl_out = bad / "build" / "frictionless-report.json"
+            fl_out.parent.mkdir(parents=True, exist_ok=True)
+        # Rows of every table (the synthetic CSVs hold no line breaks inside cells).
+        rows = sum(sum(1 for _ in f.open("rb")) - 1 for f in (clean / "raw").glob("*.csv"))
+        line = {"size": size, "rows": rows, "same_errors": None}
+        if "frictionless" in steps:
+            print(f"  {size}: frictionless validate (no error cap) ...", flush=True)
+            with fl_out.open("w") as fh:
+                line["frictionless"] = _timed([FRICTIONLESS, "validate", pkg.name, "--limit-errors", str(10**9), "--json"], bad, fh)
+        if "duckdb-read" in steps:
+            print(f"  {size}: DuckDB bare typed read ...", flush=True)
+            line["duckdb-read"] = _timed([PY, "-c", TYPED_READ, *(typed_read_sql(str(bad), t) for t in LARGE_TABLES)], bad)
+        if "ours" in steps:
+            print(f"  {size}: our validation (what frictionless checks) ...", flush=True)
+            line["ours"] = _timed([PY, "-m", "pipeline", "--root", str(bad), "validate", "--schema-only",
+                                   "--report-json", str(report_path)], bad)
+        if "ours" in steps and "frictionless" in steps:
+            model = load_model(bad / "schemas", bad / "metadata")
+            ours = _our_errors(json.loads(report_path.read_text()))
+            theirs = _frictionless_errors(json.loads(fl_out.read_text()), model)
+            line["same_errors"] = ours == theirs
+            line["errors"] = (len(ours), len(theirs))
+            if ours != theirs:
+                line["differences"] = {"only ours": sorted(set(ours) - set(theirs), key=str)[:20],
+                                       "only frictionless": sorted(set(theirs) - set(ours), key=str)[:20]}
+        if "ours+rules" in steps:
+            print(f"  {size}: our validation with the row rules (clean data) ...", flush=True)
+            line["ours+rules"] = _timed([PY, "-m", "pipeline", "--root", str(clean), "validate"], clean)
+        for step in [s for s in ("sqlite", "parquet") if s in steps]:
+            print(f"  {size}: {step} build ...", flush=True)
+            line[step] = _timed([PY, "-m", "pipeline.tools.bench", "--stage", step, "--root", str(clean)], clean)
+        for leftover in ("releases", "published"):
+            p = clean / leftover
+            if p.is_symlink():
+                p.unlink()
+            elif p.exists():
+                shutil.rmtree(p)
+        if "publish" in steps:
+            print(f"  {size}: whole publish ...", flush=True)
+            with tempfile.NamedTemporaryFile("w+", suffix=".stages") as stages:
+                line["publish"] = _timed([PY, "-m", "pipeline", "--root", str(clean), "publish"], clean,
+                                         stderr=stages, env={"REMACTO_TIMINGS": "1"})
+                stages.seek(0)
+                line["stages"] = [ln.rstrip() for ln in stages if ln.startswith("  ")]
+        if "portal" in steps and size == sizes[-1]:  # the portal on the largest table of the run
+            from pipeline.tools import portalbench
+            print(f"  {size}: portal under load (ours, then bare datasette -i) ...", flush=True)
+            from pipeline.settings import Paths
+            if "publish" not in steps:  # a release by this code, not one left by an earlier run
+                subprocess.run([PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(),
+                               check=True, stdout=subprocess.DEVNULL)
+            line["portal"] = portalbench.table(portalbench.run(Paths(clean)), portalbench.SECONDS,
+                                               portalbench.CONNECTIONS, portalbench.THREADS)
+        results.append(line)
+    return results
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| size | step | wall s | CPU s | rows/s | peak MiB | exit |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        for s in [s for s in STEPS if s in r and s != "portal"]:
+            wall, mib, rc, cpu = r[s]
+            lines.append(f"| {r['size']} | {s} | {wall:.2f} | {cpu:.1f} | {r['rows'] / max(wall, 0.01):,.0f} | {mib:,.0f} | {rc} |")
+    lines += ["", "| size | rows (all tables) | frictionless ÷ ours | ours ÷ DuckDB typed read | frictionless ÷ publish | same error set (ours, frictionless) |",
+              "|---|---|---|---|---|---|"]
+    for r in results:
+        if not all(s in r for s in ("ours", "frictionless", "duckdb-read", "publish")):
+            continue
+        ours, fl, dk, pub = r["ours"][0], r["frictionless"][0], r["duckdb-read"][0], r["publish"][0]
+        lines.append(f"| {r['size']} | {r['rows']:,} | {fl / ours:.1f}× | {ours / dk:.1f}× | {fl / pub:.1f}× | "
+                     f"{'yes' if r['same_errors'] else 'NO'} {r['errors']} |")
+    for r in results:
+        if r.get("differences"):
+            lines += ["", f"Differences at {r['size']}: {json.dumps(r['differences'], ensure_ascii=False)}"]
+        if r.get("stages"):
+            lines += ["", f"Publish stages at {r['size']} (REMACTO_TIMINGS=1):", "```", *r["stages"], "```"]
+        if r.get("portal"):
+            lines += ["", f"Portal at {r['size']}:", r["portal"]]
+    if len(results) > 1:
+        peaks = {r["size"]: max(r[s][1] for s in ("ours", "ours+rules", "sqlite", "parquet", "publish") if s in r) for r in results}
+        lines += ["", "Peak memory of our steps by size (MiB, largest process): " + ", ".join(f"{k}: {v:,.0f}" for k, v in peaks.items())]
+    return "\n".join(lines)
+
+
+def write_docs(blocks: dict[str, str], heading: str, path: Path = DOCS) -> None:
+    """Each block between its markers (<!-- name:start --> ... <!-- name:end -->) of the page, headed by
+    how it was measured: the documentation's figures are a run's, never copied by hand."""
+    doc = path.read_text(encoding="utf-8")
+    for name, text in blocks.items():
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        head, found, rest = doc.partition(start)
+        if not found or end not in rest:
+            raise SystemExit(f"{path}: the markers {start} and {end} are missing; the figures were not written")
+        doc = f"{head}{start}\n{heading}\n\n{text}\n{end}{rest.split(end, 1)[1]}"
+    path.write_text(doc, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100k,1M")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--steps", default=",".join(STEPS), help="a subset of: " + ",".join(STEPS))
+    parser.add_argument("--stage", choices=["sqlite", "parquet"], help=argparse.SUPPRESS)
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.stage:
+        stage(args.stage, args.root)
+        return 0
+    load = os.getloadavg()[0]
+    steps = args.steps.split(",")
+    results = run(args.sizes.split(","), args.seed, steps)
+    print(table(results))
+    blocks = {}
+    if set(steps) - {"portal"}:
+        blocks["bench"] = table([{k: v for k, v in r.items() if k != "portal"} for r in results])
+    if any(r.get("portal") for r in results):
+        blocks["portalbench"] = "\n\n".join(f"Portal at {r['size']}:\n{r['portal']}" for r in results if r.get("portal"))
+    write_docs(blocks, f"Measured on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
+                       f"`python -m pipeline.bench --sizes {args.sizes} --steps {args.steps}` ({os.cpu_count()} cores, "
+                       f"1-minute load average {load:.1f} at the start); sizes are ballots.")
+    return 0 if all(r["same_errors"] in (True, None) for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

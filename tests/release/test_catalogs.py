@@ -1,0 +1,195 @@
+"""The release's catalogs: DCAT-AP 3.0 (validated offline against the official SHACL shapes),
+CKAN (mapped by frictionless-ckan-mapper, round-tripped), schema.org and citations."""
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+import httpx
+import pyshacl
+import pytest
+import rdflib
+import yaml
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, FOAF, RDF
+
+from pipeline.release.catalogs import ckan
+from pipeline.release.catalogs.context import context
+from pipeline.settings import ROOT, Paths
+from pipeline.release.catalogs.dcat import SPDX
+from tests.helpers import copy_project
+
+_RELEASE = yaml.safe_load((ROOT / "metadata" / "release.yaml").read_text(encoding="utf-8"))
+VERSION, RELEASE_DATE = str(_RELEASE["version"]), str(_RELEASE["release_date"])
+
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")  # open namespace: DCAT 3 terms too
+SHAPES = ROOT / "tests" / "standards" / "dcat-ap-3.0.0-SHACL.ttl"  # CC BY 4.0, see its README
+DATASETS = ("network", "events", "participatory_budget")
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return rdflib.Graph().parse(SHAPES, format="turtle")
+
+
+@pytest.fixture(scope="module")
+def dcat_graph(released):
+    paths, _ = released
+    return rdflib.Graph().parse(paths.published / "dcat.ttl", format="turtle")
+
+
+def checksums(paths) -> dict:
+    return dict(reversed(line.split("  ", 1)) for line in (paths.published / "SHA256SUMS").read_text().splitlines())
+
+
+def test_dcat_conforms_to_the_official_dcat_ap_3_shapes(dcat_graph, shapes):
+    conforms, _, text = pyshacl.validate(dcat_graph, shacl_graph=shapes, inference="rdfs")
+    assert conforms, text
+
+
+def test_the_shapes_catch_a_catalog_without_publisher(dcat_graph, shapes):
+    broken = rdflib.Graph()
+    for triple in dcat_graph:
+        broken.add(triple)
+    broken.remove((None, DCTERMS.publisher, None))
+    conforms, _, text = pyshacl.validate(broken, shacl_graph=shapes, inference="rdfs")
+    assert not conforms and "publisher" in text
+
+
+def test_dcat_jsonld_and_turtle_hold_the_same_graph(released, dcat_graph):
+    paths, _ = released
+    jsonld = rdflib.Graph().parse(paths.published / "dcat.jsonld", format="json-ld")
+    assert isomorphic(jsonld, dcat_graph)
+
+
+def test_dcat_datasets_languages_and_checksums_come_from_the_release(released, dcat_graph, model):
+    paths, _ = released
+    catalog = next(dcat_graph.subjects(RDF.type, DCAT.Catalog))
+    datasets = set(dcat_graph.objects(catalog, DCAT.dataset))
+    assert len(datasets) == 3
+    sums = checksums(paths)
+    files_seen = set()
+    for ds in datasets:
+        titles = {t.language: str(t) for t in dcat_graph.objects(ds, DCTERMS.title)}
+        key = str(ds).rsplit("/", 1)[1].split("#")[0]
+        assert titles == {lang: model.package["datasets"][key]["title"][lang] for lang in ("ar", "fr", "en")}
+        assert {t.language for t in dcat_graph.objects(ds, DCTERMS.description)} == {"ar", "fr", "en"}
+        assert str(next(dcat_graph.objects(ds, DCAT.version))) == VERSION
+        assert next(dcat_graph.objects(ds, DCTERMS.temporal), None) is not None
+        for dist in dcat_graph.objects(ds, DCAT.distribution):
+            url = str(next(dcat_graph.objects(dist, DCAT.downloadURL)))
+            rel = url.split("/release/", 1)[1]
+            checksum = next(dcat_graph.objects(dist, SPDX.checksum))
+            assert str(next(dcat_graph.objects(checksum, SPDX.checksumValue))) == sums[rel], rel
+            files_seen.add(rel)
+    tables = {t.name for t in model.tables.values()}
+    expected = {f"{fmt}/{t}.{fmt}" for t in tables for fmt in ("csv", "json", "parquet")} | {"remacto.db"}
+    assert files_seen == expected
+    assert str(next(dcat_graph.objects(next(dcat_graph.objects(catalog, DCTERMS.publisher)), FOAF.name))) != ""
+
+
+def test_catalogs_are_the_same_bytes_under_another_hash_seed(released, tmp_path):
+    """rdflib iterates sets: a new interpreter with another hash seed must still write the same files."""
+    paths, release = released
+    again = copy_project(tmp_path)
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    subprocess.run([sys.executable, "-m", "pipeline", "--root", str(again.root), "publish"], check=True,
+                   capture_output=True, env=env, cwd=ROOT)
+    for name in ("dcat.ttl", "dcat.jsonld", "schema-org.json", "ckan/events.json", "CITATION.cff"):
+        assert (again.published / name).read_bytes() == (paths.published / name).read_bytes(), name
+
+
+def test_ckan_package_is_the_mappers_output_with_odbl_and_round_trips(released, model):
+    from frictionless_ckan_mapper import ckan_to_frictionless
+
+    paths, _ = released
+    ctx = context(model, paths.published)
+    sums = checksums(paths)
+    for key in DATASETS:
+        shown = json.loads((paths.published / "ckan" / f"{key}.json").read_text(encoding="utf-8"))
+        assert shown == ckan.package_show(ctx, paths.published.resolve(), key)
+        assert shown["license_id"] == "odc-odbl"
+        assert shown["name"] == ckan.ckan_name("remacto-open-data", key) and shown["version"] == VERSION
+        assert {t["name"] for t in shown["tags"]} == set(model.package["keywords"])
+        for res in shown["resources"]:
+            assert res["hash"] == sums[res["url"].split("/release/", 1)[1]]
+        original = ckan.data_package(ctx, paths.published.resolve(), key)
+        back = ckan_to_frictionless.dataset(shown)
+        for field in ("name", "title", "description", "homepage", "version", "keywords", "contributors",
+                      "release_date", "languages"):
+            assert back[field] == original[field], field
+        assert back["licenses"][0]["name"] == "odc-odbl"
+        assert [{k: r[k] for k in ("name", "path", "format", "mediatype", "bytes", "hash")} for r in back["resources"]] == \
+               [{k: r[k] for k in ("name", "path", "format", "mediatype", "bytes", "hash")} for r in original["resources"]]
+
+
+def test_citations_in_three_languages_name_title_publisher_version_date_and_url(released, model):
+    paths, _ = released
+    cites = json.loads((paths.published / "citation.json").read_text(encoding="utf-8"))
+    publisher = model.package["publisher"]["name"]
+    for key in DATASETS:
+        for lang in ("ar", "fr", "en"):
+            text = cites["datasets"][key][lang]
+            for part in (publisher[lang], model.package["datasets"][key]["title"][lang], VERSION, RELEASE_DATE,
+                         f"{model.release.base_url}/datasets/{key}"):
+                assert part in text, (key, lang, part)
+    cff = yaml.safe_load((paths.published / "CITATION.cff").read_text(encoding="utf-8"))
+    assert (cff["cff-version"], cff["type"], cff["version"], str(cff["date-released"])) == ("1.2.0", "dataset", VERSION, RELEASE_DATE)
+    md = (paths.published / "CITATION.md").read_text(encoding="utf-8")
+    assert cites["datasets"]["events"]["ar"] in md and '<p lang="ar" dir="rtl">' in md
+
+
+def jsonld_blocks(page: str) -> list[dict]:
+    parts = page.split('<script type="application/ld+json">')[1:]
+    return [json.loads(p.split("</script>", 1)[0]) for p in parts]
+
+
+def test_dataset_pages_embed_schema_org_and_show_citations(portal, released):
+    paths, _ = released
+    schema_org = json.loads((paths.published / "schema-org.json").read_text(encoding="utf-8"))
+    cites = json.loads((paths.published / "citation.json").read_text(encoding="utf-8"))
+    for key in DATASETS:
+        response = httpx.get(f"{portal}/datasets/{key}", timeout=10)
+        assert response.status_code == 200, response.text[:500]
+        blocks = jsonld_blocks(response.text)
+        assert blocks == [schema_org["datasets"][key]]
+        assert blocks[0]["@type"] == "Dataset" and blocks[0]["version"] == VERSION
+        for lang in ("ar", "fr", "en"):
+            assert f'lang="{lang}"' in response.text and cites["datasets"][key][lang] in response.text
+    assert httpx.get(f"{portal}/datasets/no-such-dataset", timeout=10).status_code == 404
+
+
+def test_release_files_and_changelog_are_served(portal, released):
+    paths, _ = released
+    for name in ("dcat.ttl", "dcat.jsonld", "ckan/network.json", "CITATION.cff", "csv/events.csv"):
+        assert httpx.get(f"{portal}/release/{name}", timeout=10).content == (paths.published / name).read_bytes(), name
+    page = httpx.get(f"{portal}/changelog", timeout=10)
+    assert page.status_code == 200 and "First release" in page.text and VERSION in page.text
+
+
+def test_the_schema_org_partial_renders_the_dataset_of_a_table(released):
+    """_schema_org.html with the plugin's template vars, rendered by a real Datasette as base.html will."""
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
+    paths, _ = released
+    release = paths.published.resolve()
+    ds = Datasette([str(release / "remacto.db")], immutables=[], plugins_dir=str(Paths().portal / "plugins"),
+                   template_dir=str(Paths().portal / "templates"),
+                   metadata=json.loads((release / "portal" / "metadata.json").read_text(encoding="utf-8")))
+    schema_org = json.loads((release / "schema-org.json").read_text(encoding="utf-8"))
+
+    async def render(table_or_template):
+        await ds.invoke_startup()
+        table = table_or_template if isinstance(table_or_template, str) else "collectivities"
+        template = ["_schema_org.html"] if isinstance(table_or_template, str) else table_or_template
+        request = Request.fake(f"/remacto/{table}")
+        request.scope["csrftoken"] = lambda: ""  # what Datasette's CSRF middleware adds to a real request
+        return await ds.render_template(template, {"table": table, "database": "remacto"}, request=request)
+
+    for table, key in (("collectivities", "network"), ("event_sessions", "events"), ("projects", "participatory_budget")):
+        assert jsonld_blocks(asyncio.run(render(table))) == [schema_org["datasets"][key]]
+    # base.html and a page may both include the partial: the JSON-LD still appears once.
+    twice = ds.jinja_env.from_string('{% include "_schema_org.html" %}{% include "_schema_org.html" %}')
+    assert jsonld_blocks(asyncio.run(render(twice))) == [schema_org["datasets"]["network"]]

@@ -1,0 +1,44 @@
+"""Coordinates are a published fact with a source: the committed table is exactly what the
+gazetteer rule gives today, and it never places a member it cannot be sure of."""
+import csv
+
+from pipeline.tools import gazetteer
+from pipeline.settings import ROOT
+
+
+def read(name):
+    with (ROOT / "raw" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_committed_locations_equal_what_the_gazetteer_gives():
+    rows = [gazetteer.COLUMNS] + gazetteer.locations(read("collectivities"))
+    with (ROOT / "raw" / "collectivity_locations.csv").open(encoding="utf-8", newline="") as fh:
+        assert list(csv.reader(fh)) == rows
+
+
+def test_only_communes_with_a_checked_latin_name_are_placed():
+    members = {r["collectivity_id"]: r for r in read("collectivities")}
+    placed = read("collectivity_locations")
+    assert placed, "GeoNames places some members (Tétouan, Tanger, ...)"
+    for row in placed:
+        member = members[row["collectivity_id"]]
+        assert member["kind"] == "commune" and member["name_latin_source_id"] == "latin-names"
+        assert row["matched_name"] == member["name_latin"] and row["source_id"] == "geonames"
+    placed_ids = {r["collectivity_id"] for r in placed}
+    assert "tta-011" not in placed_ids  # no Latin name in the source: never placed
+    assert "tta-001" not in placed_ids  # the Regional Council is not a point
+
+
+def test_an_ambiguous_or_out_of_region_name_is_not_placed():
+    member = {"collectivity_id": "x", "name_latin": "Ajdir", "name_latin_source_id": "latin-names",
+              "kind": "commune", "region_id": "tanger-tetouan-al-hoceima"}
+    one = {"geonameid": 1, "name": "Ajdir", "alternatenames": [], "admin1code": "01", "latitude": 35.0, "longitude": -3.9}
+    assert len(gazetteer.locations([member], [one])) == 1
+    assert gazetteer.locations([member], [one, dict(one, geonameid=2)]) == []  # two places: not certain
+    assert gazetteer.locations([member], [dict(one, admin1code="03")]) == []  # another region
+
+
+def test_geonames_is_a_listed_source():
+    assert {"source_id": "geonames", "kind": "gazetteer"}.items() <= next(
+        r for r in read("sources") if r["source_id"] == "geonames").items()
