@@ -7,7 +7,7 @@ import sys
 import tomllib
 from importlib.metadata import packages_distributions
 
-from pipeline.config import ROOT
+from pipeline.settings import ROOT
 
 # The one-off tools: run by hand or by make bench/synth/loadtest, with the test environment.
 TOOLS = {"bench", "portalbench", "synth", "loadtest", "gazetteer", "tools"}

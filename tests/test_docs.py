@@ -2,7 +2,6 @@
 target, `python -m pipeline` subcommand, REMACTO_* environment variable and validation problem code is
 named in README.md or docs/; the README stays short; local links lead somewhere; the figures of
 docs/national-scale.md are written by `make bench` between markers that are there."""
-import ast
 import re
 import subprocess
 import sys
@@ -10,10 +9,10 @@ import unicodedata
 
 import pytest
 
-from pipeline import bench
-from pipeline.config import ROOT
+from pipeline.model.problems import REGISTRY
+from pipeline.settings import ROOT
+from pipeline.tools import bench
 
-CODE = re.compile(r"^[a-z]+(-[a-z]+)+$")  # how a problem code is spelled: formula-injection
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # Folders that are not the project: environments, generated releases and outputs.
 NOT_PROJECT = {".git", ".venv", "node_modules", "build", "releases", "published", "__pycache__", ".pytest_cache"}
@@ -46,27 +45,8 @@ def environment_variables() -> set[str]:
 
 
 def problem_codes() -> set[str]:
-    """The codes as pipeline/ spells them today: the 4th argument of Problem(...), the code a helper
-    passes on (load.read_csv's fail, pb_import's default), and the frictionless error types
-    validate.py turns into sentences (error.type == "...")."""
-    codes = set()
-    for path in (ROOT / "pipeline").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            strings = []
-            if isinstance(node, ast.Call):
-                name = getattr(node.func, "id", getattr(node.func, "attr", None))
-                if name == "Problem" and len(node.args) >= 4:
-                    strings.append(node.args[3])
-                if name == "fail" and node.args:
-                    strings.append(node.args[0])
-            elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "type":
-                strings += node.comparators
-            elif isinstance(node, ast.arguments):
-                named = node.args[len(node.args) - len(node.defaults):]
-                strings += [d for a, d in zip(named, node.defaults) if a.arg == "code"]
-            codes |= {s.value for s in strings if isinstance(s, ast.Constant) and isinstance(s.value, str)
-                      and CODE.match(s.value)}
-    return codes
+    """Every code of the problem registry (pipeline/model/problems.py)."""
+    return set(REGISTRY)
 
 
 def test_the_collectors_find_what_the_code_has():

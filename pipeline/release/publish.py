@@ -127,7 +127,7 @@ def copy_source_documents(sources: list[dict], documents: Path, release: Path) -
         path = documents / s["file_name"]
         if not path.is_file():
             raise PublishError(f"{where}: raw/documents/{s['file_name']} is missing; add the document there")
-        if s["sha256"] and catalog.sha256(path) != s["sha256"]:
+        if s["sha256"] and sha256(path) != s["sha256"]:
             raise PublishError(f"{where}: raw/documents/{s['file_name']} is not the document whose sha256 column says "
                                f"{s['sha256']}; restore the document or correct the checksum")
         (release / "documents").mkdir(exist_ok=True)

@@ -6,9 +6,9 @@ import json
 import httpx
 import pytest
 
-from pipeline.config import ROOT
-from pipeline.publish import PublishError, publish
-from tests.test_release import raw_rows
+from pipeline.settings import ROOT
+from pipeline.release.publish import PublishError, publish
+from tests.release.test_release import raw_rows
 
 DOCUMENT = "000_e4906bd25129e705.txt"
 
