@@ -111,11 +111,11 @@ def _formula_cells(table: Table, file: str, rows: list[list[str]]) -> list[Probl
 
 
 def _pair_rules(table: Table, file: str, rows: list[list[str]]) -> list[Problem]:
-    """Rules named by convention: start_X <= end_X, and X present exactly when X_source_id is."""
+    """Rules named by convention: start_X <= end_X, and X present exactly when X_source_id (and X_ref) are."""
     names = table.field_names
     out = []
     pairs = [(f, "end_" + f[6:]) for f in names if f.startswith("start_") and "end_" + f[6:] in names]
-    sourced = [(f[: -len("_source_id")], f) for f in names if f.endswith("_source_id") and f[: -len("_source_id")] in names]
+    sourced = provenance_groups(names)
     for number, row in enumerate(rows, start=2):
         cells = dict(zip(names, row))
         for start, end in pairs:
@@ -124,15 +124,24 @@ def _pair_rules(table: Table, file: str, rows: list[list[str]]) -> list[Problem]
             a_key, b_key = (v.zfill(5) if table.field(start).type == "time" else v for v in (a, b))
             if a and b and b_key < a_key:
                 out.append(Problem(file, number, end, "range-error", f"{end} {b!r} is before {start} {a!r}; swap them or correct one"))
-        for value_field, source_field in sourced:
-            has_value, has_source = bool(cells.get(value_field)), bool(cells.get(source_field))
-            if has_value != has_source:
-                missing = source_field if has_value else value_field
-                out.append(
-                    Problem(file, number, missing, "provenance-error",
-                            f"{value_field} and {source_field} go together: fill both or neither (every published fact names its source)")
-                )
+        for group in sourced:
+            filled = [bool(cells.get(f)) for f in group]
+            if any(filled) and not all(filled):
+                together = ", ".join(group[:-1]) + " and " + group[-1]
+                out += [Problem(file, number, f, "provenance-error",
+                                f"{together} go together: fill all or none (every published fact names its source and where in it)")
+                        for f, has in zip(group, filled) if not has]
     return out
+
+
+def provenance_groups(names: list[str]) -> list[tuple[str, ...]]:
+    """Columns filled together by convention: X with X_source_id, and X_ref where the table has it."""
+    groups = []
+    for f in names:
+        value = f[: -len("_source_id")]
+        if f.endswith("_source_id") and value in names:
+            groups.append((value, f) + ((value + "_ref",) if value + "_ref" in names else ()))
+    return groups
 
 
 def _violations(rule: dict, db: sqlite3.Connection) -> list[Problem]:
