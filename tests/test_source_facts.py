@@ -129,11 +129,20 @@ def test_a_latin_column_without_its_reference_column_is_refused_by_the_model(tmp
         load_model(tmp_path / "schemas", ROOT / "metadata")
 
 
-def test_a_latin_name_with_its_source_but_no_reference_is_refused_with_file_row_and_column(project):
+@pytest.mark.parametrize("fast_min_bytes", [0, 10**9], ids=["duckdb-path", "frictionless-path"])
+def test_a_latin_name_with_its_source_but_no_reference_is_refused_with_file_row_and_column(project, fast_min_bytes):
+    from pipeline.model import load_model
+    from pipeline.validate import validate
+
+    shutil.copy(DATA / "latin-name-without-reference.csv", project.raw / "collectivities.csv")
+    report, _ = validate(project.raw, load_model(project.schemas, project.metadata), fast_min_bytes=fast_min_bytes, rules=False)
+    assert {p.key() for p in report.problems} == {("collectivities.csv", 17, "name_latin_ref", "provenance-error")}
+
+
+def test_a_latin_name_without_its_reference_publishes_nothing(project):
     shutil.copy(DATA / "latin-name-without-reference.csv", project.raw / "collectivities.csv")
     report, release = publish(project)
-    assert release is None
-    assert {p.key() for p in report.problems} == {("collectivities.csv", 17, "name_latin_ref", "provenance-error")}
+    assert (release, [p.code for p in report.problems]) == (None, ["provenance-error"])
 
 
 def test_the_editorial_sources_say_plainly_they_are_the_maintainers_reading_and_when_it_was_checked(db):
