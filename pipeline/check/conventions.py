@@ -47,14 +47,19 @@ def ranges(table: Table) -> list[tuple[str, str]]:
     return [(f, "end_" + f[6:]) for f in names if f.startswith("start_") and "end_" + f[6:] in names]
 
 
-def sourced(table: Table) -> list[tuple[str, str]]:
-    """(X, X_source_id) pairs of the table's columns."""
+def sourced(table: Table) -> list[tuple[str, ...]]:
+    """Columns filled together by convention: X with X_source_id, and X_ref where the table has it."""
     names = table.field_names
-    return [(f[: -len("_source_id")], f) for f in names if f.endswith("_source_id") and f[: -len("_source_id")] in names]
+    groups = []
+    for f in names:
+        value = f[: -len("_source_id")]
+        if f.endswith("_source_id") and value in names:
+            groups.append((value, f) + ((value + "_ref",) if value + "_ref" in names else ()))
+    return groups
 
 
 def pair_rules(table: Table, file: str, rows: list[list[str]]) -> list[Problem]:
-    """Rules named by convention: start_X <= end_X, and X present exactly when X_source_id is."""
+    """Rules named by convention: start_X <= end_X, and X present exactly when X_source_id (and X_ref) are."""
     names = table.field_names
     out = []
     pairs, with_source = ranges(table), sourced(table)
@@ -66,9 +71,10 @@ def pair_rules(table: Table, file: str, rows: list[list[str]]) -> list[Problem]:
             a_key, b_key = (v.zfill(5) if table.field(start).type == "time" else v for v in (a, b))
             if a and b and b_key < a_key:
                 out.append(problem("range-error", file, number, end, end=end, end_value=b, start=start, start_value=a))
-        for value_field, source_field in with_source:
-            has_value, has_source = bool(cells.get(value_field)), bool(cells.get(source_field))
-            if has_value != has_source:
-                missing = source_field if has_value else value_field
-                out.append(problem("provenance-error", file, number, missing, value_field=value_field, source_field=source_field))
+        for group in with_source:
+            filled = [bool(cells.get(f)) for f in group]
+            if any(filled) and not all(filled):
+                together = ", ".join(group[:-1]) + " and " + group[-1]
+                out += [problem("provenance-error", file, number, f, together=together)
+                        for f, has in zip(group, filled) if not has]
     return out

@@ -516,8 +516,9 @@ class Checker:
                 a, b = f"lpad({a}, CAST(greatest(length({a}), 5) AS INTEGER), '0')", f"lpad({b}, CAST(greatest(length({b}), 5) AS INTEGER), '0')"
             conds.append(f"(coalesce({q(start)}, '') <> '' AND coalesce({q(end)}, '') <> '' AND "
                          f"({b} < {a} OR left({q(start)}, 1) IN ('+', '-') OR left({q(end)}, 1) IN ('+', '-')))")
-        for value, source in sourced:
-            conds.append(f"((coalesce({q(value)}, '') = '') <> (coalesce({q(source)}, '') = ''))")
+        for group in sourced:
+            empty = [f"(coalesce({q(f)}, '') = '')" for f in group]
+            conds.append(f"(({' OR '.join(empty)}) AND NOT ({' AND '.join(empty)}))")
         if conds:
             rows = self.con.execute(f"SELECT rowid, * FROM {raw} WHERE {' OR '.join(conds)}").fetchall()
             out += _renumbered(conventions.pair_rules(table, file, [_cells(r[1:]) for r in rows]), rows)

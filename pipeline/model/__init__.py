@@ -27,6 +27,10 @@ class Field:
     format: str | None = None
     search: bool = False
     facet: bool = False
+    # ISO 15924 script of a text column whose values are not the source's Arabic ("Latn": a Latin
+    # name, an acronym, a country code): each such cell names its own source and reference, in
+    # the sibling columns <name>_source_id and <name>_ref.
+    script: str | None = None
 
     @property
     def required(self) -> bool:
@@ -48,6 +52,8 @@ class Field:
         d["descriptions"] = self.description
         if self.codes:
             d["codes"] = self.codes
+        if self.script:
+            d["script"] = self.script
         return d
 
 
@@ -150,6 +156,7 @@ def _table(path: Path) -> Table:
                 format=f.get("format"),
                 search=bool(f.get("search")),
                 facet=bool(f.get("facet")),
+                script=f.get("script"),
             )
             for f in d["fields"]
         )
@@ -175,9 +182,28 @@ def _table(path: Path) -> Table:
         raise ModelError(f"{path}: missing or malformed key {exc}; see schemas/sources.yaml for the layout") from exc
 
 
+def provenance_columns(name: str) -> tuple[str, str]:
+    """The columns naming the source of a column's cells and the reference in that source."""
+    return f"{name}_source_id", f"{name}_ref"
+
+
+def _check_scripts(table: Table) -> None:
+    for f in table.fields:
+        if f.script is None:
+            continue
+        if f.script != "Latn":
+            raise ModelError(f"{table.schema_path}: field {f.name}: script {f.script!r} is not 'Latn'")
+        missing = [c for c in provenance_columns(f.name) if c not in table.field_names]
+        if missing:
+            raise ModelError(f"{table.schema_path}: field {f.name} is script 'Latn' but has no {' or '.join(missing)} "
+                             "column: every non-Arabic value names its own source and reference")
+
+
 def load_model(schemas_dir: Path, metadata_dir: Path) -> Model:
     """Read every schemas/*.yaml and metadata/*.yaml into one Model."""
     tables = {t.name: t for t in map(_table, sorted(Path(schemas_dir).glob("*.yaml")))}
+    for t in tables.values():
+        _check_scripts(t)
     for t in tables.values():
         for fk in t.foreign_keys:
             if fk.table not in tables:

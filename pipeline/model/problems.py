@@ -45,7 +45,7 @@ REGISTRY: dict[str, Code] = {c.code: c for c in (
     _code("formula-injection", "check", "{start!r} starts like a spreadsheet formula; remove the leading {first!r}"),
     _code("range-error", "check", "{end} {end_value!r} is before {start} {start_value!r}; swap them or correct one"),
     _code("provenance-error", "check",
-          "{value_field} and {source_field} go together: fill both or neither (every published fact names its source)"),
+          "{together} go together: fill all or none (every published fact names its source and where in it)"),
     # frictionless's verdicts (check/frictionless.py), by its error types.
     _code("type-error", "frictionless", "{cell!r} is not a valid {type}{form}"),
     _code("constraint-error", "frictionless", "{cell!r} breaks a constraint: {note}",

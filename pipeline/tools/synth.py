@@ -92,9 +92,9 @@ def _setup(out: Path) -> None:
 
 def _network(rnd: random.Random) -> dict[str, list[list[str]]]:
     rows: dict[str, list[list[str]]] = {}
-    territories = [[f"region-{r + 1:02d}", "region", f"جهة تجريبية {r + 1:02d}", "", "", "", SOURCE_ID, SOURCE_REF]
+    territories = [[f"region-{r + 1:02d}", "region", f"جهة تجريبية {r + 1:02d}", "", "", "", "", SOURCE_ID, SOURCE_REF]
                    for r in range(REGIONS)]
-    territories += [[f"province-{p + 1:02d}", "province", f"إقليم تجريبي {p + 1:02d}", "", "", f"region-{p % REGIONS + 1:02d}",
+    territories += [[f"province-{p + 1:02d}", "province", f"إقليم تجريبي {p + 1:02d}", "", "", "", f"region-{p % REGIONS + 1:02d}",
                      SOURCE_ID, SOURCE_REF] for p in range(PROVINCES)]
     rows["territories"] = territories
     collectivities, counters = [], [0] * REGIONS
@@ -109,7 +109,7 @@ def _network(rnd: random.Random) -> dict[str, list[list[str]]]:
             region, kind, territory, name = p % REGIONS, "commune", f"province-{p + 1:02d}", f"جماعة تجريبية {i + 1:04d}"
         counters[region] += 1
         cid = f"{_region_prefix(region)}-{counters[region]:03d}"
-        collectivities.append([cid, name, "", "", kind, f"region-{region + 1:02d}", territory, SOURCE_ID, SOURCE_REF])
+        collectivities.append([cid, name, "", "", "", kind, f"region-{region + 1:02d}", territory, SOURCE_ID, SOURCE_REF])
     rows["collectivities"] = collectivities
     rows["projects"] = [["synthetic-pb-programme", "programme", "برنامج تجريبي للميزانية التشاركية", "", "", "", "", "",
                          SOURCE_ID, SOURCE_REF]]
@@ -122,11 +122,11 @@ def _events(rows: dict, rnd: random.Random) -> None:
     events, sessions, attendance = [], [], []
     plan = [("national-meeting-2025", "national_meeting", "", collectivities)] + [
         (f"regional-meeting-2025-{r + 1:02d}", "regional_meeting", f"region-{r + 1:02d}",
-         [c for c in collectivities if c[5] == f"region-{r + 1:02d}"]) for r in range(REGIONS)]
+         [c for c in collectivities if c[6] == f"region-{r + 1:02d}"]) for r in range(REGIONS)]
     for n, (event_id, kind, region, members) in enumerate(plan):
         day = f"2025-{6 + n // 5:02d}-{1 + 5 * (n % 5):02d}"
         events.append([event_id, kind, f"ملتقى تجريبي {n + 1:02d}", "الميزانية التشاركية", day, day, day,
-                       f"مدينة تجريبية {n + 1:02d}", "", "", region, str(len(members)), str(3 * len(members)), "",
+                       f"مدينة تجريبية {n + 1:02d}", "", "", "", region, str(len(members)), str(3 * len(members)), "",
                        SOURCE_ID, SOURCE_REF])
         agenda = [("registration", "09:00", "09:30"), ("opening", "09:30", "10:00"), ("presentation", "10:00", "11:00"),
                   ("break", "11:00", "11:15"), ("workshop", "11:15", "12:45"), ("workshop", "11:15", "12:45"),
@@ -135,7 +135,7 @@ def _events(rows: dict, rnd: random.Random) -> None:
             track = "1" if k == 4 else "2" if k == 5 else ""
             # The two workshops run in parallel: one agenda row, two tracks.
             sessions.append([f"{event_id}-s{k + 1:02d}", event_id, str(k + 1 if k < 5 else k), "2" if k == 5 else "1", session_kind,
-                             f"جلسة تجريبية {k + 1:02d}", start, end, track, f"{start}-{end}", SOURCE_ID, SOURCE_REF])
+                             f"جلسة تجريبية {k + 1:02d}", start, end, track, f"{start}-{end}", "", SOURCE_ID, SOURCE_REF])
         for c in members:
             if rnd.random() < 0.6:
                 attendance.append([event_id, c[0], str(1 + rnd.randrange(4)), SOURCE_ID, SOURCE_REF])
@@ -144,7 +144,7 @@ def _events(rows: dict, rnd: random.Random) -> None:
 
 def _cycles(rows: dict, rnd: random.Random) -> dict:
     """One PB initiative and one cycle a commune, its phases and its proposals."""
-    communes = [c for c in rows["collectivities"] if c[4] == "commune"]
+    communes = [c for c in rows["collectivities"] if c[5] == "commune"]
     initiatives, cycles, phases, proposals, feasible = [], [], [], [], {}
     for c in communes:
         initiative, cycle = f"pb-{c[0]}", f"pbc-{c[0]}-{YEAR}"

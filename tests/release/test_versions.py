@@ -43,8 +43,9 @@ def edit_raw(paths):
         return [header + ["synthetic_note"]] + [r + [f"synthetic note {n}"] for n, r in enumerate(rows[1:])]
 
     edit_csv(paths.raw / "events.csv", events)
-    edit_csv(paths.raw / "context_references.csv", lambda rows: rows + [
-        ["synthetic-reference", "constitution", "مرجع تجريبي", "", "2020", "", "", "concept-note-tta-2025", "synthetic"]])
+    added = {"reference_id": "synthetic-reference", "event_id": "tta-regional-meeting-2025", "kind": "constitution",
+             "title_ar": "مرجع تجريبي", "reference_year": "2020", "source_id": "concept-note-tta-2025", "source_ref": "synthetic"}
+    edit_csv(paths.raw / "context_references.csv", lambda rows: rows + [[added.get(name, "") for name in rows[0]]])
     edit_csv(paths.raw / "event_objectives.csv", lambda rows: [r for r in rows if r[1] != "5"])
     schema_path = paths.schemas / "events.yaml"
     schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))

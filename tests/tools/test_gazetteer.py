@@ -17,21 +17,24 @@ def test_committed_locations_equal_what_the_gazetteer_gives():
         assert list(csv.reader(fh)) == rows
 
 
-def test_only_communes_with_a_checked_latin_name_are_placed():
+def test_only_communes_whose_latin_name_geonames_backs_are_placed():
     members = {r["collectivity_id"]: r for r in read("collectivities")}
     placed = read("collectivity_locations")
     assert placed, "GeoNames places some members (Tétouan, Tanger, ...)"
     for row in placed:
         member = members[row["collectivity_id"]]
-        assert member["kind"] == "commune" and member["name_latin_source_id"] == "latin-names"
+        assert member["kind"] == "commune" and member["name_latin_source_id"] == "geonames"
+        assert member["name_latin_ref"].startswith(f"GeoNames {row['geonames_id']} (")
         assert row["matched_name"] == member["name_latin"] and row["source_id"] == "geonames"
+    backed = {i for i, m in members.items() if m["kind"] == "commune" and m["name_latin_source_id"] == "geonames"}
+    assert {r["collectivity_id"] for r in placed} == backed
     placed_ids = {r["collectivity_id"] for r in placed}
     assert "tta-011" not in placed_ids  # no Latin name in the source: never placed
     assert "tta-001" not in placed_ids  # the Regional Council is not a point
 
 
 def test_an_ambiguous_or_out_of_region_name_is_not_placed():
-    member = {"collectivity_id": "x", "name_latin": "Ajdir", "name_latin_source_id": "latin-names",
+    member = {"collectivity_id": "x", "name_latin": "Ajdir", "name_latin_source_id": "geonames",
               "kind": "commune", "region_id": "tanger-tetouan-al-hoceima"}
     one = {"geonameid": 1, "name": "Ajdir", "alternatenames": [], "admin1code": "01", "latitude": 35.0, "longitude": -3.9}
     assert len(gazetteer.locations([member], [one])) == 1
@@ -42,3 +45,19 @@ def test_an_ambiguous_or_out_of_region_name_is_not_placed():
 def test_geonames_is_a_listed_source():
     assert {"source_id": "geonames", "kind": "gazetteer"}.items() <= next(
         r for r in read("sources") if r["source_id"] == "geonames").items()
+
+
+def test_a_latin_place_name_is_referenced_to_geonames_exactly_when_one_geonames_place_has_it():
+    """The per-cell reference of every Latin place name (members, event cities) is what the
+    gazetteer's match gives: the GeoNames id where one place of Morocco has that name, and an
+    editorial reading (never GeoNames) where none or several have it."""
+    tables = {"collectivities": read("collectivities"), "events": read("events")}
+    keys = {"collectivities": "collectivity_id", "events": "event_id"}
+    expected = gazetteer.name_references(tables)
+    assert sum(ref is not None for ref in expected.values()) == 17  # 15 communes, Tétouan and Saïdia
+    for (table, key, column), ref in expected.items():
+        row = next(r for r in tables[table] if r[keys[table]] == key)
+        if ref is None:
+            assert (row[column + "_source_id"], row[column + "_ref"].startswith("Editorial: ")) == ("latin-names", True), key
+        else:
+            assert (row[column + "_source_id"], row[column + "_ref"]) == ("geonames", ref), key
