@@ -1,0 +1,1 @@
+"""Tooling the product never imports: benchmarks, synthetic data, generators, audits."""
