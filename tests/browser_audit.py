@@ -7,6 +7,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+from playwright.sync_api import sync_playwright
+
 from pipeline.config import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -18,11 +21,22 @@ LANGS = ("ar", "fr", "en")
 OUTPUT = Path(__file__).parent / "output"
 
 
-def axe_violations(page) -> list[tuple[str, str]]:
-    """(rule id, first offending node's selector) for every rule axe-core finds broken on the page."""
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless, for one test module."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def axe_violations(page, within: str | None = None) -> list[tuple[str, str]]:
+    """(rule id, first offending node's selector) for every rule axe-core finds broken on the page,
+    or only inside the elements matching the CSS selector `within`."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    result = page.evaluate("([tags, within]) => axe.run(within ? {include: [within]} : document, "
+                           "{runOnly: {type: 'tag', values: tags}})", [AXE_TAGS, within])
     return [(v["id"], " ".join(v["nodes"][0]["target"]) if v["nodes"] else "") for v in result["violations"]]
 
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import csv
 import itertools
-import json
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
 
 from pipeline import charts
 from pipeline.config import ROOT
 from pipeline.tools import geography
-from tests.browser_audit import ARGS, CHROMIUM, LANGS, WIDTHS, look
+from tests.browser_audit import LANGS, WIDTHS, browser, look  # noqa: F401 - browser is a fixture
 
 
 def test_the_committed_geography_is_what_the_generator_extracts_from_the_cited_package(tmp_path):
@@ -69,14 +67,6 @@ def test_the_map_page_draws_land_and_every_placed_member_with_a_free_label(porta
     # The list beside the map is the map's text equivalent: the same 15 members, numbered as on the map.
     assert html.count('<li data-id="tta-') == 15 + 14
     assert '<li data-id="tta-002" value="1"><a href="/remacto/collectivities/tta-002">Tanger</a>' in html
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("lang", LANGS)
