@@ -8,6 +8,7 @@ and the release's rules check them against the envelope)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -83,6 +84,10 @@ def title(tx, row: dict, ar: str = "title_ar", fr: str = "title_fr") -> tuple[st
     return row.get(ar) or "", "ar"
 
 
+def _by_channel(tx, rows: list[dict]) -> list[tuple[str, int]]:
+    return [(tx.code_label("pb_ballots", "channel", r["channel"]), r["n"]) for r in rows]
+
+
 async def _rows(db, sql: str, params: dict | None = None) -> list[dict]:
     return [dict(r) for r in (await db.execute(sql, params or {})).rows]
 
@@ -119,7 +124,7 @@ async def cycle_page(datasette, request):
         return Response.html(html, status=404)
     cycle = found[0]
     currency = cycle["currency"]
-    money = lambda v: amount(tx, v, currency)  # noqa: E731 - one currency per cycle
+    money = functools.partial(amount, tx, currency=currency)  # one currency per cycle
     cycle.update(title=title(tx, cycle), collectivity=tx.name(cycle), envelope_text=money(cycle["envelope"]),
                  source_title=cycle["source_title_en"] if tx.lang != "ar" or not cycle["source_title_ar"]
                  else cycle["source_title_ar"])
@@ -144,7 +149,6 @@ async def cycle_page(datasette, request):
     allocated = sum(p["allocated_amount"] or 0 for p in winners)
     for h in headings.values():
         h["allocated_text"] = money(sum(p["allocated_amount"] or 0 for p in winners if p["heading_id"] == h["heading_id"]))
-    channels = lambda rows: [(tx.code_label("pb_ballots", "channel", r["channel"]), r["n"]) for r in rows]  # noqa: E731
     context = {
         "cycle": cycle, "phases": phases, "headings": list(headings.values()), "proposals": proposals,
         "winners": winners, "allocated_text": money(allocated),
@@ -152,8 +156,8 @@ async def cycle_page(datasette, request):
         "rule": tx.code_label("pb_cycles", "voting_rule", cycle["voting_rule"]),
         "ballot_type": tx.code_label("pb_cycles", "ballot_type", cycle["ballot_type"]),
         "status": tx.code_label("pb_cycles", "status", cycle["status"]),
-        "ballots": channels(await _rows(db, BALLOTS_SQL, params)),
-        "counted": channels(await _rows(db, COUNTED_SQL, params)),
+        "ballots": _by_channel(tx, await _rows(db, BALLOTS_SQL, params)),
+        "counted": _by_channel(tx, await _rows(db, COUNTED_SQL, params)),
         "votes_chart": charts.bar_chart(tx.ui("pb_votes_per_proposal"), [(p["title"][0], p["votes"]) for p in voted],
                                         tx.dir == "rtl") if voted else "",
     }
