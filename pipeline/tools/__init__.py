@@ -1,2 +1,2 @@
-"""Benchmark and SYNTHETIC-data tooling (make synth, make bench, make portalbench, make loadtest).
-The product never imports it."""
+"""Tooling the product never imports: benchmarks, SYNTHETIC data (make synth, make bench, make portalbench,
+make loadtest), generators (make geography) and audits (make audit)."""

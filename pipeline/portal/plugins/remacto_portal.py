@@ -249,9 +249,13 @@ async def member_map(datasette, request):
         "FROM collectivities AS c LEFT JOIN collectivity_locations AS l ON l.collectivity_id = c.collectivity_id "
         "ORDER BY c.collectivity_id")).rows]
     placed = [r for r in rows if r["latitude"] is not None]
+    svg, placements = charts.region_map(
+        tx.ui("map"), charts.region_geography(),
+        [(tx.name(r), r["latitude"], r["longitude"], r["collectivity_id"]) for r in placed])
     context = {
-        "svg": charts.point_map(tx.ui("map"), [(tx.name(r), r["latitude"], r["longitude"], r["collectivity_id"]) for r in placed]),
-        "placed": [dict(r, label=tx.name(r)) for r in placed],
+        "svg": svg,
+        "placed": [dict(r, label=tx.name(r), n=p["n"], labelled=p["box"] is not None) for r, p in zip(placed, placements)],
+        "geography": charts.region_geography(),
         "unplaced": [dict(r, label=tx.name(r), kind_label=tx.code_label("collectivities", "kind", r["kind"]))
                      for r in rows if r["latitude"] is None],
     }

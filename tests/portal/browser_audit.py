@@ -1,0 +1,61 @@
+"""axe-core and the phone/desk widths, for the tests of the map and the PB pages: a page is opened in
+Debian's chromium (headless, never a downloaded browser) at 360 and 1280 px, axe-core 4.14 (npm, in
+node_modules/) runs on it with the WCAG 2.2 A/AA and best-practice tags, and the sideways scroll is
+measured."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from pipeline.settings import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+WIDTHS = (360, 1280)
+LANGS = ("ar", "fr", "en")
+OUTPUT = Path(__file__).parent / "output"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless, for one test module."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def axe_violations(page, within: str | None = None) -> list[tuple[str, str]]:
+    """(rule id, first offending node's selector) for every rule axe-core finds broken on the page,
+    or only inside the elements matching the CSS selector `within`."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("([tags, within]) => axe.run(within ? {include: [within]} : document, "
+                           "{runOnly: {type: 'tag', values: tags}})", [AXE_TAGS, within])
+    return [(v["id"], " ".join(v["nodes"][0]["target"]) if v["nodes"] else "") for v in result["violations"]]
+
+
+def sideways_overflow(page) -> int:
+    """How many px the page is wider than the window (0: no sideways scroll)."""
+    return page.evaluate("Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+
+
+def look(browser, url: str, width: int, shot: str | None = None):
+    """Open `url` at `width` px; gives (axe violations, sideways overflow, page text), with a screenshot."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        response = page.goto(url)
+        assert response.status == 200, (url, response.status)
+        found = axe_violations(page), sideways_overflow(page), page.locator("main").inner_text()
+        if shot:
+            OUTPUT.mkdir(exist_ok=True)
+            page.screenshot(path=str(OUTPUT / f"{shot}.png"), full_page=True)
+        return found
+    finally:
+        context.close()
