@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from pipeline.settings import ROOT
+from tests.helpers import TESTS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -18,7 +19,7 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 WIDTHS = (360, 1280)
 LANGS = ("ar", "fr", "en")
-OUTPUT = Path(__file__).parent / "output"
+OUTPUT = TESTS / "output"
 
 
 @pytest.fixture(scope="module")
