@@ -1,6 +1,6 @@
 """The package layout as a checked contract: the layers and forbidden imports of pyproject.toml
 ([tool.importlinter]) hold, the portal's processes never load DuckDB, frictionless, checking or
-building, and no module reaches into another's private names."""
+building, no module reaches into another's private names, and no import leads back to itself."""
 from __future__ import annotations
 
 import ast
@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import grimp
 
 from pipeline.settings import ROOT
 
@@ -79,3 +81,27 @@ def test_a_private_name_read_through_another_module_is_caught():
         ("tests/data/imports-a-private-name.py", 3, "_typed"),
         ("tests/data/imports-a-private-name.py", 7, "conventions._pair_rules"),
     ]
+
+
+def import_circles(package: str) -> list[tuple[str, str]]:
+    """Each direct import (importer, imported) between modules of `package` from which a chain of
+    imports leads back to the importer."""
+    graph = grimp.build_graph(package, cache_dir=None)
+    edges = [(a, b) for a in sorted(graph.modules) for b in sorted(graph.find_modules_directly_imported_by(a))]
+    return [(a, b) for a, b in edges if graph.find_shortest_chain(importer=b, imported=a)]
+
+
+def test_no_module_of_pipeline_is_in_an_import_circle():
+    assert import_circles("pipeline") == []
+
+
+def test_an_import_circle_is_found(tmp_path, monkeypatch):
+    """The check above can fail: two modules that import each other, as validate and fastcheck did."""
+    package = tmp_path / "circular_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "validate.py").write_text("from circular_probe import fast\n")
+    (package / "fast.py").write_text("def check():\n    from circular_probe import validate\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert import_circles("circular_probe") == [("circular_probe.fast", "circular_probe.validate"),
+                                                ("circular_probe.validate", "circular_probe.fast")]

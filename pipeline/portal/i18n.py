@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
-from pipeline.model.texts import LANG_NAMES, LANGS, direction  # noqa: F401  (LANG_NAMES: the templates' language menu)
+from pipeline.model.texts import LANG_NAMES, LANGS, direction  # noqa: F401  (LANG_NAMES: the plugins' language menu)
 
 DEFAULT_LANG = "ar"
 LANG_PARAM = "_lang"
