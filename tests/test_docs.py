@@ -120,3 +120,16 @@ def test_no_file_of_the_project_refers_to_a_folder_beside_the_repository():
                  if path.is_file() and not NOT_PROJECT & set(path.relative_to(ROOT).parts)
                  and beside.encode() in path.read_bytes()]
     assert referring == []
+
+
+def test_every_module_the_documentation_names_exists():
+    """A path `pipeline/….py` or a module `python -m pipeline.…` named in the README or docs/ is in the
+    tree, so the docs follow when a module moves."""
+    text = documentation()
+    paths = set(re.findall(r"\bpipeline/[\w/]+\.py\b", text))
+    modules = set(re.findall(r"python -m (pipeline(?:\.\w+)+)", text))
+    assert paths and modules
+    missing = sorted(p for p in paths if not (ROOT / p).is_file())
+    missing += sorted(m for m in modules if not (ROOT / (m.replace(".", "/") + ".py")).is_file()
+                      and not (ROOT / m.replace(".", "/") / "__main__.py").is_file())
+    assert missing == []

@@ -13,7 +13,7 @@ from pipeline.settings import DB_NAME, Paths
 def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: int, follow: Path | None = None) -> list[str]:
     """The portal's command line for one release directory (a concrete folder, not the symlink):
     `datasette serve`'s options, run in `workers:` processes (metadata/portal.yaml) by
-    pipeline/portal_server.py. With `follow` (the `published` symlink) the release's files are
+    pipeline/portal/server.py. With `follow` (the `published` symlink) the release's files are
     served through it, so they switch with the database when a new release is published."""
     args = [
         sys.executable, "-m", "pipeline.portal.server", "--workers", str(model.portal.workers),

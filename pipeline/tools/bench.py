@@ -1,4 +1,4 @@
-"""`make bench`: validation and publishing at national scale, on SYNTHETIC data (pipeline/synth.py).
+"""`make bench`: validation and publishing at national scale, on SYNTHETIC data (pipeline/tools/synth.py).
 
 The synthetic project of size N has N ballots and N ballot selections (the two national tables)
 beside some 80,000 rows of collectivities, cycles, phases, proposals, votes, results and events.
@@ -16,7 +16,7 @@ after the other (on a shared machine, compare CPU time as well as wall time):
   parquet        the Parquet build (DuckDB COPY) of every table
   publish        the whole `python -m pipeline publish` (validate, SQLite, rules, CSV/JSON,
                  Parquet, Pabulib, catalogs, checksums), with its stage times
-  portal         pipeline/portalbench.py: our portal and bare `datasette -i` on the same release
+  portal         pipeline/tools/portalbench.py: our portal and bare `datasette -i` on the same release
                  under wrk, page by page, on its largest table (for the largest size of the run)
 Validation steps read the project with injected errors and the error sets of frictionless and ours
 are compared, table by table; build steps read the clean project. No figure is asserted.
@@ -251,7 +251,7 @@ def write_docs(blocks: dict[str, str], heading: str, path: Path = DOCS) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m pipeline.tools.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100k,1M")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--steps", default=",".join(STEPS), help="a subset of: " + ",".join(STEPS))
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(r.get("portal") for r in results):
         blocks["portalbench"] = "\n\n".join(f"Portal at {r['size']}:\n{r['portal']}" for r in results if r.get("portal"))
     write_docs(blocks, f"Measured on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
-                       f"`python -m pipeline.bench --sizes {args.sizes} --steps {args.steps}` ({os.cpu_count()} cores, "
+                       f"`python -m pipeline.tools.bench --sizes {args.sizes} --steps {args.steps}` ({os.cpu_count()} cores, "
                        f"1-minute load average {load:.1f} at the start); sizes are ballots.")
     return 0 if all(r["same_errors"] in (True, None) for r in results) else 1
 

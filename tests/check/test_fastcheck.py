@@ -1,9 +1,9 @@
-"""Differential test of the fast path (pipeline/fastcheck.py): on files with every kind of defect
+"""Differential test of the fast path (pipeline/check/fast.py): on files with every kind of defect
 and the edge cases of each type, DuckDB's verdicts must be frictionless's, row for row.
 
 The same raw/ folder is validated twice by pipeline.build.validation.validate: once the slow way
 (frictionless on in-memory rows) and once with every table on the fast path. Any difference in
-(file, row, column, error type), counted, fails. The data is SYNTHETIC: pipeline/synth.py's national
+(file, row, column, error type), counted, fails. The data is SYNTHETIC: pipeline/tools/synth.py's national
 project, plus a test-only table of anonymised ballots with a column of every type
 (tests/synth/synthetic_ballots.yaml) to carry each type's edge cases."""
 from __future__ import annotations

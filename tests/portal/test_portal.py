@@ -59,7 +59,7 @@ def test_whole_database_downloads(portal, released):
 
 def test_table_pages_show_three_languages_licence_and_source(portal, model):
     table = model.tables["collectivities"]
-    for lang in ("ar", "fr", "en"):  # one language a page, chosen with ?_lang= (pipeline/i18n.py)
+    for lang in ("ar", "fr", "en"):  # one language a page, chosen with ?_lang= (pipeline/portal/i18n.py)
         page = html.unescape(get(portal, "/remacto/collectivities", _lang=lang).text)
         assert table.title[lang] in page
         assert "ODbL" in page and "/remacto/sources" in page
@@ -96,7 +96,7 @@ def _workers(pid: int) -> list[int]:
 
 
 def test_the_portal_runs_a_process_a_core_behind_one_port(released, model, tmp_path):
-    """`make serve` runs `workers:` processes (metadata/portal.yaml, pipeline/portal_server.py), each
+    """`make serve` runs `workers:` processes (metadata/portal.yaml, pipeline/portal/server.py), each
     serving the release; they go with the server."""
     paths, release = released
     assert model.portal.workers == 2

@@ -1,4 +1,4 @@
-"""The portal's response cache (plugin remacto_cache, pipeline/response_cache.py), on a real Datasette
+"""The portal's response cache (plugin remacto_cache, pipeline/portal/cache.py), on a real Datasette
 serving real releases: a small synthetic national project (400 ballots) and the real raw/."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Portal plugin: whole responses kept in the process, keyed by release and request (pipeline/response_cache.py).
+"""Portal plugin: whole responses kept in the process, keyed by release and request (pipeline/portal/cache.py).
 
 A release is immutable, so a GET page is a pure function of the release it is served from, the path,
 the raw query string, the host and scheme (Datasette writes absolute links) and the visitor's

@@ -1,4 +1,4 @@
-"""Portal plugin: facets read from the release's precomputed counts (pipeline/facets.py).
+"""Portal plugin: facets read from the release's precomputed counts (pipeline/portal/facet_lookup.py; written by pipeline/build/facet_counts.py).
 
 Datasette's column facet runs a GROUP BY over the filtered rows for every facet of every page: on a
 national table that is seconds of CPU a page, and under load the facets time out. The release holds

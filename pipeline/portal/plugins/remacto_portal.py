@@ -1,7 +1,7 @@
 """Portal plugin: languages, home page, search across tables, data dictionary, map and downloads.
 
 The visitor's language is `?_lang=ar|fr|en` (remembered in a cookie) and Arabic by default;
-every text comes from the release's metadata (`plugins.remacto-portal`, pipeline/i18n.py).
+every text comes from the release's metadata (`plugins.remacto-portal`, pipeline/portal/i18n.py).
 """
 from __future__ import annotations
 
