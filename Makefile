@@ -53,7 +53,14 @@ serve: publish
 	@echo "==> Serving the portal (Ctrl-C to stop)"
 	$(PY) -m pipeline serve
 
-test: $(VENV_STAMP)
+# The browser-side test tools (axe-core), reinstalled when package-lock.json changes.
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package-lock.json
+	@echo "==> Installing the browser test tools pinned in package-lock.json (axe-core)"
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: $(VENV_STAMP) $(NODE_STAMP)
 	@echo "==> Running the test suite"
 	$(PY) -m pytest
 
@@ -84,4 +91,4 @@ clean:
 
 distclean: clean
 	@echo "==> Removing the virtual environment"
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules
