@@ -58,6 +58,10 @@ def test_the_response_cache_serves_a_kept_page_gzipped_or_plain_as_asked(release
         path = "/remacto/territories?_lang=fr"
         first = raw(base, path, PLAIN)
         zipped, plain = raw(base, path, GZIP), raw(base, path, PLAIN)
+        # A browser revalidating its gzipped copy is told the answer still varies with the encoding.
+        again = raw(base, path, {**GZIP, "If-None-Match": zipped.headers["etag"]})
     assert [r.headers["x-remacto-cache"] for r in (first, zipped, plain)] == ["miss", "hit", "hit"]
     assert zipped.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
     assert gzip.decompress(zipped.raw_body) == plain.raw_body == first.raw_body
+    assert (again.status_code, again.raw_body) == (304, b"")
+    assert "Accept-Encoding" in again.headers["vary"] and "content-encoding" not in again.headers

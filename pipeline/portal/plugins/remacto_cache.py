@@ -28,6 +28,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
 from asgi_gzip import GZipMiddleware
+from asgi_gzip.headers import MutableHeaders
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
@@ -232,7 +233,16 @@ def _compressed(app):
     async def compress(scope, receive, send):
         if scope["type"] == "http" and scope["path"].endswith(COMPRESSED_SUFFIXES):
             return await app(scope, receive, send)
-        return await gzipped(scope, receive, send)
+
+        async def send_vary_on_304(event):
+            # A 304 has no body for gzip to see, but stands for an answer that varies with Accept-Encoding.
+            if event["type"] == "http.response.start" and event["status"] == 304:
+                headers = list(event.get("headers", []))
+                MutableHeaders(raw=headers).add_vary_header("Accept-Encoding")
+                event = dict(event, headers=headers)
+            await send(event)
+
+        return await gzipped(scope, receive, send_vary_on_304)
 
     return compress
 
