@@ -130,5 +130,5 @@ clean:
 	rm -rf published releases build tests/output .pytest_cache
 
 distclean: clean
-	@echo "==> Removing the virtual environment"
-	rm -rf $(VENV)
+	@echo "==> Removing the virtual environment and the npm tools (node_modules)"
+	rm -rf $(VENV) node_modules

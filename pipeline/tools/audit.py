@@ -19,6 +19,7 @@ import httpx
 from pipeline.settings import ROOT, Paths
 from pipeline.model import load_model
 from pipeline.portal.serve import datasette_args, datasette_env
+from pipeline.tools.pages import DESKTOP, LANGS, PAGES, WIDTHS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -28,17 +29,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 CATEGORIES = ["accessibility", "best-practices", "seo", "performance"]
 GOALS = {"accessibility": 100, "best-practices": 95, "seo": 95, "performance": 90}
 LIGHTHOUSE_PAGES = {"home": "/", "table": "/remacto/collectivities", "search": "/-/search?q=tetouan"}
-# One page of each type a visitor can reach on today's release (a PB cycle page needs a published
-# cycle: tests/test_pb_pages.py checks it on the synthetic cycles).
-AXE_PAGES = {
-    "home": "/", "search": "/-/search?q=tetouan", "database": "/remacto", "table": "/remacto/collectivities",
-    "table, filtered": "/remacto/collectivities?kind=commune", "row": "/remacto/collectivities/tta-023",
-    "canned query": "/remacto/members_by_province", "dataset": "/datasets/network", "changelog": "/changelog",
-    "dictionary": "/-/dictionary", "dictionary of a table": "/-/dictionary/collectivities", "map": "/-/map",
-    "PB cycles": "/-/pb",
-}
-LANGS = ("ar", "fr", "en")
-WIDTHS = (360, 1280)
+# axe at a phone's and a desktop's width, on every page type of pipeline/tools/pages.py.
+AXE_WIDTHS = (WIDTHS[0], DESKTOP)
 DOC = ROOT / "docs" / "portal-audit.md"
 START, END = "<!-- make audit: start -->", "<!-- make audit: end -->"
 
@@ -96,18 +88,18 @@ def axe_pages(base: str) -> list[dict]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS)
         try:
-            for name, path in AXE_PAGES.items():
+            for page_type in PAGES:
+                name, path = page_type.name, page_type.path
                 for lang in LANGS:
-                    for width in WIDTHS:
+                    for width in AXE_WIDTHS:
                         context = browser.new_context(viewport={"width": width, "height": 800})
                         page = context.new_page()
-                        sep = "&" if "?" in path else "?"
-                        status = page.goto(f"{base}{path}{sep}_lang={lang}").status
+                        status = page.goto(base + page_type.url(lang)).status
                         page.add_script_tag(content=script)
                         result = page.evaluate(
                             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
                         overflow = page.evaluate("Math.max(0, document.documentElement.scrollWidth - innerWidth)")
-                        found.append({"page": name, "path": path, "lang": lang, "width": width, "status": status,
+                        found.append({"page": name, "path": path, "lang": lang, "width": width, "status": status, "expected": page_type.status,
                                       "rules": sorted(v["id"] for v in result["violations"]),
                                       "nodes": sum(len(v["nodes"]) for v in result["violations"]), "overflow": overflow})
                         context.close()
@@ -130,13 +122,13 @@ def report_text(lighthouse_runs: dict, axe_runs: list[dict]) -> str:
               "(each in ar, fr, en at 360 and 1280 px):", "",
               "| page | URL | runs | runs with violations | rules broken | nodes | widest sideways scroll px |",
               "|---|---|---|---|---|---|---|"]
-    for name, path in AXE_PAGES.items():
+    for name, path in ((p.name, p.path) for p in PAGES):
         runs = [r for r in axe_runs if r["page"] == name]
-        bad = [r for r in runs if r["rules"] or r["status"] != 200]
+        bad = [r for r in runs if r["rules"] or r["status"] != r["expected"]]
         rules = sorted({rule for r in runs for rule in r["rules"]})
         lines.append(f"| {name} | `{path}` | {len(runs)} | {len(bad)} | {', '.join(rules) or '-'} | "
                      f"{sum(r['nodes'] for r in runs)} | {max(r['overflow'] for r in runs)} |")
-    clean = sum(1 for r in axe_runs if not r["rules"] and not r["overflow"] and r["status"] == 200)
+    clean = sum(1 for r in axe_runs if not r["rules"] and not r["overflow"] and r["status"] == r["expected"])
     lines += ["", f"{clean} of {len(axe_runs)} page views with zero axe violations and no sideways scroll."]
     return "\n".join(lines)
 
@@ -159,7 +151,7 @@ def main(argv=None) -> int:
             for name, path in LIGHTHOUSE_PAGES.items():
                 print(f"lighthouse {path}", flush=True)
                 runs[name] = lighthouse(base + path, Path(tmp) / f"lighthouse-{name}.json")
-            print(f"axe on {len(AXE_PAGES)} page types x {len(LANGS)} languages x {len(WIDTHS)} widths", flush=True)
+            print(f"axe on {len(PAGES)} page types x {len(LANGS)} languages x {len(AXE_WIDTHS)} widths", flush=True)
             axe_runs = axe_pages(base)
         finally:
             proc.terminate()

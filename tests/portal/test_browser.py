@@ -177,3 +177,44 @@ def test_canned_query_for_journalists_in_arabic(visit, model):
     assert page.locator("table.rows-and-columns tbody tr").count() > 0
     assert page.locator("a.dl-xlsx").count() == 1
     visit.shot("query-agenda-ar")
+
+
+@pytest.fixture
+def phone(browser, portal):
+    """A visit at a phone's width (390 px)."""
+    v = Visit(browser, portal)
+    v.page.set_viewport_size({"width": 390, "height": 844})
+    yield v
+    v.check_clean()
+
+
+def test_the_first_tab_reaches_a_skip_link_that_moves_focus_to_the_content(phone):
+    page = phone.go("/remacto/collectivities?_lang=ar")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.innerText, document.activeElement.getAttribute('href')]")
+    assert focused == ["skip-link", "انتقل إلى المحتوى", "#main"]
+    # Visible when focused: inside the screen, with an outline.
+    box = page.locator(".skip-link").bounding_box()
+    assert box["y"] >= 0 and page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_on_a_phone_rows_are_cards_labelled_in_the_page_language_and_come_before_the_column_notes(phone, model):
+    page = phone.go("/remacto/collectivities?_lang=ar")
+    kind = page.locator("tbody tr").nth(1).locator("td.col-kind")
+    label = kind.evaluate("c => getComputedStyle(c, '::before').content")
+    assert (label, kind.inner_text()) == (f'"{model.tables["collectivities"].field("kind").title["ar"]}"', "جماعة")
+    assert page.locator("tbody tr").first.evaluate("r => getComputedStyle(r).display") == "block"
+    # The column notes are folded, so the first row is reached in under two screens of the phone.
+    assert page.locator("details.column-notes").evaluate("d => d.open") is False
+    assert page.locator("tbody tr").first.bounding_box()["y"] < 2 * 844 + 200
+    phone.shot("table-collectivities-ar-phone")
+
+
+def test_each_chart_has_its_numbers_as_a_table_shown_on_a_phone(phone):
+    page = phone.go("/?_lang=fr")
+    table = page.locator("figure.chart").first.locator("table.chart-numbers")
+    rows = [tuple(r.locator("th, td").all_inner_texts()) for r in table.locator("tbody tr").all()]
+    assert rows == [("Région", "12"), ("Conseil préfectoral ou provincial", "17"), ("Commune", "199")]
+    assert table.is_visible() and not page.locator("figure.chart .chart-drawing").first.is_visible()

@@ -89,7 +89,7 @@ def test_the_phases_come_in_order_with_dates_in_the_page_language(pb_portal, lan
 
 def test_implementation_progress_shows_each_milestone_and_says_where_none_is_published(pb_portal):
     html = page(pb_portal, f"/-/pb/{SMALL}", "en")
-    progress = re.search(r'<ul class="pb-progress">(.*?)</ul>\s*</main>', html, re.S).group(1)
+    progress = re.search(r'<ul class="pb-progress">(.*?)</ul>\s*</div>', html, re.S).group(1)
     items = re.findall(r'<li data-proposal="([^"]+)">(.*?)(?=<li data-proposal=|$)', progress, re.S)
     assert [pid for pid, _ in items] == ["syn-small-p1", "syn-small-p2", "syn-small-p4"]
     text = {pid: re.sub(r"[ \n]+", " ", re.sub(r"<[^>]+>", "", body)).strip() for pid, body in items}

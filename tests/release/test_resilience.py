@@ -44,8 +44,10 @@ def edit_source_ref(paths: Paths, text: str) -> None:
     """A valid change to raw/ that gives a new release, with the patch version bump it needs."""
     release_yaml = paths.metadata / "release.yaml"
     text_now = release_yaml.read_text(encoding="utf-8")
-    major, minor = re.search(r"(?m)^version: (\d+)\.(\d+)\.", text_now).groups()
-    release_yaml.write_text(re.sub(r"(?m)^version: .*$", f"version: {major}.{minor}.{next(_edits)}", text_now), encoding="utf-8")
+    major, minor, patch = re.search(r"(?m)^version: (\d+)\.(\d+)\.(\d+)", text_now).groups()
+    # Past the project's own patch number, whatever it is: the same number would be refused as unchanged.
+    release_yaml.write_text(re.sub(r"(?m)^version: .*$", f"version: {major}.{minor}.{int(patch) + next(_edits)}", text_now),
+                            encoding="utf-8")
     path = paths.raw / "network_composition.csv"
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))

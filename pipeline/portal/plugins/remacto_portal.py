@@ -5,17 +5,17 @@ every text comes from the release's metadata (`plugins.remacto-portal`, pipeline
 """
 from __future__ import annotations
 
+import contextvars
 import functools
-import io
 import json
-import zipfile
 from html import escape
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils import escape_fts, path_from_row_pks
-from datasette.utils.asgi import Response
+from datasette.utils import escape_fts, path_from_row_pks, tilde_encode
+from datasette.utils.asgi import Request, Response
+from markupsafe import Markup
 
 from pipeline.portal import charts, downloads as exports, i18n
 from pipeline.settings import DB_NAME
@@ -74,6 +74,8 @@ def asgi_wrapper(datasette):
             chosen = None
             if scope.get("type") == "http" and scope.get("query_string"):
                 chosen = dict(parse_qsl(scope["query_string"].decode("utf-8", "replace"))).get(i18n.LANG_PARAM)
+            if scope.get("type") == "http":
+                _page_lang.set(i18n.choose_lang(chosen, Request(scope, receive).cookies.get(i18n.LANG_COOKIE)))
             if chosen not in i18n.LANGS:
                 return await app(scope, receive, send)
 
@@ -120,18 +122,118 @@ async def home_page(datasette, tx: i18n.Texts) -> dict:
     rtl = tx.dir == "rtl"
     province_items = [(tx.name(dict(r)) if r["territory_id"] else tx.ui("no_province"), r["n"]) for r in by_province]
     counts = await db.table_counts(5)
+    # (title, heading of the labels, items): each chart is drawn and also given as a table of its numbers.
+    shown = [
+        (tx.ui("members_by_kind"), tx.column_title("network_composition", "kind"),
+         [(tx.code_label("network_composition", "kind", r["kind"]), r["members"]) for r in by_kind]),
+        (tx.ui("growth_by_year"), tx.column_title("network_growth", "year"), [(str(r["year"]), r["n"]) for r in by_year]),
+        (tx.ui("members_by_province"), tx.column_title("collectivities", "territory_id"), province_items),
+    ]
     return {
         "members_total": sum(r["members"] for r in by_kind),
-        "charts": [
-            charts.bar_chart(tx.ui("members_by_kind"),
-                             [(tx.code_label("network_composition", "kind", r["kind"]), r["members"]) for r in by_kind], rtl),
-            charts.bar_chart(tx.ui("growth_by_year"), [(str(r["year"]), r["n"]) for r in by_year], rtl),
-            charts.bar_chart(tx.ui("members_by_province"), province_items, rtl),
-        ],
-        "chart_titles": [tx.ui("members_by_kind"), tx.ui("growth_by_year"), tx.ui("members_by_province")],
+        "charts": [charts.bar_chart(title, items, rtl) for title, _, items in shown],
+        "chart_titles": [title for title, _, _ in shown],
+        "chart_tables": [{"heading": heading, "rows": [(label, value, round(100 * value / max(v for _, v in items)))
+                                                       for label, value in items]}
+                         for _, heading, items in shown],
         "counts": counts,
         "release": release_info(datasette),
     }
+
+
+# The language of the page being rendered. Datasette 0.65's render_cell hook is not given the request,
+# so the wrapper above sets it for the request's task and the cells read it.
+_page_lang: contextvars.ContextVar[str] = contextvars.ContextVar("remacto_page_lang", default=i18n.DEFAULT_LANG)
+# Column pairs that name a row, in Arabic and in a Latin-script language (tx.name picks by page language).
+_NAME_COLUMNS = (("name_ar", "name_latin"), ("title_ar", "title_en"))
+# A table past this many rows is not a lookup table: its rows are labelled by id, not read whole.
+_MAX_LABELLED_ROWS = 5000
+_row_names: dict[tuple[Path, str], tuple[tuple[str, str] | None, dict]] = {}
+_foreign_keys: dict[tuple[Path, str], dict[str, str]] = {}
+
+
+async def _names_of(datasette, table: str) -> tuple[tuple[str, str] | None, dict]:
+    """The name columns of a small table and {id: row}, read once per release and process."""
+    key = (_release_dir(datasette), table)
+    if key not in _row_names:
+        db = datasette.get_database(DB_NAME)
+        columns, pks = await db.table_columns(table), await db.primary_keys(table)
+        pair = next(((ar, latin) for ar, latin in _NAME_COLUMNS if ar in columns and latin in columns), None)
+        rows = {}
+        if pair and len(pks) == 1:
+            found = (await db.execute(f'SELECT "{pks[0]}", "{pair[0]}", "{pair[1]}" FROM "{table}" LIMIT {_MAX_LABELLED_ROWS + 1}')).rows
+            if len(found) <= _MAX_LABELLED_ROWS:
+                rows = {r[0]: {pair[0]: r[1], pair[1]: r[2]} for r in found}
+        _row_names[key] = (pair, rows)
+    return _row_names[key]
+
+
+async def _foreign_keys_of(datasette, table: str) -> dict[str, str]:
+    key = (_release_dir(datasette), table)
+    if key not in _foreign_keys:
+        fks = await datasette.get_database(DB_NAME).foreign_keys_for_table(table)
+        _foreign_keys[key] = {fk["column"]: fk["other_table"] for fk in fks}
+    return _foreign_keys[key]
+
+
+@functools.lru_cache(maxsize=16)
+def _words_outside_tables(folder: Path, lang: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """For query results, which are not one table's: a column's title (as the first table with a column
+    of that name gives it) and its codes' labels where every such table agrees (else the code stays)."""
+    tx = _texts(folder, lang)
+    titles: dict[str, str] = {}
+    codes: dict[str, dict[str, set]] = {}
+    for table, spec in tx.config["tables"].items():
+        for column in spec["columns"]:
+            titles.setdefault(column, tx.column_title(table, column))  # the first table's, in the model's order
+            for code in tx.column(table, column).get("codes") or {}:
+                codes.setdefault(column, {}).setdefault(code, set()).add(tx.code_label(table, column, code))
+    return (titles,
+            {c: {code: labels.pop() for code, labels in by_code.items() if len(labels) == 1} for c, by_code in codes.items()})
+
+
+async def _foreign_row_names(datasette, tx: i18n.Texts, table: str) -> dict[str, dict]:
+    """{column: {id: name in the page's language}} for the foreign keys of a table: the facets' words."""
+    out = {}
+    for column, other in (await _foreign_keys_of(datasette, table)).items():
+        pair, names = await _names_of(datasette, other)
+        out[column] = {key: tx.name(row, *pair) for key, row in names.items()}
+    return out
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """Words, not codes, in the page's language: a code shows its label, a foreign key the name of the
+    row it points to (or its id, never "None"), a source a compact link with the place in it on
+    demand. Links and filters keep the code; CSV and JSON are not rendered here and keep it too."""
+    async def inner():
+        if database != DB_NAME:
+            return None
+        if not table:  # a query's result: a code's label where every table agrees on it
+            label = _words_outside_tables(_release_dir(datasette), _page_lang.get())[1].get(column, {}).get(value)
+            return Markup('<span class="code-label" data-code="{}">{}</span>').format(value, label) if label else None
+        tx = _texts(_release_dir(datasette), _page_lang.get())
+        if table not in tx.config["tables"] or value is None:
+            return None
+        raw = value["value"] if isinstance(value, dict) else value
+        other = (await _foreign_keys_of(datasette, table)).get(column)
+        if other:
+            href = datasette.urls.row(DB_NAME, other, tilde_encode(str(raw)))
+            if other == "sources":
+                # The source's title is on the page it links to: repeated in every row it took 9,900 px.
+                return Markup('<a class="source-link" href="{}" data-id="{}">{}</a>').format(href, raw, tx.ui("source_link"))
+            pair, names = await _names_of(datasette, other)
+            label = (tx.name(names[raw], *pair) if raw in names else None) or (
+                value.get("label") if isinstance(value, dict) else None) or str(raw)
+            return Markup('<a href="{}" data-id="{}">{}</a>').format(href, raw, label)
+        if column == "source_ref":
+            return Markup('<details class="source-ref"><summary>{}</summary>{}</details>').format(tx.ui("source_ref"), raw)
+        codes = tx.column(table, column).get("codes") or {}
+        if isinstance(raw, str) and raw in codes:
+            return Markup('<span class="code-label" data-code="{}">{}</span>').format(raw, tx.code_label(table, column, raw))
+        return None
+
+    return inner
 
 
 @hookimpl
@@ -150,6 +252,12 @@ def extra_template_vars(template, view_name, request, datasette):
         meta = _localised_metadata(tx, view_name, request, datasette)
         if meta is not None:
             out["metadata"] = meta
+        table = (request.url_vars or {}).get("table") if request else None
+        if view_name == "table" and table in tx.config["tables"]:
+            out["row_names"] = await _foreign_row_names(datasette, tx, table)
+        if view_name in ("query", "table", "database"):
+            titles = _words_outside_tables(_release_dir(datasette), tx.lang)[0]
+            out["column_word"] = lambda column: titles.get(column, column)
         if view_name == "index":
             out["home"] = await home_page(datasette, tx)
         return out

@@ -1,0 +1,43 @@
+"""Every page type a visitor can reach, in one place: the suite's accessibility, width and screenshot
+checks (tests/portal/test_accessibility.py) and `make audit` (pipeline/tools/audit.py) read this list.
+The language is added as `?_lang=ar|fr|en`. A PB cycle page needs a published cycle: the suite checks
+it on the synthetic cycles (tests/portal/test_pb_pages.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class PageType:
+    name: str
+    path: str
+    status: int = 200
+
+    def url(self, lang: str) -> str:
+        return f"{self.path}{'&' if '?' in self.path else '?'}_lang={lang}"
+
+
+PAGES = [
+    PageType("home", "/"),
+    PageType("table", "/remacto/collectivities"),
+    PageType("filtered-table", "/remacto/collectivities?kind=commune&territory_id=tetouan"),
+    PageType("row", "/remacto/collectivities/tta-002"),
+    PageType("search", "/-/search?q=" + quote("تطوان")),
+    PageType("map", "/-/map"),
+    PageType("dictionary", "/-/dictionary"),
+    PageType("dictionary-table", "/-/dictionary/collectivities"),
+    PageType("canned-query", "/remacto/members_by_province?territory_id=tetouan"),
+    PageType("sql-result", "/remacto?sql=" + quote("select collectivity_id, name_ar, kind from collectivities limit 5")),
+    PageType("database", "/remacto"),
+    PageType("dataset", "/datasets/network"),
+    PageType("changelog", "/changelog"),
+    PageType("pb-cycles", "/-/pb"),
+    PageType("not-found", "/remacto/no_such_table", status=404),
+    PageType("bad-sql", "/remacto?sql=" + quote("select no_such_column from collectivities"), status=400),
+]
+
+LANGS = ("ar", "fr", "en")
+PHONE, DESKTOP = 390, 1280
+# Widths no page may scroll sideways at: small and common phones, a tablet, a desktop.
+WIDTHS = (360, PHONE, 768, DESKTOP)

@@ -1,0 +1,105 @@
+"""Every page type (pipeline/tools/pages.py) in Arabic, French and English, seen in Debian's chromium at
+phone and desktop widths: zero axe-core violations (WCAG 2.2 A/AA and best practice), no sideways
+page scroll, and a screenshot of each in tests/output/. One browser and one Datasette for the module;
+each page is visited once per language and width, and every check reads that visit."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from pipeline.settings import ROOT
+from tests.helpers import DATA, TESTS
+
+from pipeline.tools.pages import DESKTOP, LANGS, PAGES, PHONE, WIDTHS
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PAGE_FIXTURES = DATA / "pages"
+OUTPUT = TESTS / "output"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+RUN_AXE = f"() => axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}}})"
+# How far the page reaches past the viewport: what a visitor would have to scroll sideways.
+PAGE_WIDTH = "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert AXE.exists(), "axe-core is missing: run `npm ci` (make test does)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def axe_violations(page) -> list[tuple[str, list[str]]]:
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(RUN_AXE)
+    return [(v["id"], [" ".join(n["target"]) for n in v["nodes"]][:5]) for v in result["violations"]]
+
+
+@pytest.fixture(scope="module")
+def survey(browser, portal):
+    """(page, lang, width) -> what the visit found: status, page width, axe violations (phone and
+    desktop widths only), and a full-page screenshot at those widths."""
+    OUTPUT.mkdir(exist_ok=True)
+    found = {}
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        for spec in PAGES:
+            for lang in LANGS:
+                response = page.goto(portal + spec.url(lang))
+                seen = {"status": response.status, "page_width": page.evaluate(PAGE_WIDTH)}
+                if width in (PHONE, DESKTOP):
+                    page.screenshot(path=str(OUTPUT / f"page-{spec.name}-{lang}-{width}.png"), full_page=True)
+                    seen["axe"] = axe_violations(page)
+                found[spec.name, lang, width] = seen
+        context.close()
+    # The figures behind the assertions, for whoever reads a failure (or measures a change).
+    (OUTPUT / "accessibility-survey.json").write_text(json.dumps(
+        [{"page": n, "lang": l, "width": w, **seen} for (n, l, w), seen in found.items()], ensure_ascii=False, indent=1))
+    return found
+
+
+def test_every_page_type_answers_with_its_status_in_every_language(survey):
+    wrong = [(name, lang, width, seen["status"]) for (name, lang, width), seen in survey.items()
+             if seen["status"] != next(p.status for p in PAGES if p.name == name)]
+    assert wrong == []
+
+
+def test_no_page_has_an_axe_violation_in_any_language_at_phone_or_desktop_width(survey):
+    violations = [(name, lang, width, rule, targets) for (name, lang, width), seen in survey.items()
+                  for rule, targets in seen.get("axe", [])]
+    assert [v[:4] for v in violations] == [], "\n".join(map(str, violations))
+
+
+def test_no_page_scrolls_sideways_at_360_390_768_or_1280_px(survey):
+    too_wide = [(name, lang, width, seen["page_width"]) for (name, lang, width), seen in survey.items()
+                if seen["page_width"] > width]
+    assert too_wide == []
+
+
+def test_a_screenshot_of_every_page_type_at_phone_and_desktop_width_in_each_language(survey):
+    missing = [f"page-{p.name}-{lang}-{width}.png" for p in PAGES for lang in LANGS for width in (PHONE, DESKTOP)
+               if not (OUTPUT / f"page-{p.name}-{lang}-{width}.png").stat().st_size]
+    assert missing == []
+
+
+def test_the_width_check_sees_a_page_wider_than_a_phone(browser):
+    context = browser.new_context(viewport={"width": PHONE, "height": 800})
+    page = context.new_page()
+    page.set_content((PAGE_FIXTURES / "wider-than-a-phone.html").read_text(encoding="utf-8"))
+    assert page.evaluate(PAGE_WIDTH) == 656
+    context.close()
+
+
+def test_the_axe_check_names_a_select_without_a_label(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_content((PAGE_FIXTURES / "select-without-label.html").read_text(encoding="utf-8"))
+    assert [rule for rule, _ in axe_violations(page)] == ["select-name"]
+    context.close()
