@@ -48,9 +48,9 @@ def test_a_foreign_key_shows_the_name_of_the_row_it_points_to_in_the_page_langua
 
 def test_a_foreign_key_to_a_row_without_a_name_never_shows_none(portal):
     html = page(portal, f"{TABLE}?_lang=ar")
-    # latin-names (the checked table of Latin names) has no Arabic title: Datasette showed "None latin-names".
+    # geonames (the source of Tangier's Latin name) has no Arabic title: Datasette showed "None geonames".
     assert cell(html, "tta-002", "name_latin_source_id") == (
-        '<a class="source-link" href="/remacto/sources/latin-names" data-id="latin-names">المصدر</a>')
+        '<a class="source-link" href="/remacto/sources/geonames" data-id="geonames">المصدر</a>')
     assert ">None<" not in html and "None&nbsp;" not in html
 
 
