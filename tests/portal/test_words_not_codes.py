@@ -68,7 +68,7 @@ def test_csv_and_json_keep_the_codes(portal):
     rows = list(csv.DictReader(io.StringIO(httpx.get(portal + TABLE + ".csv?_lang=ar", timeout=30).text)))
     tangier = next(r for r in rows if r["collectivity_id"] == "tta-002")
     assert (tangier["kind"], tangier["territory_id"], tangier["source_id"], tangier["name_latin_source_id"]) == (
-        "commune", "tanger-assilah", "concept-note-tta-2025", "latin-names")
+        "commune", "tanger-assilah", "concept-note-tta-2025", "geonames")
     data = httpx.get(portal + TABLE + ".json?_shape=array&_lang=ar", timeout=30).json()
     tangier = next(r for r in data if r["collectivity_id"] == "tta-002")
     assert (tangier["kind"], tangier["territory_id"], tangier["source_id"]) == ("commune", "tanger-assilah", "concept-note-tta-2025")
