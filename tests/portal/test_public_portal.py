@@ -63,9 +63,22 @@ def test_robots_policy_keeps_crawlers_off_queries_and_exports(portal):
     robots = httpx.get(portal + "/robots.txt", timeout=10)
     assert robots.status_code == 200
     assert "Disallow: /*?sql=" in robots.text and "Disallow: /*.csv" in robots.text and "Allow: /" in robots.text
+    lines = robots.text.splitlines()
+    # The portal's reading pages are crawlable; search results and Datasette's own /-/ pages are not.
+    assert {"Allow: /-/map", "Allow: /-/dictionary", "Allow: /-/pb", "Disallow: /-/"} <= set(lines)
+    assert lines.index("Allow: /-/map") < lines.index("Disallow: /-/")
 
 
 SECRET = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|(?i:password|secret|api[_-]?key|token)\s*[:=]\s*['\"][^'\"]{8,}")
+
+
+@pytest.mark.parametrize("path", ["/", "/remacto/collectivities", "/-/map"])
+def test_every_page_describes_itself_to_search_engines_in_its_language(portal, path):
+    descriptions = {}
+    for lang in ("ar", "fr", "en"):
+        html = httpx.get(f"{portal}{path}?_lang={lang}", timeout=10).text
+        descriptions[lang] = re.search(r'<meta name="description" content="([^"]*)">', html).group(1).strip()
+    assert all(descriptions.values()) and len(set(descriptions.values())) == 3, descriptions
 
 
 def test_no_secrets_in_the_repository():

@@ -28,11 +28,17 @@ PUBLISHED = os.environ.get("REMACTO_PUBLISHED")  # set by `python -m pipeline se
 MAX_VALUE_BYTES = 5_000_000
 # Debug pages: absolute paths (/-/databases), Python/SQLite builds (/-/versions), threads, plugins.
 HIDDEN = re.compile(r"^/-/(databases|versions|threads|plugins|actor|permissions|messages|allow-debug)(\.json)?/?$")
+# The portal's own pages under /-/ (map, dictionary, PB cycles, the source document) are for readers and
+# search engines alike; search results, queries, exports and Datasette's /-/ pages are not.
 ROBOTS = """User-agent: *
+Allow: /-/map
+Allow: /-/dictionary
+Allow: /-/pb
+Allow: /-/documents/
+Disallow: /-/
 Disallow: /*?sql=
 Disallow: /*.csv
 Disallow: /*.json
-Disallow: /-/
 Allow: /
 """
 
