@@ -1,0 +1,68 @@
+"""A long run says what it does (pipeline/progress.py): every stage of a publish announces itself
+as it starts, a large table with its rows, and a long stage reports rows done, rows/s and the
+time left in plain lines when the output is a file (REMACTO_PROGRESS_SECONDS=0: a line a batch,
+so the stream is seen whole without waiting; no timing is asserted). A short run stays short."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.settings import ROOT
+from pipeline.tools import synth
+from tests.helpers import copy_project
+
+BALLOTS = 60_000
+
+
+@pytest.fixture(scope="module")
+def synthetic_publish(tmp_path_factory):
+    root = tmp_path_factory.mktemp("synthetic")
+    synth.generate(root, BALLOTS, seed=3)
+    env = {**os.environ, "REMACTO_PROGRESS_SECONDS": "0", "REMACTO_PARALLEL_MIN_ROWS": str(BALLOTS)}
+    with (root / "stderr.txt").open("w") as err:
+        result = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), "publish"], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=err, text=True)
+    assert result.returncode == 0, (root / "stderr.txt").read_text()
+    return (root / "stderr.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_each_stage_of_a_publish_says_what_it_does_as_it_starts(synthetic_publish):
+    starts = [line for line in synthetic_publish if not line.startswith((" ", "..."))]
+    assert [re.sub(r"\(.*?\)", "(…)", line) for line in starts] == [
+        "Checking 34 tables of raw/ (…) against schemas/",
+        "Loading 34 tables (…) into SQLite, 2 of them in worker processes",
+        "Checking the 18 rules of metadata/rules.yaml (…)",
+        "Writing the release: exports, Parquet, data package, dictionary, catalogs, checksums",
+    ]
+    assert f"... loading pb_ballots into SQLite (worker) ({BALLOTS:,} rows)" in synthetic_publish
+    assert any(re.fullmatch(r"\.\.\. checking pb_ballots in DuckDB \([\d.,]+ MB\)", line) for line in synthetic_publish)
+
+
+def test_a_long_stage_reports_rows_done_rows_per_second_and_time_left(synthetic_publish):
+    prefix = "    loading pb_ballots into SQLite (worker): "
+    lines = [line[len(prefix):] for line in synthetic_publish if line.startswith(prefix)]
+    progress = [re.fullmatch(r"([\d,]+) of ([\d,]+) rows \((\d+)%\), [\d,]+ rows/s, about \d+ s left", line)
+                for line in lines[:-1]]
+    assert all(progress), lines
+    assert [(m.group(1), m.group(2), m.group(3)) for m in progress] == [("50,000", "60,000", "83"), ("60,000", "60,000", "100")]
+    assert re.fullmatch(rf"done, {BALLOTS:,} rows in \d+ s \([\d,]+ rows/s\)", lines[-1])
+    # The exports written beside the load, in the other worker, report theirs too.
+    assert any(line.startswith("    exporting pb_ballots to CSV and JSON (worker): 50,000 of 60,000 rows")
+               for line in synthetic_publish)
+
+
+def test_a_short_publish_prints_a_few_lines(tmp_path):
+    paths = copy_project(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(paths.root), "publish"], cwd=ROOT,
+                            capture_output=True, text=True, env={**os.environ, "REMACTO_PROGRESS_SECONDS": "5"})
+    assert result.returncode == 0, result.stderr
+    assert [re.sub(r"\(.*?\)", "(…)", line) for line in result.stderr.splitlines()] == [
+        "Checking 34 tables of raw/ (…) against schemas/",
+        "Loading 34 tables (…) into SQLite",
+        "Checking the 21 rules of metadata/rules.yaml (…)",
+        "Writing the release: exports, Parquet, data package, dictionary, catalogs, checksums",
+    ]
