@@ -1,15 +1,20 @@
 """What a run is doing, as it does it, on stderr: each stage says what it starts (which tables, how
-many rows), and a long one reports every few seconds the rows done, rows/s and the time left —
-plain lines, which a terminal, a file and a CI log all read the same (a publish's national tables
-are loaded by two worker processes at once, whose lines interleave where two live bars would
-garble each other). A short run prints its few start lines and nothing more."""
+many rows), and a long one reports the rows done, rows/s and the time left. On a terminal, a stage
+of the main process that lasts longer than the interval draws a live bar (rich, which frictionless
+uses too); elsewhere (a file, a CI log, a worker process: a publish's national tables are loaded
+by two at once, whose bars would garble each other) it prints a plain line every few seconds. A
+short run prints its few start lines and nothing more, and never draws a bar."""
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 
 # A table is announced as it starts from this many rows (or, when its rows are not known yet,
@@ -45,16 +50,32 @@ class Rows:
         self.every = interval()
         self.next_line = self.start + self.every
         self.reported = False
+        self.bar: Progress | None = None
+        # A bar where someone watches a terminal, and only this process draws on it.
+        self.live = bool(total) and sys.stderr.isatty() and multiprocessing.parent_process() is None
         if announce:
             say(f"... {what}" + (f" ({total:,} rows)" if total else ""))
 
     def advance(self, rows: int) -> None:
         self.done += rows
         now = time.monotonic()
-        if now >= self.next_line:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.done, rate=f"{self.done / max(now - self.start, 1e-9):,.0f}")
+        elif now >= self.next_line:
             self.next_line = now + self.every
             self.reported = True
-            say(f"    {self.what}: {self.line(now)}")
+            if self.live:
+                self._start_bar(now)
+            else:
+                say(f"    {self.what}: {self.line(now)}")
+
+    def _start_bar(self, now: float) -> None:
+        self.bar = Progress(TextColumn(f"    {self.what}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[rate]} rows/s"), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.task = self.bar.add_task(self.what, total=self.total, completed=self.done,
+                                      rate=f"{self.done / max(now - self.start, 1e-9):,.0f}")
+        self.bar.start()
 
     def line(self, now: float) -> str:
         elapsed = max(now - self.start, 1e-9)
@@ -69,6 +90,8 @@ class Rows:
 
     def close(self) -> None:
         """A stage that reported progress says it is done; a short one has said enough."""
+        if self.bar is not None:
+            self.bar.stop()
         if self.reported:
             now = time.monotonic()
             say(f"    {self.what}: done, {self.done:,} rows in {_duration(now - self.start)} "

@@ -5,6 +5,7 @@ so the stream is seen whole without waiting; no timing is asserted). A short run
 from __future__ import annotations
 
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -19,9 +20,15 @@ BALLOTS = 60_000
 
 
 @pytest.fixture(scope="module")
-def synthetic_publish(tmp_path_factory):
+def synthetic_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("synthetic")
     synth.generate(root, BALLOTS, seed=3)
+    return root
+
+
+@pytest.fixture(scope="module")
+def synthetic_publish(synthetic_root):
+    root = synthetic_root
     env = {**os.environ, "REMACTO_PROGRESS_SECONDS": "0", "REMACTO_PARALLEL_MIN_ROWS": str(BALLOTS)}
     with (root / "stderr.txt").open("w") as err:
         result = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), "publish"], cwd=ROOT, env=env,
@@ -66,3 +73,31 @@ def test_a_short_publish_prints_a_few_lines(tmp_path):
         "Checking the 21 rules of metadata/rules.yaml (…)",
         "Writing the release: exports, Parquet, data package, dictionary, catalogs, checksums",
     ]
+
+
+def test_on_a_terminal_a_long_stage_draws_a_live_bar_instead_of_lines(synthetic_root):
+    """stderr a terminal (a pseudo-terminal here), the table loaded in this process (validate loads
+    the database its rules run on): a bar, then the done line; no plain progress line."""
+    root = synthetic_root
+    env = {**os.environ, "REMACTO_PROGRESS_SECONDS": "0", "REMACTO_PARALLEL_MIN_ROWS": str(10 * BALLOTS),
+           "TERM": "xterm-256color", "COLUMNS": "160"}
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(root), "validate"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal is closed: the run has ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert process.wait() == 0
+    text = seen.decode("utf-8", "replace")
+    assert "\x1b[" in text  # drawn with the terminal's control sequences
+    assert re.search(r"loading pb_ballots into SQLite .*━.*\d+/60000\S* [\d,]+ rows/s", text)
+    assert "    loading pb_ballots into SQLite: 50,000 of" not in text
+    assert re.search(rf"    loading pb_ballots into SQLite: done, {BALLOTS:,} rows in \d+ s", text)
