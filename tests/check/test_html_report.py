@@ -13,9 +13,12 @@ import sys
 import pytest
 from playwright.sync_api import sync_playwright
 
+from pipeline.build.validation import validate
 from pipeline.check import html_report
+from pipeline.model import load_model
 from pipeline.model.report import Report
 from pipeline.settings import ROOT
+from tests.check.test_bad_input import CASES as BAD_INPUT_CASES
 from tests.helpers import DATA, copy_project
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -118,3 +121,22 @@ def test_the_same_problems_give_the_same_report_bytes(broken):
                     "--report-json", str(paths.root / "build" / "report.json"), "--report-html", str(again)],
                    cwd=ROOT, capture_output=True, check=False)
     assert again.read_bytes() == html.read_bytes()
+
+
+@pytest.mark.parametrize("fixture", sorted(BAD_INPUT_CASES))
+def test_every_defect_fixture_gets_a_report_with_each_problem_and_its_marked_cell(fixture, tmp_path):
+    paths = copy_project(tmp_path)
+    table = BAD_INPUT_CASES[fixture][0]
+    shutil.copy(DATA / fixture, paths.raw / f"{table}.csv")
+    model = load_model(paths.schemas, paths.metadata)
+    report, _ = validate(paths.raw, model)
+    assert not report.valid
+    for lang in ("ar", "fr", "en"):
+        page = html_report.render(report, paths.root, model, lang)
+        assert page.count('<li>') == len(report.problems)
+        assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in page
+    # A problem on a row and a column of a readable row (the header is row 1) shows that row with its
+    # cell marked; a missing column has no cell to mark, an undecodable row no row to show.
+    marked = [p for p in report.problems if p.row and p.field and p.code not in ("encoding-error", "missing-label")]
+    page = html_report.render(report, paths.root, model, "en")
+    assert page.count('<dd class="marked">') == len(marked)
