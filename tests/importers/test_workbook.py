@@ -5,12 +5,14 @@ edited row changes that row alone; each kind of bad workbook is refused with she
 and raw/ is left as it was."""
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import subprocess
 import sys
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 import pytest
 
 from pipeline.importers import workbook
@@ -57,26 +59,33 @@ def test_the_workbook_has_a_sheet_a_table_titles_in_three_languages_and_drop_dow
     assert wb.sheetnames == [*model.tables, workbook.LISTS_SHEET]
     assert wb[workbook.LISTS_SHEET].sheet_state == "hidden"
     ws = wb["network_composition"]
-    assert [c.value for c in ws[1]] == ["kind", "members", "source_id", "source_ref"]
+    table = model.tables["network_composition"]
+    assert [c.value for c in ws[1]] == table.field_names
     kind = model.tables["network_composition"].field("kind")
     assert ws["A2"].value == f"{kind.title['ar']} · {kind.title['fr']} · {kind.title['en']} (string, إلزامي · obligatoire · required)"
-    assert (ws["A3"].value, ws["B3"].value, ws["C3"].value) == ("region", "12", "concept-note-tta-2025")
+    first = next(csv.reader((ROOT / "raw" / "network_composition.csv").read_text(encoding="utf-8").splitlines()[1:2]))
+    assert [c.value or "" for c in ws[3]] == first
     lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
     # The codes of kind, from the hidden sheet of lists; source_id, from the ids of the sources sheet.
     last = 3 + 3 + workbook.ROOM_FOR_NEW_ROWS
     assert lists[f"A3:A{last}"] == "='_lists'!$C$1:$C$3"
     assert [wb[workbook.LISTS_SHEET].cell(row, 3).value for row in range(1, 5)] == [*kind.codes, None]
-    assert lists[f"C3:C{last}"] == f"='sources'!$A$3:$A${3 + 4 + workbook.ROOM_FOR_NEW_ROWS}"
+    source = get_column_letter(table.field_names.index("source_id") + 1)
+    sources = len(list(csv.reader((ROOT / "raw" / "sources.csv").open(encoding="utf-8", newline="")))) - 1
+    assert lists[f"{source}3:{source}{last}"] == f"='sources'!$A$3:$A${3 + sources + workbook.ROOM_FOR_NEW_ROWS}"
 
 
 def test_an_edited_row_changes_that_row_alone(written):
     project, model, path = written
     before = (project.raw / "network_composition.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    edit(path, lambda wb: setattr(wb["network_composition"]["D3"], "value", "p. 2"))
+    ref = get_column_letter(model.tables["network_composition"].field_names.index("source_ref") + 1)
+    edit(path, lambda wb: setattr(wb["network_composition"][f"{ref}3"], "value", "p. 2"))
     result = workbook.import_workbook(path, model, project.raw)
     assert [name for name, (_, changed) in result.items() if changed] == ["network_composition"]
     after = (project.raw / "network_composition.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    assert after == [before[0], "region,12,concept-note-tta-2025,p. 2\n", *before[2:]]
+    row = next(csv.reader(before[1:2]))
+    row[model.tables["network_composition"].field_names.index("source_ref")] = "p. 2"
+    assert after == [before[0], ",".join(row) + "\n", *before[2:]]
 
 
 def unknown_sheet(wb):
@@ -123,25 +132,27 @@ def test_each_kind_of_bad_workbook_is_refused_with_sheet_row_and_column_and_noth
 
 
 def test_import_workbook_says_what_is_wrong_in_french_and_writes_nothing(written):
-    project, _, path = written
+    project, model, path = written
     edit(path, bad_code)
     result = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(project.root), "import-workbook", str(path),
                              "--lang", "fr"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 1
     assert [re.sub(r"\(.*?\)", "(…)", line, count=1) if line.startswith("Checking") else line
             for line in result.stderr.splitlines()] == [
-        "Checking 34 tables of raw/ (…) against schemas/",
+        f"Checking {len(model.tables)} tables of raw/ (…) against schemas/",
         f"[{NAME}]network_composition, ligne 4, colonne 'kind': 'province' n'est pas un code autorisé ; utilisez "
         "l'un de ceux-ci : region, prefecture_or_province_council, commune [constraint-error]",
         "ÉCHEC : 1 problèmes dans le classeur. Rien n'a été écrit dans raw/.",
     ]
 
 
-def test_make_workbook_then_import_leaves_raw_as_it_was_and_says_so(project):
+def test_make_workbook_then_import_leaves_raw_as_it_was_and_says_so(project, model):
+    rows = sum(len(list(csv.reader((project.raw / f"{name}.csv").open(encoding="utf-8", newline="")))) - 1
+               for name in model.tables)
     run = [sys.executable, "-m", "pipeline", "--root", str(project.root)]
     before = digest(project.raw)
     wrote = subprocess.run([*run, "workbook"], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert wrote.stdout.startswith(f"Wrote {project.root / 'workbook' / NAME}: 34 sheets, 156 rows.")
+    assert wrote.stdout.startswith(f"Wrote {project.root / 'workbook' / NAME}: {len(model.tables)} sheets, {rows} rows.")
     imported = subprocess.run([*run, "import-workbook", str(project.root / "workbook" / NAME)], cwd=ROOT,
                               capture_output=True, text=True, check=True)
     assert imported.stdout == "raw/ is unchanged: the workbook holds what raw/ holds. Now run: make publish\n"
