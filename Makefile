@@ -24,6 +24,9 @@ APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninterac
 # pinned in package-lock.json: npm ci when the lock changes.
 NODE_STAMP := node_modules/.package-lock.json
 LOADTEST_SECONDS ?= 10
+# The language of the problems validate and publish report (ar, fr or en); empty: the locale's.
+PROBLEMS_LANG ?=
+LANG_OPTION := $(if $(PROBLEMS_LANG),--lang $(PROBLEMS_LANG))
 # Rows of the synthetic ballots table for `make synth` and `make bench` (100k, 1M, 10M).
 SIZES ?= 100k,1M
 # Steps `make bench` times (e.g. STEPS=ours,sqlite,parquet,publish skips the slow reference at 10M).
@@ -31,12 +34,14 @@ STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,portal
 # The synthetic size whose largest table `make portalbench` loads (generated and published first).
 PORTALBENCH_SIZE ?= 1M
 
-.PHONY: help venv node geography validate publish serve test lock loadtest synth bench portalbench audit clean distclean
+.PHONY: help venv node geography workbook import-workbook validate publish serve test lock loadtest synth bench portalbench audit clean distclean
 
 help:
 	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
 	@echo "make test      install the test tools (and Debian's chromium if missing), then run the whole test suite"
-	@echo "make validate  check raw/ against schemas/ (report also in build/validation-report.json)"
+	@echo "make workbook  write an Excel workbook of raw/ (WORKBOOK=workbook/remacto.xlsx) to edit"
+	@echo "make import-workbook  read the edited WORKBOOK back into raw/, strictly (PROBLEMS_LANG=ar|fr|en)"
+	@echo "make validate  check raw/ against schemas/ (reports in build/validation-report.html and .json; PROBLEMS_LANG=ar|fr|en)"
 	@echo "make publish   validate and publish a release to published/ (after editing raw/)"
 	@echo "make loadtest  load the portal with wrk on loopback; prints requests/s, p50/p95/p99, errors"
 	@echo "make synth     write synthetic national-scale projects to build/synth/ (SIZES=100k,1M; with and without errors)"
@@ -76,14 +81,25 @@ geography: $(VENV_STAMP) $(NODE_STAMP)
 	@echo "==> Extracting the map's land, coast and boundaries from Natural Earth into pipeline/portal/geography/"
 	$(PY) -m pipeline.tools.geography
 
+# The maintainers' Excel route into raw/: write the workbook, edit it, import it, then validate/publish.
+WORKBOOK ?= workbook/remacto.xlsx
+
+workbook: $(VENV_STAMP)
+	@echo "==> Writing the Excel workbook of raw/ from schemas/ to $(WORKBOOK)"
+	$(PY) -m pipeline workbook --out $(WORKBOOK)
+
+import-workbook: $(VENV_STAMP)
+	@echo "==> Importing $(WORKBOOK) into raw/ (nothing is written unless the whole workbook is valid)"
+	$(PY) -m pipeline import-workbook $(WORKBOOK) $(LANG_OPTION)
+
 validate: $(VENV_STAMP)
 	@echo "==> Validating raw/ against schemas/ and metadata/rules.yaml"
-	$(PY) -m pipeline validate --report-json build/validation-report.json
+	$(PY) -m pipeline validate --report-json build/validation-report.json --report-html build/validation-report.html $(LANG_OPTION)
 
 # Always runs: an unchanged input gives the same release id and nothing is swapped.
 publish: $(VENV_STAMP)
 	@echo "==> Publishing raw/ to published/ (atomic; the last good release stays on failure)"
-	$(PY) -m pipeline publish --report-json build/validation-report.json
+	$(PY) -m pipeline publish --report-json build/validation-report.json --report-html build/validation-report.html $(LANG_OPTION)
 
 serve: publish
 	@echo "==> Serving the portal (Ctrl-C to stop)"

@@ -7,13 +7,30 @@ from pathlib import Path
 
 from pipeline.settings import Paths
 from pipeline.model import ModelError, load_model
+from pipeline.model.problems import language
+from pipeline.model.report import REPORT_WORDS
+from pipeline.model.texts import LANGS
 
 
-def _write_report(report, json_path: str | None) -> None:
-    print(report.to_text(), file=sys.stderr if not report.valid else sys.stdout)
-    if json_path:
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(json_path).write_text(report.to_json() + "\n", encoding="utf-8")
+def _write_report(report, args, paths: Paths, model=None) -> None:
+    lang = language(args.lang)
+    print(report.to_text(lang), file=sys.stderr if not report.valid else sys.stdout)
+    if args.report_json:
+        Path(args.report_json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.report_json).write_text(report.to_json() + "\n", encoding="utf-8")
+    if args.report_html:
+        from pipeline.check import html_report
+
+        html_report.write(report, Path(args.report_html), paths.root, model, lang, args.report_json)
+        print(REPORT_WORDS[lang]["open"].format(path=args.report_html), file=sys.stderr if not report.valid else sys.stdout)
+
+
+# The last line of a refused import, after its problems.
+WORKBOOK_REFUSED = {
+    "en": "FAILED: {n} problems in the workbook. Nothing was written to raw/.",
+    "fr": "ÉCHEC : {n} problèmes dans le classeur. Rien n'a été écrit dans raw/.",
+    "ar": "فشل الاستيراد: عدد المشاكل في المصنف {n}. لم يُكتب أي شيء في raw/.",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
                        ("publish", "validate, build and atomically publish a release")]:
         p = sub.add_parser(name, help=text)
         p.add_argument("--report-json", help="also write the validation report as JSON to this file")
+        p.add_argument("--report-html", help="also write the validation report as a page to open (one section a file, "
+                                             "each problem with its row) to this file")
+        p.add_argument("--lang", choices=LANGS, help="the language of the problems: ar, fr or en (default: the "
+                                                      "locale's, from LC_ALL, LC_MESSAGES or LANG; else en)")
     sub.choices["validate"].add_argument(
         "--schema-only", action="store_true",
         help="stop after the checks frictionless makes (types, constraints, keys) and the conventions; skip the "
@@ -39,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--proposer-type", required=True, help="code for who proposed the projects (see schemas/pb_proposals.yaml)")
     i.add_argument("--initiative", help="pabulib: pb_initiative_id the cycle belongs to")
     i.add_argument("--title-ar", help="pabulib: the cycle's Arabic title as the commune publishes it")
+    w = sub.add_parser("workbook", help="write an Excel workbook of raw/ generated from schemas/, to edit and import")
+    w.add_argument("--out", type=Path, default=Path("workbook/remacto.xlsx"), help="where (default: workbook/remacto.xlsx)")
+    r = sub.add_parser("import-workbook", help="read an edited workbook back into raw/ (nothing written unless it is all valid)")
+    r.add_argument("file", type=Path)
+    r.add_argument("--lang", choices=LANGS, help="the language of the problems (default: the locale's, else en)")
     args = parser.parse_args(argv)
     paths = Paths(args.root.resolve()) if args.root else Paths()
 
@@ -46,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "validate":
             from pipeline.build.validation import validate
 
-            report, _ = validate(paths.raw, load_model(paths.schemas, paths.metadata), rules=not args.schema_only)
-            _write_report(report, args.report_json)
+            model = load_model(paths.schemas, paths.metadata)
+            report, _ = validate(paths.raw, model, rules=not args.schema_only)
+            _write_report(report, args, paths, model)
             return 0 if report.valid else 1
         if args.command == "publish":
             from pipeline.release.publish import PublishError, publish
@@ -57,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             except PublishError as exc:
                 print(f"Publish failed: {exc}", file=sys.stderr)
                 return 1
-            _write_report(report, args.report_json)
+            _write_report(report, args, paths, load_model(paths.schemas, paths.metadata))
             if release is None:
                 return 1
             state = "published" if release.changed else "already published (inputs unchanged)"
@@ -79,6 +106,27 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Import failed, nothing was written:\n{exc}", file=sys.stderr)
                 return 1
             print("Added " + ", ".join(f"{n} rows to raw/{t}.csv" for t, n in added.items()) + ". Now run: make validate")
+            return 0
+        if args.command == "workbook":
+            from pipeline.importers import workbook
+
+            out = args.out if args.out.is_absolute() else paths.root / args.out
+            counts = workbook.write_workbook(load_model(paths.schemas, paths.metadata), paths.raw, out)
+            print(f"Wrote {out}: {len(counts)} sheets, {sum(counts.values())} rows. Edit it in Excel or LibreOffice "
+                  f"(rows from row 3), then run: make import-workbook")
+            return 0
+        if args.command == "import-workbook":
+            from pipeline.importers import workbook
+
+            try:
+                result = workbook.import_workbook(args.file, load_model(paths.schemas, paths.metadata), paths.raw)
+            except workbook.WorkbookError as exc:
+                print(exc.report.to_text(language(args.lang)).rsplit("\n", 1)[0], file=sys.stderr)
+                print(WORKBOOK_REFUSED[language(args.lang)].format(n=len(exc.report.problems)), file=sys.stderr)
+                return 1
+            changed = [f"raw/{name}.csv ({rows} rows)" for name, (rows, was_changed) in result.items() if was_changed]
+            print(("Changed " + ", ".join(changed) if changed else "raw/ is unchanged: the workbook holds what raw/ holds")
+                  + ". Now run: make publish")
             return 0
         if args.command == "serve":
             from pipeline.portal.serve import serve

@@ -7,7 +7,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from pipeline import workers
+from pipeline import progress, workers
+from pipeline.progress import say
 from pipeline.build import stream
 from pipeline.build.ddl import insert_sql, staging_pragmas, table_ddl, typed_value
 from pipeline.build.parquet import build_parquet  # noqa: F401  (the build's entries, in one place)
@@ -41,7 +42,9 @@ def _load_table(db: sqlite3.Connection, table: Table, rows, parted: bool = False
         return
     types = [f.type for f in table.fields]
     if isinstance(rows, LargeCsv):  # validated on disk by the fast path: streamed, never held whole
-        values = stream.sqlite_rows(rows.path, table)
+        values = (row for batch in progress.batches(f"loading {table.name} into SQLite", rows.rows,
+                                                    stream.chunks(stream.sqlite_rows(rows.path, table)))
+                  for row in batch)
     else:
         values = ([typed_value(v, t) for v, t in zip(row, types)] for row in rows)
     db.executemany(insert_sql(table), values)
@@ -73,6 +76,9 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
         for folder in exports:
             folder.mkdir(parents=True, exist_ok=True)
     parts = {n: path.with_name(f".{path.stem}.{n}.part") for n in parted}
+    total = sum(t.rows if isinstance(t, LargeCsv) else len(t) for t in tables.values())
+    say(f"Loading {len(tables)} tables ({total:,} rows) into SQLite" + (f", {len(parted)} of them in worker processes"
+                                                                      if parted else ""))
     with contextlib.ExitStack() as stack:
         loads, exporting = {}, {}
         if parted:
@@ -82,8 +88,9 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
             # jobs start at once and the short ones fill in after.
             for n in sorted(parted, key=lambda n: -tables[n].rows * len(model.tables[n].fields)):
                 if exports:
-                    exporting[n] = pool.submit(stream.export_part, model.tables[n], tables[n].path, exports)
-                loads[n] = pool.submit(stream.build_part, model.tables[n], tables[n].path, parts[n])
+                    exporting[n] = pool.submit(stream.export_part, model.tables[n], tables[n].path, exports,
+                                               tables[n].rows)
+                loads[n] = pool.submit(stream.build_part, model.tables[n], tables[n].path, parts[n], tables[n].rows)
         with sqlite_connection(path) as db:
             staging_pragmas(db)
             # Validation has checked every reference (frictionless or the fast path); checking each again

@@ -18,6 +18,7 @@ from pipeline.model import Table
 from pipeline.model.types import CANONICAL_DOUBLE, CANONICAL_INTEGER
 from pipeline.model.types import quote_literal as lit, quote_name as q
 from pipeline.read.text import NEEDS_CLEANING_RE2, normalise_rows
+from pipeline import progress
 from pipeline.timing import stage
 
 
@@ -60,12 +61,12 @@ class ExportWriter:
 def write_csv_and_json(columns: list[str], rows: Iterable[tuple], csv_path: Path, json_path: Path) -> None:
     """Both exports of a table from its rows in primary-key order, never all in memory."""
     out = ExportWriter(columns, csv_path, json_path)
-    for batch in _chunks(rows):
+    for batch in chunks(rows):
         out.write(batch)
     out.close()
 
 
-def _chunks(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
+def chunks(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
     batch = []
     for row in rows:
         batch.append(row)
@@ -138,7 +139,7 @@ class KeyOrder:
         return self.sorted
 
 
-def build_part(table: Table, csv_path: Path, part_path: Path) -> None:
+def build_part(table: Table, csv_path: Path, part_path: Path, total: int | None = None) -> None:
     """A national table on its own, in a worker process: its rows from the validated CSV into a
     SQLite file of its own (table and indexes, rowids in file order), for the main database to
     take in whole."""
@@ -152,7 +153,8 @@ def build_part(table: Table, csv_path: Path, part_path: Path) -> None:
                 db.execute(statement)
         insert = ddl.insert_sql(table)
         with stage(f"worker: load {table.name}"):
-            for batch in _chunks(sqlite_rows(csv_path, table)):
+            for batch in progress.batches(f"loading {table.name} into SQLite (worker)", total,
+                                          chunks(sqlite_rows(csv_path, table))):
                 db.executemany(insert, batch)
         with stage(f"worker: index {table.name}"):
             for statement in indexes:
@@ -162,7 +164,8 @@ def build_part(table: Table, csv_path: Path, part_path: Path) -> None:
         db.close()
 
 
-def export_part(table: Table, csv_path: Path, export_dirs: tuple[Path, Path, Path]) -> tuple[bool, list[tuple]]:
+def export_part(table: Table, csv_path: Path, export_dirs: tuple[Path, Path, Path],
+                total: int | None = None) -> tuple[bool, list[tuple]]:
     """A national table's exports, in a worker process of its own beside the one that loads it:
     the same rows (from the validated CSV, as SQLite values) go to its CSV and JSON, then its
     Parquet, when the file comes in primary-key order (most exports do; else the exports are left
@@ -175,7 +178,8 @@ def export_part(table: Table, csv_path: Path, export_dirs: tuple[Path, Path, Pat
     facet_at = [table.field_names.index(c) for c in table.facet_fields]
     counted: Counter = Counter()
     with stage(f"worker: export {table.name}"):
-        for batch in _chunks(sqlite_rows(csv_path, table)):
+        for batch in progress.batches(f"exporting {table.name} to CSV and JSON (worker)", total,
+                                      chunks(sqlite_rows(csv_path, table))):
             if facet_at:
                 counted.update(map(operator.itemgetter(*facet_at), batch))
             if order.check(batch):

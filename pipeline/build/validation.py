@@ -12,6 +12,7 @@ from pipeline.check.rules import check_rules
 from pipeline.check.validate import check_tables
 from pipeline.model import Model
 from pipeline.model.report import Report
+from pipeline.progress import say
 from pipeline.timing import stage
 
 
@@ -28,6 +29,7 @@ def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
         db_path = Path(tmp) / "rules.db"
         with stage("sqlite load"):
             load_release_db(model, tables, db_path)
+        say(f"Checking the {len(model.rules)} rules of metadata/rules.yaml")
         with stage("rules"):
             report.add(*check_rules(model, db_path))
     return report, (tables if report.valid else {})

@@ -16,17 +16,17 @@ def header_problems(table: Table, header: list[str], file: str) -> list[Problem]
     if header == expected:
         return []
     out = []
-    hint = f"the header of {file} must be exactly: {','.join(expected)}"
+    header_is = {"path": file, "expected": ",".join(expected)}
     for name in sorted({h for h in header if header.count(h) > 1}):
-        out.append(problem("duplicate-label", file, 1, name, column=name, hint=hint))
+        out.append(problem("duplicate-label", file, 1, name, column=name, **header_is))
     for name in expected:
         if name not in header:
-            out.append(problem("missing-label", file, 1, name, column=name, hint=hint))
+            out.append(problem("missing-label", file, 1, name, column=name, **header_is))
     for name in dict.fromkeys(header):
         if name not in expected:
             out.append(problem("extra-label", file, 1, name or None, column=name, table=table.name))
     if not out:
-        out.append(problem("incorrect-label", file, 1, None, hint=hint))
+        out.append(problem("incorrect-label", file, 1, None, **header_is))
     return out
 
 

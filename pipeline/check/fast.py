@@ -17,6 +17,7 @@ A file DuckDB cannot read strictly (ragged rows, bad quoting, not UTF-8, NUL byt
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 import re
 import tempfile
@@ -539,7 +540,7 @@ def _cells(values) -> list[str]:
 
 def _renumbered(problems: list[Problem], rows) -> list[Problem]:
     """The slow path numbers rows 2, 3, ... in the list it is given; put back the file's row numbers."""
-    return [Problem(p.file, rows[p.row - 2][0] + 2, p.field, p.code, p.message) for p in problems]
+    return [dataclasses.replace(p, row=rows[p.row - 2][0] + 2) for p in problems]
 
 
 def _as_text(value) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pipeline.model import Table
-from pipeline.model.problems import REGISTRY, message
+from pipeline.model.problems import REGISTRY, TYPE_FORMS, messages, type_name
 from pipeline.model.report import Problem
 
 
@@ -13,8 +13,8 @@ def message_values(error, table: Table) -> tuple[str, dict]:
     name = d.get("fieldName")
     if error.type == "type-error":
         f = table.field(name)
-        form = f" in the form {f.format}" if f.format else {"date": " (YYYY-MM-DD)", "year": " (YYYY)"}.get(f.type, "")
-        return "", {"cell": cell, "type": f.type, "form": form}
+        form = f.format or TYPE_FORMS.get(f.type)
+        return ("form" if form else ""), {"cell": cell, "type": type_name(f.type), "form": form}
     if error.type == "constraint-error":
         c = table.field(name).constraints
         note = d.get("note", "")
@@ -31,13 +31,14 @@ def message_values(error, table: Table) -> tuple[str, dict]:
     return "", {"cell": cell, "note": d.get("note")}
 
 
-def plain_message(error, table: Table) -> str:
-    """A frictionless error as a sentence that says how to fix it (its own message for a type the
-    registry has no sentence for)."""
+def _problem(error, table: Table, file: str, row: int | None, field: str | None) -> Problem:
+    """A frictionless error as a problem whose message says how to fix it (its own English
+    message for a type the registry has no sentence for)."""
     if error.type not in REGISTRY:
-        return error.message
+        return Problem(file, row, field, error.type, error.message, {"en": error.message})
     variant, values = message_values(error, table)
-    return message(error.type, values, variant)
+    texts = messages(error.type, values, variant)
+    return Problem(file, row, field, error.type, texts["en"], texts, variant, values)
 
 
 def problems(table: Table, file: str, errors) -> list[Problem]:
@@ -51,7 +52,7 @@ def problems(table: Table, file: str, errors) -> list[Problem]:
             field = ",".join(table.primary_key)
         else:
             field = d.get("fieldName") or d.get("label") or None
-        out.append(Problem(file, d.get("rowNumber"), field, error.type, plain_message(error, table)))
+        out.append(_problem(error, table, file, d.get("rowNumber"), field))
     return out
 
 

@@ -15,6 +15,7 @@ from pipeline.model.problems import problem
 from pipeline.model.report import Problem, Report
 from pipeline.read import csv as strict_csv
 from pipeline.read.text import normalise_rows
+from pipeline import progress
 from pipeline.timing import stage
 
 # frictionless stops at 1,000 errors by default: a maintainer must see them all.
@@ -29,6 +30,8 @@ def check_tables(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
     with the same verdicts (pipeline/check/fast.py); their rows stay on disk and come back as a
     fast.LargeCsv to be streamed by the build."""
     raw_dir = Path(raw_dir)
+    size = sum(p.stat().st_size for p in raw_dir.glob("*.csv"))
+    progress.say(f"Checking {len(model.tables)} tables of {raw_dir.name}/ ({progress.size(size)}) against schemas/")
     with stage("schema checks"):
         report, tables = _schema_checks(raw_dir, model, fast_min_bytes, slow)
     return report, (tables if report.valid else {})
@@ -144,7 +147,12 @@ def _fast_path(raw_dir, model, large, files, readable, report) -> dict:
                 if problems:
                     continue
                 small = {n: (model.tables[n], t.header, t.rows) for n, t in readable.items()}
-                result = checker.check(table, path, files[name], small, strict_csv.MAX_CELL_CHARS, wanted.get(name, set()))
+                size = path.stat().st_size
+                with progress.rows(f"checking {name} in DuckDB ({progress.size(size)})",
+                                   announce=size >= progress.ANNOUNCE_BYTES) as tracker:
+                    result = checker.check(table, path, files[name], small, strict_csv.MAX_CELL_CHARS,
+                                           wanted.get(name, set()))
+                    tracker.advance(result.rows)
             except fast.Fallback as exc:
                 raise fast.Fallback(name) from exc
             report.rows += result.rows

@@ -31,6 +31,7 @@ from pipeline.release.files import sha256
 from pipeline.settings import DB_NAME, Paths
 from pipeline.model import LANGS, Model, load_model
 from pipeline.model.report import Report
+from pipeline.progress import say
 from pipeline.timing import stage
 from pipeline.check.rules import check_rules
 from pipeline.check.validate import check_tables
@@ -240,9 +241,11 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             # (SQLite lets go of the interpreter while a query runs); a broken rule still
             # publishes nothing.
             with ThreadPoolExecutor(1) as pool:
+                say(f"Checking the {len(model.rules)} rules of metadata/rules.yaml (beside the release's files)")
                 rules = pool.submit(check_rules, model, db)
                 try:
                     versions.check_new_version(info, current)
+                    say("Writing the release: exports, Parquet, data package, dictionary, catalogs, checksums")
                     write_release(model, tables, staging, previous=current, exported=exported,
                                   documents=paths.raw / "documents")
                     refused = None
