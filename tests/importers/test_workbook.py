@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import openpyxl
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 import pytest
 
 from pipeline.importers import workbook
@@ -68,8 +68,10 @@ def test_the_workbook_has_a_sheet_a_table_titles_in_three_languages_and_drop_dow
     lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
     # The codes of kind, from the hidden sheet of lists; source_id, from the ids of the sources sheet.
     last = 3 + 3 + workbook.ROOM_FOR_NEW_ROWS
-    assert lists[f"A3:A{last}"] == "='_lists'!$C$1:$C$3"
-    assert [wb[workbook.LISTS_SHEET].cell(row, 3).value for row in range(1, 5)] == [*kind.codes, None]
+    formula = re.fullmatch(r"='_lists'!\$([A-Z]+)\$1:\$\1\$(\d+)", lists[f"A3:A{last}"])
+    assert formula and int(formula.group(2)) == len(kind.codes)
+    column = column_index_from_string(formula.group(1))
+    assert [wb[workbook.LISTS_SHEET].cell(row, column).value for row in range(1, len(kind.codes) + 2)] == [*kind.codes, None]
     source = get_column_letter(table.field_names.index("source_id") + 1)
     sources = len(list(csv.reader((ROOT / "raw" / "sources.csv").open(encoding="utf-8", newline="")))) - 1
     assert lists[f"{source}3:{source}{last}"] == f"='sources'!$A$3:$A${3 + sources + workbook.ROOM_FOR_NEW_ROWS}"
