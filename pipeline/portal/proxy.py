@@ -61,7 +61,7 @@ def nginx_config(shipped: str, listen: str, replicas: list[str], published: Path
 
 def write_run_dir(run: Path, listen: str, replicas: list[str], paths: Paths) -> Path:
     """The run folder nginx works in (-p): its configuration, logs, temporary files and cache."""
-    (run / "tmp").mkdir(parents=True, exist_ok=True)
+    run.mkdir(parents=True, exist_ok=True)
     for name in INCLUDES:
         shutil.copyfile(DEPLOY / name, run / name)
     conf = run / "nginx.conf"

@@ -21,7 +21,6 @@ from tests.release.test_resilience import edit_source_ref
 
 
 def test_the_shipped_nginx_configuration_passes_nginx_t(tmp_path):
-    (tmp_path / "tmp").mkdir()
     result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(DEPLOY / "nginx.conf"), "-e", "stderr"],
                             capture_output=True, text=True)
     assert (result.returncode, "test is successful" in result.stderr) == (0, True), result.stderr
