@@ -31,7 +31,7 @@ INCLUDES = ("security-headers.conf", "proxy.conf")
 WORKERS_ENV = "REMACTO_PORTAL_WORKERS"
 
 
-def nginx_config(shipped: str, listen: str, replicas: list[str], published: Path, static: Path) -> str:
+def nginx_config(shipped: str, listen: str, replicas: list[str], published: Path, releases: Path, static: Path) -> str:
     """deploy/nginx/nginx.conf with its `# remacto:` lines set to this run's addresses and folders."""
     lines = []
     for line in shipped.splitlines():
@@ -48,6 +48,8 @@ def nginx_config(shipped: str, listen: str, replicas: list[str], published: Path
             lines.append(f"{indent}root {published}; # remacto:root")
         elif marker[1] == "release":
             lines.append(f"{indent}alias {published}/; # remacto:release")
+        elif marker[1] == "releases":
+            lines.append(f"{indent}alias {releases}/$release_id/$release_file; # remacto:releases")
         elif marker[1] == "assets":
             lines.append(f"{indent}alias {static}/; # remacto:assets")
         else:
@@ -66,7 +68,7 @@ def write_run_dir(run: Path, listen: str, replicas: list[str], paths: Paths) -> 
         shutil.copyfile(DEPLOY / name, run / name)
     conf = run / "nginx.conf"
     conf.write_text(nginx_config((DEPLOY / "nginx.conf").read_text(encoding="utf-8"), listen, replicas,
-                                 paths.published.absolute(), paths.portal / "static"), encoding="utf-8")
+                                 paths.published.absolute(), paths.releases.absolute(), paths.portal / "static"), encoding="utf-8")
     return conf
 
 

@@ -1,5 +1,5 @@
 """The portal's server: Datasette's own `serve` command line, run in several worker processes by
-gunicorn with uvicorn's worker class. Datasette serves from one process, and rendering a table page
+gunicorn with its ASGI worker class. Datasette serves from one process, and rendering a table page
 costs 30-40 ms of one core: a worker a core multiplies the pages a second the portal can compute.
 Each worker builds its Datasette from the same arguments (and so follows the `published` symlink on
 its own); they share the secret that signs Datasette's cookies. gunicorn starts them, restarts one
@@ -20,14 +20,8 @@ import json
 import os
 import secrets
 import sys
-import warnings
 
 from gunicorn.app.base import BaseApplication
-
-with warnings.catch_warnings():
-    # uvicorn 0.54 points to the `uvicorn-worker` package for this class; it is the same class.
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from uvicorn.workers import UvicornWorker
 
 from pipeline.portal.cache import ENV as RESPONSE_CACHE_ENV
 
@@ -74,10 +68,14 @@ class PortalApplication(BaseApplication):
 
 
 def gunicorn_options(host: str, port: int, workers: int) -> dict:
-    """gunicorn's settings for `workers` uvicorn workers on host:port."""
+    """gunicorn's settings for `workers` ASGI workers on host:port."""
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
-        "worker_class": UvicornWorker,
+        # gunicorn's own ASGI worker, not uvicorn's (deprecated in uvicorn 0.54): it sends a response's
+        # headers in one write with its first body bytes. Under nginx, a replica killed between two
+        # writes left nginx with headers it had already passed on and no body to retry elsewhere:
+        # with uvicorn's worker 3 of some 12 SIGKILLs cost a request (tests/portal/test_replicas.py).
+        "worker_class": "asgi",
         "workers": workers,
         "reuse_port": True,
         "backlog": 2048,
@@ -110,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[ARGS_ENV] = json.dumps(args)
     # Every worker must sign and check cookies with the same secret (Datasette reads this variable).
     os.environ.setdefault("DATASETTE_SECRET", secrets.token_hex(32))
-    print(f"Portal on http://{host}:{port}/ in {workers} worker processes (gunicorn, uvicorn workers)",
+    print(f"Portal on http://{host}:{port}/ in {workers} worker processes (gunicorn, ASGI workers)",
           file=sys.stderr, flush=True)
     PortalApplication(gunicorn_options(host, port, workers)).run()  # this process is gunicorn's master
     return 0

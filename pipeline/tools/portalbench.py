@@ -126,7 +126,7 @@ paths = {%s}
 """
 
 
-def _lua_string(text: str) -> str:
+def lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -261,7 +261,7 @@ def _hit_ratio(before: dict | None, after: dict | None) -> float | None:
     return seen["hit"] / sum(seen.values()) if sum(seen.values()) else None
 
 
-def _load(base: str, path: str, script: str, seconds: int, connections: int, threads: int,
+def load_page(base: str, path: str, script: str, seconds: int, connections: int, threads: int,
           configured: dict[str, list[str]], cold: bool = False) -> Figures:
     """wrk on one page, with the sampler checking answers during and after the load."""
     sampler = Sampler(base, path, configured, cold)
@@ -343,14 +343,14 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
             script.flush()
             for page, path in pages.items():
                 for name, (base, configured) in started.items():
-                    setattr(results[page], name, _load(base, path, script.name, seconds, connections, threads, configured))
+                    setattr(results[page], name, load_page(base, path, script.name, seconds, connections, threads, configured))
                 if cold and "ours" in started and not urlsplit(path).path.endswith((".csv", ".json")):
                     base, configured = started["ours"]
                     with tempfile.NamedTemporaryFile("w", suffix=".lua") as cold_script:
                         variants = cold_paths(path, *most_values)
-                        cold_script.write(WRK_REPORT + WRK_COLD % ", ".join(_lua_string(p) for p in variants))
+                        cold_script.write(WRK_REPORT + WRK_COLD % ", ".join(lua_string(p) for p in variants))
                         cold_script.flush()
-                        results[page].cold = _load(base, path, cold_script.name, seconds, connections, threads,
+                        results[page].cold = load_page(base, path, cold_script.name, seconds, connections, threads,
                                                    configured, cold=True)
     return list(results.values())
 

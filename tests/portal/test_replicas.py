@@ -84,6 +84,11 @@ def load(base: str, paths_and_seconds: list[str], seconds: float, clients: int =
         return [a for answers in pool.map(client, range(clients)) for a in answers]
 
 
+def answered(replica) -> int:
+    """Requests a replica has answered, from its access log (gunicorn's, one line a request)."""
+    return sum(1 for line in replica.log.read_text(encoding="utf-8", errors="replace").splitlines() if '"GET /' in line)
+
+
 # A page computed by a replica on each request (a new query string: no cache holds it), and /health.
 PAGES = ["/remacto/collectivities.json?_shape=array&_size=5&_n={i}", "/health"]
 
@@ -100,7 +105,9 @@ def test_a_replica_killed_under_load_costs_no_request_and_rejoins_when_restarted
 
         replicas[0].start()
         wait_ready(f"http://127.0.0.1:{replicas[0].port}", replicas[0].process, "/health", seconds=30, log=replicas[0].log)
-        time.sleep(2.5)  # fail_timeout: nginx tries the restarted replica again
+        served_before = answered(replicas[0])
+        rejoined = load(base, PAGES, 4.0, clients=2)  # beyond fail_timeout (2 s): nginx tries it again
+        assert (answered(replicas[0]) > served_before, [a for a in rejoined if a[1] != 200]) == (True, [])
         replicas[1].process.send_signal(signal.SIGKILL)  # only the restarted one is left to answer
         after = load(base, PAGES, 3.0, clients=2)
         assert (len(after) > 10, [a for a in after if a[1] != 200]) == (True, [])
@@ -125,6 +132,12 @@ def test_nginx_answers_carry_the_security_headers_and_hsts_and_are_compressed_on
             seen = {name: r.headers.get(name) for name in SECURITY_HEADERS}
             assert (path, seen, r.headers.get("strict-transport-security", "")[:16]) == (path, SECURITY_HEADERS, "max-age=63072000")
             assert r.headers.get("content-security-policy").count("default-src") == 1  # one copy, not the replica's too
+        release_id = project.published.resolve().name
+        by_id = httpx.get(f"{base}/release/{release_id}/datapackage.json")
+        current = httpx.get(f"{base}/release/datapackage.json")
+        assert (by_id.headers["cache-control"], current.headers["cache-control"], by_id.content) == (
+            "public, max-age=31536000, immutable", "public, max-age=60", current.content)
+        assert httpx.get(f"{base}/release/0123456789abcdef/datapackage.json").status_code == 404
         page = httpx.get(base + "/remacto/collectivities?_lang=en", headers={"Accept-Encoding": "gzip"})
         assert (page.status_code, page.headers["content-encoding"], "<html" in page.text) == (200, "gzip", True)
 

@@ -115,3 +115,25 @@ def test_a_click_outside_an_open_menu_closes_it_under_the_policy(browser, portal
     check = ("(() => { const d = document.createElement('details'); d.innerHTML = '<summary>m</summary>x';"
              " document.body.prepend(d); d.open = true; document.querySelector('h1').click(); return d.open; })()")
     assert violations_on(browser, portal + "/", check) == ([], [], False)
+
+
+def test_a_release_file_under_its_release_id_is_kept_a_year_and_the_same_bytes(portal, released):
+    _, release = released
+    by_id = httpx.get(f"{portal}/release/{release.id}/datapackage.json")
+    current = httpx.get(f"{portal}/release/datapackage.json")
+    assert (by_id.status_code, by_id.headers["cache-control"]) == (200, "public, max-age=31536000, immutable")
+    assert (current.headers["cache-control"], by_id.content) == ("public, max-age=60", current.content)
+    assert security_headers(by_id) == SECURITY_HEADERS
+
+
+def test_a_release_id_not_kept_or_a_path_outside_it_is_not_found(portal, released):
+    _, release = released
+    missing = httpx.get(f"{portal}/release/0123456789abcdef/datapackage.json")
+    outside = httpx.get(f"{portal}/release/{release.id}/..%2F..%2Fmetadata%2Fportal.yaml")
+    assert (missing.status_code, "cache-control" in missing.headers, outside.status_code) == (404, False, 404)
+
+
+def test_pages_are_short_lived_and_revalidate_with_their_etag(portal):
+    page = httpx.get(portal + "/remacto/territories?_lang=fr")
+    again = httpx.get(portal + "/remacto/territories?_lang=fr", headers={"If-None-Match": page.headers["etag"]})
+    assert (page.headers["cache-control"], again.status_code) == ("max-age=60", 304)
