@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipeline.model import load_model
 from pipeline.portal.proxy import nginx_command, replicas_for, write_run_dir
 from pipeline.portal.serve import datasette_args, datasette_env
-from pipeline.settings import DB_NAME, Paths
+from pipeline.settings import Paths
 from pipeline.tools.loadtest import WRK_REPORT, free_port, wait_ready
-from pipeline.tools.portalbench import WRK_COLD, Figures, choose_pages, cold_paths, first_values, load_page, lua_string
+from pipeline.tools.portalbench import (WRK_COLD, Figures, cells, cold_paths, first_values, load_page, lua_string,
+                                        release_pages, stop_process)
 
 SECONDS, CONNECTIONS, THREADS = 10, 16, 2
 # The pages compared (name prefixes of portalbench.choose_pages): a page of each kind, not all of them.
@@ -49,29 +46,12 @@ class ServerComparison:
     proxied_cold: Figures | None = None
 
 
-def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, threads: int = THREADS) -> tuple[list[ServerComparison], int]:
     """Both set-ups started side by side, each page loaded on one then right after on the other
     (the idle one takes no CPU); the comparisons and the number of processes each set-up computes with."""
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: `apt-get install wrk` (make loadtest does it)")
-    release = paths.published.resolve()
-    if not (release / "datapackage.json").exists():
-        raise SystemExit(f"No release in {paths.published}: run `python -m pipeline --root {paths.root} publish` first.")
-    model = load_model(paths.schemas, paths.metadata)
+    release, model, db, pages = release_pages(paths)
     workers = model.portal.workers
-    db = release / f"{DB_NAME}.db"
-    counts = {n: t["count"] for n, t in json.loads((release / "portal" / "inspect.json").read_text())[DB_NAME]["tables"].items()}
-    pages = {k: v for k, v in choose_pages(db, model, counts).items() if k.startswith(PAGES)}
+    pages = {k: v for k, v in pages.items() if k.startswith(PAGES)}
     pages = {k: v for i, (k, v) in enumerate(pages.items()) if not k.startswith("filtered (") or i == 1}
     results = [ServerComparison(page, path) for page, path in pages.items()]
     configured = {t.name: t.facet_fields for t in model.tables.values()}
@@ -81,7 +61,7 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
         log = stack.enter_context((work / "single.log").open("w"))
         single = subprocess.Popen(datasette_args(release, paths, model, "127.0.0.1", port), env=datasette_env(paths),
                                   stdout=log, stderr=subprocess.STDOUT)
-        stack.callback(_stop, single)
+        stack.callback(stop_process, single)
         single_base = f"http://127.0.0.1:{port}"
         wait_ready(single_base, single, "/health", 120)
 
@@ -95,7 +75,7 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
             wait_ready(f"http://127.0.0.1:{r.port}", r.process, "/health", 120)
         nginx_log = stack.enter_context((work / "nginx.log").open("w"))
         nginx = subprocess.Popen(nginx_command(work / "proxy", conf), stdout=nginx_log, stderr=subprocess.STDOUT)
-        stack.callback(_stop, nginx, signal.SIGQUIT)
+        stack.callback(stop_process, nginx, signal.SIGQUIT, 15)
         proxied_base = f"http://127.0.0.1:{proxy_port}"
         wait_ready(proxied_base, nginx, "/health", 30)
 
@@ -122,10 +102,6 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
     return results, workers
 
 
-def _cells(f: Figures | None) -> str:
-    return "– | – | – | –" if f is None else f"{f.rps:,.1f} | {f.p50_ms:,.0f} | {f.p99_ms:,.0f} | {f.errors}"
-
-
 def _ratio(a: Figures | None, b: Figures | None) -> str:
     return f"{b.rps / a.rps:,.2f}×" if a and b and a.rps else "–"
 
@@ -133,7 +109,7 @@ def _ratio(a: Figures | None, b: Figures | None) -> str:
 def table(results: list[ServerComparison], workers: int, seconds: int = SECONDS, connections: int = CONNECTIONS,
           threads: int = THREADS) -> str:
     loads = [f.load for r in results for f in (r.single, r.proxied, r.single_cold, r.proxied_cold) if f]
-    lines = [f"One server: gunicorn with {workers} uvicorn workers (`make serve`). nginx + replicas: Debian's nginx "
+    lines = [f"One server: gunicorn with {workers} ASGI workers (`make serve`). nginx + replicas: Debian's nginx "
              f"before {workers} one-process replicas (`make serve-prod`). wrk, {threads} threads, {connections} "
              f"connections, {seconds} s a page, timeout 5 s, loopback; 1-min load average before each page: "
              f"{min(loads, default=0):.2f}–{max(loads, default=0):.2f}",
@@ -143,10 +119,13 @@ def table(results: list[ServerComparison], workers: int, seconds: int = SECONDS,
              "| p99 ms | errors | cold: proxied ÷ one |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        lines.append(f"| {r.page} | {_cells(r.single)} | {_cells(r.proxied)} | {_ratio(r.single, r.proxied)} "
-                     f"| {_cells(r.single_cold)} | {_cells(r.proxied_cold)} | {_ratio(r.single_cold, r.proxied_cold)} |")
+        lines.append(f"| {r.page} | {cells(r.single)} | {cells(r.proxied)} | {_ratio(r.single, r.proxied)} "
+                     f"| {cells(r.single_cold)} | {cells(r.proxied_cold)} | {_ratio(r.single_cold, r.proxied_cold)} |")
     lines += ["", "rps = good answers per second; warm = the same URL again and again (cache hits); cold = every "
                   "request a URL no cache holds; errors = timeouts, socket errors, non-2xx/3xx"]
+    if any(urlsplit(r.path).path.endswith(".csv") for r in results):
+        lines.append("CSV through nginx: beyond 2 CSV requests a second from one client address (burst 5) nginx answers "
+                     "429, its rate limit (deploy/nginx/nginx.conf); wrk is one address, so those are counted as errors")
     lines += [f"  {r.page}: {r.path}" for r in results]
     return "\n".join(lines)
 
