@@ -9,6 +9,7 @@ import contextlib
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -84,6 +85,10 @@ def load(base: str, paths_and_seconds: list[str], seconds: float, clients: int =
         return [a for answers in pool.map(client, range(clients)) for a in answers]
 
 
+def children(pid: int) -> list[int]:
+    return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+
+
 def answered(replica) -> int:
     """Requests a replica has answered, from its access log (gunicorn's, one line a request)."""
     return sum(1 for line in replica.log.read_text(encoding="utf-8", errors="replace").splitlines() if '"GET /' in line)
@@ -98,10 +103,13 @@ def test_a_replica_killed_under_load_costs_no_request_and_rejoins_when_restarted
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             running = pool.submit(load, base, PAGES, 6.0)
             time.sleep(2)
+            workers = children(replicas[0].process.pid)
             replicas[0].process.send_signal(signal.SIGKILL)
             answers = running.result()
         failed = [a for a in answers if a[1] != 200]
         assert (len(answers) > 50, failed) == (True, [])
+        # The killed replica's gunicorn worker died with it (no orphan left answering on its port).
+        assert (len(workers), [w for w in workers if Path(f"/proc/{w}").exists()]) == (1, [])
 
         replicas[0].start()
         wait_ready(f"http://127.0.0.1:{replicas[0].port}", replicas[0].process, "/health", seconds=30, log=replicas[0].log)
