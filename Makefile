@@ -27,17 +27,25 @@ LOADTEST_SECONDS ?= 10
 # The language of the problems validate and publish report (ar, fr or en); empty: the locale's.
 PROBLEMS_LANG ?=
 LANG_OPTION := $(if $(PROBLEMS_LANG),--lang $(PROBLEMS_LANG))
+# `make serve-prod`: nginx's port and the portal replicas' ports, all on 127.0.0.1.
+PROD_PORT ?= 8080
+REPLICA_PORTS ?= 8101,8102
+# `make prune`: how many of the newest releases releases/ keeps (the current one always stays).
+KEEP ?= 3
 # Rows of the synthetic ballots table for `make synth` and `make bench` (100k, 1M, 10M).
 SIZES ?= 100k,1M
 # Steps `make bench` times (e.g. STEPS=ours,sqlite,parquet,publish skips the slow reference at 10M).
-STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,portal
+STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,portal,servers
 # The synthetic size whose largest table `make portalbench` loads (generated and published first).
 PORTALBENCH_SIZE ?= 1M
 
-.PHONY: help venv node geography workbook import-workbook validate publish serve test lock loadtest synth bench portalbench audit clean distclean
+.PHONY: help venv node geography workbook import-workbook validate publish serve serve-prod rollback prune test lock loadtest synth bench portalbench audit clean distclean
 
 help:
 	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
+	@echo "make serve-prod  publish if needed, then serve it as Debian's nginx on PROD_PORT (8080) before replicas on REPLICA_PORTS (8101,8102)"
+	@echo "make rollback  point published/ back at the previous release kept in releases/"
+	@echo "make prune     remove all but the KEEP (3) newest releases from releases/, never the current one"
 	@echo "make test      install the test tools (and Debian's chromium if missing), then run the whole test suite"
 	@echo "make workbook  write an Excel workbook of raw/ (WORKBOOK=workbook/remacto.xlsx) to edit"
 	@echo "make import-workbook  read the edited WORKBOOK back into raw/, strictly (PROBLEMS_LANG=ar|fr|en)"
@@ -104,6 +112,19 @@ publish: $(VENV_STAMP)
 serve: publish
 	@echo "==> Serving the portal (Ctrl-C to stop)"
 	$(PY) -m pipeline serve
+
+serve-prod: publish
+	@echo "==> Serving the portal as nginx on 127.0.0.1:$(PROD_PORT) before replicas on $(REPLICA_PORTS) (Ctrl-C to stop)"
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(APT_GET) update -qq && $(APT_GET) install -y -qq nginx; }
+	$(PY) -m pipeline serve-prod --port $(PROD_PORT) --replica-ports $(REPLICA_PORTS)
+
+rollback: $(VENV_STAMP)
+	@echo "==> Switching published/ back to the previous release in releases/"
+	$(PY) -m pipeline rollback
+
+prune: $(VENV_STAMP)
+	@echo "==> Removing all but the $(KEEP) newest releases from releases/ (never the current one)"
+	$(PY) -m pipeline prune --keep $(KEEP)
 
 test: $(TEST_STAMP) $(NODE_STAMP)
 	@echo "==> Checking for Debian's chromium (the browser tests drive it; Playwright downloads no browser)"

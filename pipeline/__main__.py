@@ -52,6 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("serve", help="serve the published release with Datasette")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    sp = sub.add_parser("serve-prod", help="serve the published release as nginx before N portal replicas on loopback")
+    sp.add_argument("--port", type=int, default=8080, help="nginx's port on 127.0.0.1 (default 8080)")
+    sp.add_argument("--replica-ports", default="8101,8102", help="one portal replica on each (default 8101,8102)")
+    sp.add_argument("--run-dir", type=Path, default=Path("build/serve-prod"),
+                    help="nginx's configuration, logs and cache (default build/serve-prod)")
+    sub.add_parser("rollback", help="point published/ back at the previous release kept in releases/")
+    pr = sub.add_parser("prune", help="remove old releases from releases/, never the current one")
+    pr.add_argument("--keep", type=int, default=3, help="how many of the newest releases to keep (default 3)")
     i = sub.add_parser("pb-import", help="add a PB cycle from a Decidim projects export or a Pabulib .pb file to raw/")
     i.add_argument("format", choices=["decidim", "pabulib"])
     i.add_argument("file", type=Path)
@@ -128,6 +136,26 @@ def main(argv: list[str] | None = None) -> int:
             print(("Changed " + ", ".join(changed) if changed else "raw/ is unchanged: the workbook holds what raw/ holds")
                   + ". Now run: make publish")
             return 0
+        if args.command in ("rollback", "prune"):
+            from pipeline.release.publish import PublishError
+            from pipeline.release.rollback import prune, rollback
+
+            try:
+                if args.command == "rollback":
+                    print(f"Rolled back: {paths.published} -> {rollback(paths).name}")
+                else:
+                    removed = prune(paths, args.keep)
+                    print(f"Removed {len(removed)} old releases: {', '.join(p.name for p in removed) or 'none'}")
+            except PublishError as exc:
+                print(f"{args.command.capitalize()} failed: {exc}", file=sys.stderr)
+                return 1
+            return 0
+        if args.command == "serve-prod":
+            from pipeline.portal.proxy import serve_prod
+
+            ports = [int(p) for p in args.replica_ports.split(",")]
+            return serve_prod(paths, load_model(paths.schemas, paths.metadata), args.port, ports,
+                              (paths.root / args.run_dir).resolve())
         if args.command == "serve":
             from pipeline.portal.serve import serve
 

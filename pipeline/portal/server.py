@@ -1,11 +1,11 @@
-"""The portal's server: Datasette's own `serve` command line, run by uvicorn in several worker
-processes. Datasette serves from one process, and rendering a table page costs 30-40 ms of one
-core: a worker a core multiplies the pages a second the portal can compute. Each worker builds
-its Datasette from the same arguments (and so follows the `published` symlink on its own) and
-listens on the same port with SO_REUSEPORT, so the kernel spreads connections evenly over them (a
-shared listening socket let one worker take every keep-alive connection of a burst); they share
-the secret that signs Datasette's cookies. This process starts them, stops them on SIGTERM or
-Ctrl-C, and stops them all if one dies.
+"""The portal's server: Datasette's own `serve` command line, run in several worker processes by
+gunicorn with its ASGI worker class. Datasette serves from one process, and rendering a table page
+costs 30-40 ms of one core: a worker a core multiplies the pages a second the portal can compute.
+Each worker builds its Datasette from the same arguments (and so follows the `published` symlink on
+its own); they share the secret that signs Datasette's cookies. gunicorn starts them, restarts one
+that dies, stops them on SIGTERM or Ctrl-C, and they die with it if it is killed; its listening socket has SO_REUSEPORT and
+TCP_NODELAY, which accepted connections inherit (without it a small answer waits 40 ms for a
+delayed ACK on a kept-alive connection).
 
     python -m pipeline.portal.server [--workers N] <the options of `datasette serve`>
 
@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import secrets
-import signal
-import socket
 import sys
+
+from gunicorn.app.base import BaseApplication
 
 from pipeline.portal.cache import ENV as RESPONSE_CACHE_ENV
 
 ARGS_ENV = "REMACTO_DATASETTE_ARGS"
 WORKERS_ENV = "REMACTO_PORTAL_WORKERS"
+# A worker stopping (SIGTERM) finishes the answers it is sending for this long, then is killed.
+GRACEFUL_SECONDS = 10
 
 
 def _datasette(args: list[str]):
@@ -39,62 +40,51 @@ def _datasette(args: list[str]):
 
 
 def app():
-    """One worker's ASGI app (a uvicorn factory); Datasette runs its startup hooks on the first request."""
+    """One worker's ASGI app (a factory gunicorn calls in each worker); Datasette runs its startup
+    hooks on the first request."""
     return _datasette(json.loads(os.environ[ARGS_ENV])).app()
 
 
-def _config(host: str, port: int):
-    import uvicorn
-
-    return uvicorn.Config("pipeline.portal.server:app", factory=True, host=host, port=port, lifespan="on", log_level="info")
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A worker's own socket on the shared port (SO_REUSEPORT: the kernel spreads connections)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP named, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
-    # without it a small answer waits 40 ms for a delayed ACK on a kept-alive connection.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    return sock
-
-
-def _worker(host: str, port: int, parent: int) -> None:
-    """One worker process: its own socket on the shared port, served by uvicorn until SIGTERM (or
-    until the process that started it ends)."""
-    import uvicorn
-
+def _post_fork(server, worker) -> None:
+    """A worker dies with gunicorn's master even when the master is killed with SIGKILL."""
     from pipeline.workers import die_with_parent
 
-    die_with_parent(parent)
-    uvicorn.Server(_config(host, port)).run(sockets=[listening_socket(host, port)])
+    die_with_parent(server.pid)
 
 
-def _supervise(workers: list) -> int:
-    """Wait for the workers; on SIGTERM/SIGINT, or when one dies, stop the others. 0 when asked to stop."""
-    asked = []
+class PortalApplication(BaseApplication):
+    """gunicorn run from Python (its documented custom application): the portal's app in each worker."""
 
-    def stop(*_):
-        asked.append(True)
-        for w in workers:
-            if w.is_alive():
-                w.terminate()
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    from multiprocessing.connection import wait
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
 
-    wait([w.sentinel for w in workers])  # the first to end: the signal's work, or a crash
-    died = not asked
-    if died:
-        print("A portal worker stopped on its own; stopping the others.", file=sys.stderr, flush=True)
-        stop()
-    for w in workers:
-        w.join()
-    return 1 if died else 0
+    def load(self):
+        return app()
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict:
+    """gunicorn's settings for `workers` ASGI workers on host:port."""
+    return {
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        # gunicorn's own ASGI worker, not uvicorn's (deprecated in uvicorn 0.54): it sends a response's
+        # headers in one write with its first body bytes. Under nginx, a replica killed between two
+        # writes left nginx with headers it had already passed on and no body to retry elsewhere:
+        # with uvicorn's worker 3 of some 12 SIGKILLs cost a request (tests/portal/test_replicas.py).
+        "worker_class": "asgi",
+        "workers": workers,
+        "reuse_port": True,
+        "backlog": 2048,
+        "graceful_timeout": GRACEFUL_SECONDS,
+        "keepalive": 5,
+        "accesslog": "-",
+        "errorlog": "-",
+        "post_fork": _post_fork,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,22 +103,15 @@ def main(argv: list[str] | None = None) -> int:
 
     with serve.make_context("serve", list(args)) as ctx:  # bad options fail here, once, with click's message
         host, port = ctx.params["host"], ctx.params["port"]
-    if workers > 1 and port == 0:
-        parser.error("with several workers the port must be given (0 would give each worker a port of its own)")
+    if port == 0:
+        parser.error("the port must be given (0 would give each worker a port of its own)")
     os.environ[ARGS_ENV] = json.dumps(args)
     # Every worker must sign and check cookies with the same secret (Datasette reads this variable).
     os.environ.setdefault("DATASETTE_SECRET", secrets.token_hex(32))
-    if workers == 1:
-        import uvicorn
-
-        uvicorn.Server(_config(host, port)).run()
-        return 0
-    print(f"Portal on http://{host}:{port}/ in {workers} worker processes", file=sys.stderr, flush=True)
-    context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_worker, args=(host, port, os.getpid()), name=f"portal-worker-{i}") for i in range(workers)]
-    for p in processes:
-        p.start()
-    return _supervise(processes)
+    print(f"Portal on http://{host}:{port}/ in {workers} worker processes (gunicorn, ASGI workers)",
+          file=sys.stderr, flush=True)
+    PortalApplication(gunicorn_options(host, port, workers)).run()  # this process is gunicorn's master
+    return 0
 
 
 if __name__ == "__main__":

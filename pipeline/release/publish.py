@@ -180,7 +180,7 @@ def _fsync_tree(root: Path) -> None:
 
 
 @contextlib.contextmanager
-def _publish_lock(releases: Path):
+def publish_lock(releases: Path):
     releases.mkdir(parents=True, exist_ok=True)
     with open(releases / ".publish.lock", "w") as fh:
         try:
@@ -190,7 +190,7 @@ def _publish_lock(releases: Path):
         yield
 
 
-def _swap_symlink(link: Path, target: Path) -> None:
+def swap_symlink(link: Path, target: Path) -> None:
     if link.exists() and not link.is_symlink():
         raise PublishError(f"{link} is a real directory, not the release symlink; move it aside and publish again")
     tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
@@ -224,7 +224,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
         return report, None
     staging = paths.releases / f".staging-{os.getpid()}"
     try:
-        with _publish_lock(paths.releases):
+        with publish_lock(paths.releases):
             # Under the lock no other publish runs: any staging folder is a killed run's leftover.
             for leftover in paths.releases.glob(".staging-*"):
                 shutil.rmtree(leftover, ignore_errors=True)
@@ -274,7 +274,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             else:
                 shutil.rmtree(staging)
             if current != final.resolve():
-                _swap_symlink(paths.published, final)
+                swap_symlink(paths.published, final)
                 changed = True
             versions.write_index(paths.releases, final)
     except PublishError:

@@ -18,6 +18,9 @@ after the other (on a shared machine, compare CPU time as well as wall time):
                  Parquet, Pabulib, catalogs, checksums), with its stage times
   portal         pipeline/tools/portalbench.py: our portal and bare `datasette -i` on the same release
                  under wrk, page by page, on its largest table (for the largest size of the run)
+  servers        pipeline/tools/serverbench.py: `make serve`'s one server beside `make serve-prod`'s
+                 nginx + replicas on the same pages, warm and cold (for the largest size of the run);
+                 its table goes into docs/deploying.md
 Validation steps read the project with injected errors and the error sets of frictionless and ours
 are compared, table by table; build steps read the clean project. No figure is asserted.
 """
@@ -50,6 +53,8 @@ print(sum(con.execute(sql).fetchone()[0] for sql in sys.argv[1:]))
 LARGE_TABLES = ["pb_ballots", "pb_ballot_selections"]
 # The documentation's figures: each run writes its tables between this page's markers.
 DOCS = ROOT / "docs" / "national-scale.md"
+# The server comparison's figures (step `servers`) go to the page on deploying.
+DEPLOYING_DOCS = ROOT / "docs" / "deploying.md"
 
 
 def typed_read_sql(root: str, table: str) -> str:
@@ -142,7 +147,7 @@ def stage(name: str, root: Path) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
 
-STEPS = ["frictionless", "duckdb-read", "ours", "ours+rules", "sqlite", "parquet", "publish", "portal"]
+STEPS = ["frictionless", "duckdb-read", "ours", "ours+rules", "sqlite", "parquet", "publish", "portal", "servers"]
 
 
 def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
@@ -206,6 +211,14 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
                                check=True, stdout=subprocess.DEVNULL)
             line["portal"] = portalbench.table(portalbench.run(Paths(clean)), portalbench.SECONDS,
                                                portalbench.CONNECTIONS, portalbench.THREADS)
+        if "servers" in steps and size == sizes[-1]:  # one server against nginx + replicas, same release
+            from pipeline.settings import Paths
+            from pipeline.tools import serverbench
+            print(f"  {size}: one server, then nginx + replicas, under load ...", flush=True)
+            if not (clean / "published").exists():
+                subprocess.run([PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(),
+                               check=True, stdout=subprocess.DEVNULL)
+            line["servers"] = serverbench.table(*serverbench.run(Paths(clean)))
         results.append(line)
     return results
 
@@ -213,7 +226,7 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
 def table(results: list[dict]) -> str:
     lines = ["| size | step | wall s | CPU s | rows/s | peak MiB | exit |", "|---|---|---|---|---|---|---|"]
     for r in results:
-        for s in [s for s in STEPS if s in r and s != "portal"]:
+        for s in [s for s in STEPS if s in r and s not in ("portal", "servers")]:
             wall, mib, rc, cpu = r[s]
             lines.append(f"| {r['size']} | {s} | {wall:.2f} | {cpu:.1f} | {r['rows'] / max(wall, 0.01):,.0f} | {mib:,.0f} | {rc} |")
     lines += ["", "| size | rows (all tables) | frictionless ÷ ours | ours ÷ DuckDB typed read | frictionless ÷ publish | same error set (ours, frictionless) |",
@@ -231,6 +244,8 @@ def table(results: list[dict]) -> str:
             lines += ["", f"Publish stages at {r['size']} (REMACTO_TIMINGS=1):", "```", *r["stages"], "```"]
         if r.get("portal"):
             lines += ["", f"Portal at {r['size']}:", r["portal"]]
+        if r.get("servers"):
+            lines += ["", f"Servers at {r['size']}:", r["servers"]]
     if len(results) > 1:
         peaks = {r["size"]: max(r[s][1] for s in ("ours", "ours+rules", "sqlite", "parquet", "publish") if s in r) for r in results}
         lines += ["", "Peak memory of our steps by size (MiB, largest process): " + ", ".join(f"{k}: {v:,.0f}" for k, v in peaks.items())]
@@ -266,13 +281,18 @@ def main(argv: list[str] | None = None) -> int:
     results = run(args.sizes.split(","), args.seed, steps)
     print(table(results))
     blocks = {}
-    if set(steps) - {"portal"}:
-        blocks["bench"] = table([{k: v for k, v in r.items() if k != "portal"} for r in results])
+    if set(steps) - {"portal", "servers"}:
+        blocks["bench"] = table([{k: v for k, v in r.items() if k not in ("portal", "servers")} for r in results])
     if any(r.get("portal") for r in results):
         blocks["portalbench"] = "\n\n".join(f"Portal at {r['size']}:\n{r['portal']}" for r in results if r.get("portal"))
-    write_docs(blocks, f"Measured on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
-                       f"`python -m pipeline.tools.bench --sizes {args.sizes} --steps {args.steps}` ({os.cpu_count()} cores, "
-                       f"1-minute load average {load:.1f} at the start); sizes are ballots.")
+    heading = (f"Measured on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
+               f"`python -m pipeline.tools.bench --sizes {args.sizes} --steps {args.steps}` ({os.cpu_count()} cores, "
+               f"1-minute load average {load:.1f} at the start); sizes are ballots.")
+    if blocks:
+        write_docs(blocks, heading)
+    servers = {"servers": "\n\n".join(f"Servers at {r['size']}:\n{r['servers']}" for r in results if r.get("servers"))}
+    if servers["servers"]:
+        write_docs(servers, heading, DEPLOYING_DOCS)
     return 0 if all(r["same_errors"] in (True, None) for r in results) else 1
 
 

@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -127,7 +128,7 @@ paths = {%s}
 """
 
 
-def _lua_string(text: str) -> str:
+def lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -262,7 +263,7 @@ def _hit_ratio(before: dict | None, after: dict | None) -> float | None:
     return seen["hit"] / sum(seen.values()) if sum(seen.values()) else None
 
 
-def _load(base: str, path: str, script: str, seconds: int, connections: int, threads: int,
+def load_page(base: str, path: str, script: str, seconds: int, connections: int, threads: int,
           configured: dict[str, list[str]], cold: bool = False) -> Figures:
     """wrk on one page, with the sampler checking answers during and after the load."""
     sampler = Sampler(base, path, configured, cold)
@@ -283,22 +284,24 @@ def _load(base: str, path: str, script: str, seconds: int, connections: int, thr
                    sampler.samples, len(sampler.reasons), sorted(set(sampler.reasons)), load, hit_ratio)
 
 
-def _stop(proc: subprocess.Popen, log) -> None:
-    proc.terminate()
+def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, seconds: float = 10) -> None:
+    """Stop a server this bench started: `sig`, then SIGKILL if it has not ended in `seconds`."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def _stop(proc: subprocess.Popen, log) -> None:
+    stop_process(proc)
     log.close()
 
 
-def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, threads: int = THREADS,
-        servers: tuple[str, ...] = ("ours", "bare"), only: list[str] | None = None, cold: bool = True) -> list[PageComparison]:
-    """Load the same pages on our portal and on bare Datasette. Both servers are started first; each
-    page is then loaded on ours and right after on bare (one at a time: the idle one takes no CPU),
-    so that both see the same machine, whatever else runs on it; then, for an HTML page, on ours cold
-    (every request a URL not in its response cache)."""
+def release_pages(paths: Paths) -> tuple[Path, Model, Path, dict[str, str]]:
+    """The published release, its model, its database and the pages to load on it (wrk must be there)."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make loadtest does it)")
     release = paths.published.resolve()
@@ -307,7 +310,16 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
     model = load_model(paths.schemas, paths.metadata)
     db = release / f"{DB_NAME}.db"
     counts = {n: t["count"] for n, t in json.loads((release / "portal" / "inspect.json").read_text())[DB_NAME]["tables"].items()}
-    pages = choose_pages(db, model, counts)
+    return release, model, db, choose_pages(db, model, counts)
+
+
+def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, threads: int = THREADS,
+        servers: tuple[str, ...] = ("ours", "bare"), only: list[str] | None = None, cold: bool = True) -> list[PageComparison]:
+    """Load the same pages on our portal and on bare Datasette. Both servers are started first; each
+    page is then loaded on ours and right after on bare (one at a time: the idle one takes no CPU),
+    so that both see the same machine, whatever else runs on it; then, for an HTML page, on ours cold
+    (every request a URL not in its response cache)."""
+    release, model, db, pages = release_pages(paths)
     if only:
         pages = {k: v for k, v in pages.items() if any(k.startswith(o) for o in only)}
     results = {page: PageComparison(page, path) for page, path in pages.items()}
@@ -344,14 +356,14 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
             script.flush()
             for page, path in pages.items():
                 for name, (base, configured) in started.items():
-                    setattr(results[page], name, _load(base, path, script.name, seconds, connections, threads, configured))
+                    setattr(results[page], name, load_page(base, path, script.name, seconds, connections, threads, configured))
                 if cold and "ours" in started and not urlsplit(path).path.endswith((".csv", ".json")):
                     base, configured = started["ours"]
                     with tempfile.NamedTemporaryFile("w", suffix=".lua") as cold_script:
                         variants = cold_paths(path, *most_values)
-                        cold_script.write(WRK_REPORT + WRK_COLD % ", ".join(_lua_string(p) for p in variants))
+                        cold_script.write(WRK_REPORT + WRK_COLD % ", ".join(lua_string(p) for p in variants))
                         cold_script.flush()
-                        results[page].cold = _load(base, path, cold_script.name, seconds, connections, threads,
+                        results[page].cold = load_page(base, path, cold_script.name, seconds, connections, threads,
                                                    configured, cold=True)
     return list(results.values())
 
@@ -361,7 +373,7 @@ def _with_port(args: list[str]) -> list[str]:
     return args[:args.index("-p") + 1] + ["{port}"] + args[args.index("-p") + 2:]
 
 
-def _cells(f: Figures | None) -> str:
+def cells(f: Figures | None) -> str:
     if f is None:
         return "– | – | – | –"
     return f"{f.rps:,.1f} | {f.p50_ms:,.0f} | {f.p99_ms:,.0f} | {f.errors}"
@@ -387,8 +399,8 @@ def table(results: list[PageComparison], seconds: int, connections: int, threads
         ratio = f"{r.ratio:,.1f}×" if r.ratio is not None else ("bare: none" if r.bare and r.ours else "–")
         cold_ratio = (f"{r.cold.rps / r.bare.rps:,.1f}×" if r.cold and r.bare and r.bare.rps
                       else ("bare: none" if r.bare and r.cold else "–"))
-        lines.append(f"| {r.page} | {_cells(r.ours)} | {_ratio(r.ours)} | {_cells(r.bare)} | {ratio} "
-                     f"| {_cells(r.cold)} | {_ratio(r.cold)} | {cold_ratio} "
+        lines.append(f"| {r.page} | {cells(r.ours)} | {_ratio(r.ours)} | {cells(r.bare)} | {ratio} "
+                     f"| {cells(r.cold)} | {_ratio(r.cold)} | {cold_ratio} "
                      f"| {_dropped(r.ours)} | {_dropped(r.cold)} | {_dropped(r.bare)} |")
     lines.append("")
     lines.append("rps = good answers per second (a timeout or error is not one); p50/p99 over the answers wrk "

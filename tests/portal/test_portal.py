@@ -90,14 +90,13 @@ def test_the_portal_refuses_writes(portal):
 
 
 def _workers(pid: int) -> list[int]:
-    """The worker processes a server process started (not multiprocessing's resource tracker)."""
-    children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
-    return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    """The worker processes gunicorn's master (the server process) forked."""
+    return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
 
 
 def test_the_portal_runs_a_process_a_core_behind_one_port(released, model, tmp_path):
-    """`make serve` runs `workers:` processes (metadata/portal.yaml, pipeline/portal/server.py), each
-    serving the release; they go with the server."""
+    """`make serve` runs `workers:` processes (metadata/portal.yaml, pipeline/portal/server.py: gunicorn
+    with its ASGI workers), each serving the release; they go with the server."""
     paths, release = released
     assert model.portal.workers == 2
     with serving_process(release.path, model, tmp_path / "portal.log") as (base, proc):
@@ -112,28 +111,29 @@ def test_the_portal_runs_a_process_a_core_behind_one_port(released, model, tmp_p
 
 
 def test_worker_sockets_answer_without_waiting_for_delayed_acks():
-    """Connections a worker accepts get TCP_NODELAY (asyncio sets it only on sockets that say they
-    are TCP): without it a small cached answer waited 40 ms on a kept-alive connection."""
-    import asyncio
+    """Connections the portal's gunicorn accepts have TCP_NODELAY (set on its listening socket with
+    the portal's settings, inherited by each accepted socket): without it a small cached answer
+    waited 40 ms on a kept-alive connection."""
     import socket
 
-    from pipeline.portal.server import listening_socket
+    from gunicorn import sock as gunicorn_sock
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
 
-    async def accepted_nodelay() -> int:
-        server_sock = listening_socket("127.0.0.1", 0)
-        seen = asyncio.get_running_loop().create_future()
+    from pipeline.portal.server import gunicorn_options
+    from tests.helpers import free_port
 
-        class Probe(asyncio.Protocol):
-            def connection_made(self, transport):
-                seen.set_result(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-                transport.close()
-
-        server = await asyncio.get_running_loop().create_server(Probe, sock=server_sock)
-        _, writer = await asyncio.open_connection(*server_sock.getsockname()[:2])
-        try:
-            return await asyncio.wait_for(seen, 10)
-        finally:
-            writer.close()
-            server.close()
-
-    assert asyncio.run(accepted_nodelay()) != 0
+    config = Config()
+    for key, value in gunicorn_options("127.0.0.1", free_port(), 1).items():
+        config.set(key, value)
+    [listener] = gunicorn_sock.create_sockets(config, Logger(config))
+    try:
+        client = socket.create_connection(listener.sock.getsockname())
+        accepted, _ = listener.sock.accept()
+        options = (accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0,
+                   listener.sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) != 0)
+        accepted.close()
+        client.close()
+    finally:
+        listener.close()
+    assert options == (True, True)

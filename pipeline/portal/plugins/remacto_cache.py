@@ -33,6 +33,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from pipeline.portal import cache as response_cache, i18n
+from pipeline.portal.headers import NAMES as SECURITY_HEADER_NAMES
 from pipeline.settings import DB_NAME
 
 HEADER = b"x-remacto-cache"
@@ -44,8 +45,8 @@ PASS_PATHS = {"/health", STATS_PATH, "/-/release.zip"}
 PASS_ARGS = {"_stream", "_trace"}
 # Cookies that change what Datasette shows: a signed-in actor, flash messages, the CSRF token a form prints.
 PRIVATE_COOKIES = {"ds_actor", "ds_messages", "ds_csrftoken"}
-# Headers a 304 repeats from the answer it stands for (RFC 9110 15.4.5).
-NOT_MODIFIED_HEADERS = {b"etag", b"cache-control", b"vary", b"expires", b"content-location", HEADER}
+# Headers a 304 repeats from the answer it stands for (RFC 9110 15.4.5), and the security headers.
+NOT_MODIFIED_HEADERS = {b"etag", b"cache-control", b"vary", b"expires", b"content-location", HEADER} | SECURITY_HEADER_NAMES
 
 # Compression: level 6 is gzip's default, a third of level 9's CPU for nearly the same bytes; answers
 # under a network packet are not worth it. The release archive, the XLSX and Parquet files and the
