@@ -18,7 +18,6 @@ import pytest
 from pipeline.importers import workbook
 from pipeline.model import load_model
 from pipeline.settings import ROOT
-from tests.helpers import copy_project
 
 NAME = "remacto.xlsx"
 
