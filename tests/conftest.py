@@ -7,7 +7,7 @@ import pytest
 from pipeline.model import load_model
 from pipeline.release.publish import publish
 from pipeline.settings import ROOT
-from tests.helpers import copy_project, serving
+from tests.helpers import chromium, copy_project, serving
 
 
 @pytest.fixture
@@ -35,3 +35,10 @@ def portal(released, model):
     paths, release = released
     with serving(release.path, model, paths.root / "datasette.log") as base:
         yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium for one test module."""
+    with chromium() as b:
+        yield b

@@ -11,9 +11,27 @@ from pipeline.portal.serve import datasette_args, datasette_env
 from pipeline.settings import ROOT, Paths
 from pipeline.tools.loadtest import free_port, wait_ready
 
+
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"  # fixtures named after their defect
-__all__ = ["DATA", "TESTS", "copy_project", "free_port", "serving", "serving_process", "wait_ready"]
+# Debian's chromium, headless, as the guide starts it (never a browser Playwright downloads).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "DATA", "TESTS", "chromium", "copy_project", "free_port", "serving",
+           "serving_process", "wait_ready"]
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's chromium driven by Playwright, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def copy_project(dest: Path) -> Paths:

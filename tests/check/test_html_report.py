@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from pipeline.build.validation import validate
 from pipeline.check import html_report
@@ -21,8 +20,6 @@ from pipeline.settings import ROOT
 from tests.check.test_bad_input import CASES as BAD_INPUT_CASES
 from tests.helpers import DATA, copy_project
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
 # Three defect fixtures, each in place of its table: a problem in three files.
@@ -49,14 +46,6 @@ def broken(tmp_path_factory):
                                 cwd=ROOT, capture_output=True, text=True)
         runs[lang] = (result, html, json.loads(js.read_text(encoding="utf-8")))
     return paths, runs
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("lang, opens", [("ar", "التقرير للفتح: "), ("fr", "Rapport à ouvrir : "),

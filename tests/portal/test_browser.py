@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.helpers import TESTS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUTPUT = TESTS / "output"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Visit:
@@ -46,6 +33,7 @@ class Visit:
         return self.page
 
     def shot(self, name: str):
+        OUTPUT.mkdir(exist_ok=True)
         self.page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
 
     def check_clean(self):

@@ -12,7 +12,7 @@ import pytest
 from pipeline.portal import charts
 from pipeline.settings import ROOT
 from pipeline.tools import geography
-from tests.portal.browser_audit import LANGS, WIDTHS, browser, look  # noqa: F401 - browser is a fixture
+from tests.portal.browser_audit import LANGS, WIDTHS, look
 
 
 def test_the_committed_geography_is_what_the_generator_extracts_from_the_cited_package(tmp_path):

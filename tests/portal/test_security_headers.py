@@ -74,18 +74,6 @@ def test_nginx_adds_the_same_security_headers_to_the_files_it_serves():
     assert hsts.startswith("max-age=63072000")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.portal.test_browser import ARGS, CHROMIUM
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def violations_on(browser, url: str, check: str):
     """The page at `url` in chromium: its CSP violations and console errors, and the value of `check`."""
     context = browser.new_context()

@@ -6,7 +6,6 @@ import hashlib
 import multiprocessing
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
