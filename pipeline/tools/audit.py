@@ -8,24 +8,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
 
 from pipeline.settings import ROOT, Paths
 from pipeline.model import load_model
 from pipeline.portal.serve import datasette_args, datasette_env
-from pipeline.tools.pages import DESKTOP, LANGS, PAGES, WIDTHS
+from pipeline.tools.loadtest import free_port, wait_ready
+from pipeline.tools.pages import AXE, AXE_TAGS, DESKTOP, LANGS, PAGES, WIDTHS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 CATEGORIES = ["accessibility", "best-practices", "seo", "performance"]
 GOALS = {"accessibility": 100, "best-practices": 95, "seo": 95, "performance": 90}
 LIGHTHOUSE_PAGES = {"home": "/", "table": "/remacto/collectivities", "search": "/-/search?q=tetouan"}
@@ -33,12 +29,6 @@ LIGHTHOUSE_PAGES = {"home": "/", "table": "/remacto/collectivities", "search": "
 AXE_WIDTHS = (WIDTHS[0], DESKTOP)
 DOC = ROOT / "docs" / "portal-audit.md"
 START, END = "<!-- make audit: start -->", "<!-- make audit: end -->"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_portal(log: Path) -> tuple[subprocess.Popen, str]:
@@ -51,16 +41,12 @@ def start_portal(log: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(datasette_args(release, paths, model, "127.0.0.1", port, follow=paths.published),
                             env=datasette_env(paths, follow=paths.published), stdout=log.open("w"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise SystemExit("the portal exited:\n" + log.read_text())
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise SystemExit("the portal did not start within 30 s")
+    try:
+        wait_ready(base, proc, log=log)
+    except RuntimeError as exc:
+        proc.terminate()
+        raise SystemExit(str(exc)) from None
+    return proc, base
 
 
 def lighthouse(url: str, out: Path) -> dict:

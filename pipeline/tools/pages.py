@@ -7,6 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from pipeline.settings import ROOT
+
+# How each page is checked: axe-core (npm, pinned in package-lock.json) with the WCAG 2.2 A/AA and
+# best-practice tags.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
 
 @dataclass(frozen=True)
 class PageType:

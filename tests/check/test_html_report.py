@@ -19,9 +19,8 @@ from pipeline.model.report import Report
 from pipeline.settings import ROOT
 from tests.check.test_bad_input import CASES as BAD_INPUT_CASES
 from tests.helpers import DATA, copy_project
+from tests.portal.browser_audit import axe_violations
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
 # Three defect fixtures, each in place of its table: a problem in three files.
 DEFECTS = {"end-before-start.csv": "event_sessions", "out-of-enum.csv": "network_composition",
            "dangling-foreign-key.csv": "network_growth"}
@@ -85,10 +84,7 @@ def test_the_report_shows_each_file_each_problem_its_row_and_the_marked_cell(bro
         assert marked == [("end_time", "10:00"), ("kind", "province"), ("source_id", "concept-note")]
         assert problems.nth(0).locator("dt").count() == len(model.tables["event_sessions"].fields)
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate("async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
-                                   ".violations.map(v => [v.id, v.nodes.length])", AXE_TAGS)
-        assert violations == []
+        assert axe_violations(page) == []
         page.screenshot(path=str(html.with_suffix(f".{width}.png")), full_page=True)
     finally:
         page.close()

@@ -1,4 +1,4 @@
-"""axe-core and the phone/desk widths, for the tests of the map and the PB pages: a page is opened in
+"""axe-core and the phone/desk widths, for the browser tests (accessibility, map, PB pages, report): a page is opened in
 Debian's chromium (headless, never a downloaded browser) at 360 and 1280 px, axe-core 4.14 (npm, in
 node_modules/) runs on it with the WCAG 2.2 A/AA and best-practice tags, and the sideways scroll is
 measured."""
@@ -6,24 +6,23 @@ from __future__ import annotations
 
 
 
-from pipeline.settings import ROOT
+from pipeline.tools.pages import AXE, AXE_TAGS
 from tests.helpers import TESTS
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 WIDTHS = (360, 1280)
 LANGS = ("ar", "fr", "en")
 OUTPUT = TESTS / "output"
 
 
-def axe_violations(page, within: str | None = None) -> list[tuple[str, str]]:
-    """(rule id, first offending node's selector) for every rule axe-core finds broken on the page,
-    or only inside the elements matching the CSS selector `within`."""
+def axe_violations(page, within: str | None = None) -> list[tuple[str, list[str]]]:
+    """(rule id, the first five offending nodes' selectors) for every rule axe-core finds broken on the
+    page, or only inside the elements matching the CSS selector `within`."""
+    assert AXE.exists(), "axe-core is missing: run `npm ci` (make test does)"
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result = page.evaluate("([tags, within]) => axe.run(within ? {include: [within]} : document, "
                            "{runOnly: {type: 'tag', values: tags}})", [AXE_TAGS, within])
-    return [(v["id"], " ".join(v["nodes"][0]["target"]) if v["nodes"] else "") for v in result["violations"]]
+    return [(v["id"], [" ".join(n["target"]) for n in v["nodes"]][:5]) for v in result["violations"]]
 
 
 def sideways_overflow(page) -> int:

@@ -8,25 +8,15 @@ import json
 
 import pytest
 
-from pipeline.settings import ROOT
 from tests.helpers import DATA, TESTS
+from tests.portal.browser_audit import axe_violations
 
 from pipeline.tools.pages import DESKTOP, LANGS, PAGES, PHONE, WIDTHS
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PAGE_FIXTURES = DATA / "pages"
 OUTPUT = TESTS / "output"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-RUN_AXE = f"() => axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}}})"
 # How far the page reaches past the viewport: what a visitor would have to scroll sideways.
 PAGE_WIDTH = "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-
-
-def axe_violations(page) -> list[tuple[str, list[str]]]:
-    assert AXE.exists(), "axe-core is missing: run `npm ci` (make test does)"
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(RUN_AXE)
-    return [(v["id"], [" ".join(n["target"]) for n in v["nodes"]][:5]) for v in result["violations"]]
 
 
 @pytest.fixture(scope="module")
