@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import re
 import signal
 import subprocess
 import time
@@ -14,10 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.portal.headers import SECURITY_HEADERS
+from pipeline.portal.headers import IMMUTABLE, SECURITY_HEADERS
 from pipeline.portal.proxy import DEPLOY, NGINX, nginx_command, replicas_for, write_run_dir
 from pipeline.release.publish import publish
 from tests.helpers import copy_project, free_port, wait_ready
+from tests.portal.test_asset_urls import linked_files
 from tests.release.test_resilience import edit_source_ref
 
 
@@ -156,3 +158,20 @@ def test_the_sql_endpoint_is_rate_limited_at_the_proxy(project, model, tmp_path)
             statuses = [http.get(f"/remacto.json?sql=select+{i}").status_code for i in range(30)]
     assert (statuses[:5], 429 in statuses) == ([200] * 5, True)
 
+
+
+def test_nginx_serves_the_content_addressed_assets_a_year_immutable_from_its_cache(project, model, tmp_path):
+    with proxied(project, model, tmp_path) as (base, _):
+        linked = sorted({url for path in ("/", "/remacto/collectivities", "/-/map")
+                         for url in linked_files(httpx.get(base + path).text)})
+        assert [re.sub(r"-[0-9a-f]{7}\.", ".", u) for u in linked] == [
+            "/-/static/app.css", "/assets/close-menus.js", "/assets/portal.css"]
+        for url in linked:
+            first, again = httpx.get(base + url), httpx.get(base + url)
+            seen = {name: again.headers.get(name) for name in SECURITY_HEADERS}
+            assert (url, first.status_code, again.headers["cache-control"], again.headers["x-remacto-proxy-cache"], seen) == (
+                url, 200, IMMUTABLE, "HIT", SECURITY_HEADERS)
+            assert again.content == httpx.get(base + re.sub(r"-[0-9a-f]{7}\.", ".", url)).content
+        stale = httpx.get(base + "/assets/portal-0000000.css")
+        assert (stale.status_code, stale.headers["location"]) == (302, next(u for u in linked if "portal-" in u))
+        assert httpx.get(base + "/assets/portal.css").headers["cache-control"] == "public, max-age=60"
