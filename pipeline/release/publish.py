@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -159,15 +158,13 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
         with stage("portal metadata, inspect"):
             _json(release / "portal" / "metadata.json", portal_metadata.portal_metadata(model))
             (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
-        with stage("catalogs, changelog"):
-            write_catalogs(model, release, previous)
         with stage("pabulib (waiting for it)"):
             pb_files.result()
+        # Last: the catalogs cite the release's id, a digest of every other file (versions.release_id).
+        with stage("catalogs, changelog"):
+            write_catalogs(model, release, previous)
     with stage("checksums"):
-        files = sorted(p for p in release.rglob("*") if p.is_file())
-        (release / "SHA256SUMS").write_text(
-            "".join(f"{sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8"
-        )
+        (release / "SHA256SUMS").write_text("".join(versions.checksum_lines(release)), encoding="utf-8")
 
 
 def _fsync_tree(root: Path) -> None:
@@ -264,7 +261,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
                     versions.check_bump(staging)
             except ValueError as exc:
                 raise PublishError(f"{exc}; the previous release is unchanged") from None
-            release_id = current.name if unchanged else hashlib.sha256((staging / "SHA256SUMS").read_bytes()).hexdigest()[:16]
+            release_id = current.name if unchanged else versions.release_id(staging)
             final = paths.releases / release_id
             changed = not final.exists()
             if changed:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from pipeline.model import Model, ModelError
+from pipeline.release.files import sha256
 
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 RELEASE_JSON = "release.json"
@@ -52,6 +53,35 @@ def content_digest(release: Path) -> str:
     lines = [line for line in (release / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
              if line.split("  ", 1)[1] not in HISTORY_FILES]
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+# The catalogs give each file's permanent address, /release/<id>/<file> (DCAT-AP, CKAN, schema.org),
+# so the id cannot be a digest of them: it is the digest of every other file's SHA256SUMS line but
+# the history files', taken just before catalogs.write_catalogs writes these files (the catalogs and
+# citations, made from the other files, metadata/ and the id). It still names one content:
+# release.json, with the version publish refuses to keep for a changed content, is among the files
+# it covers. The history files stay out, as content_digest leaves them out: the same content
+# published again after another release gets the same id and catalogs, so it is the same release.
+CATALOG_FILES = ("dcat.ttl", "dcat.jsonld", "schema-org.json", "CITATION.md", "CITATION.cff", "citation.json")
+CATALOG_FOLDERS = ("ckan/",)
+
+
+def is_catalog(rel: str) -> bool:
+    return rel in CATALOG_FILES or rel.startswith(CATALOG_FOLDERS)
+
+
+def checksum_lines(release: Path) -> list[str]:
+    """SHA256SUMS's lines for the files now in `release` (sha256sum's format), in path order."""
+    files = sorted(p for p in release.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
+    return [f"{sha256(p)}  {p.relative_to(release).as_posix()}\n" for p in files]
+
+
+def release_id(release: Path) -> str:
+    """A release's id (16 hex digits): from its SHA256SUMS once written, else from its files so far."""
+    sums = release / "SHA256SUMS"
+    lines = sums.read_text(encoding="utf-8").splitlines(keepends=True) if sums.exists() else checksum_lines(release)
+    kept = [line for line in lines if not is_catalog(rel := line.rstrip("\n").split("  ", 1)[1]) and rel not in HISTORY_FILES]
+    return hashlib.sha256("".join(kept).encode("utf-8")).hexdigest()[:16]
 
 
 def check_new_version(info: dict, current: Path | None) -> None:

@@ -1,6 +1,7 @@
 """Downloads for spreadsheets (CSV for Excel, XLSX), JSON and the whole release as one archive,
 from the real portal; the machine CSV stays byte for byte the published file."""
 import csv
+import re
 import io
 import zipfile
 
@@ -88,3 +89,24 @@ def test_a_view_larger_than_one_download_says_so_instead_of_cutting_it(portal):
     response = httpx.get(portal + "/remacto/collectivities.xlsx", params={"_size": 5}, timeout=30)
     assert response.status_code == 413
     assert "/-/release.zip" in response.text
+
+
+def test_a_tables_plain_csv_link_is_the_release_file_at_its_permanent_address(portal, released):
+    paths, _ = released
+    release_id = paths.published.resolve().name
+    html = get(portal, "/remacto/collectivities", _lang="en").text
+    link = re.search(r'class="dl-csv" href="([^"]+)"', html)[1]
+    assert link == f"/release/{release_id}/csv/collectivities.csv"
+    response = get(portal, link)
+    assert (response.headers["cache-control"], response.content) == (
+        "public, max-age=31536000, immutable", (paths.published / "csv" / "collectivities.csv").read_bytes())
+
+
+def test_the_dataset_and_changelog_pages_link_the_release_files_at_their_permanent_address(portal, released):
+    paths, _ = released
+    release_id = paths.published.resolve().name
+    links = re.findall(r'href="(/release/[^"]+)"', get(portal, "/datasets/network").text + get(portal, "/changelog").text)
+    assert links == [f"/release/{release_id}/{name}" for name in (
+        "CITATION.md", "CITATION.cff", "dcat.ttl", "dcat.jsonld", "ckan/network.json", "CHANGELOG.md", "changelog.json")]
+    for link in links:
+        assert get(portal, link).content == (paths.published / link.split("/", 3)[3]).read_bytes(), link

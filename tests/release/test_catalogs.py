@@ -1,6 +1,7 @@
 """The release's catalogs: DCAT-AP 3.0 (validated offline against the official SHACL shapes),
 CKAN (mapped by frictionless-ckan-mapper, round-tripped), schema.org and citations."""
 import asyncio
+import hashlib
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ from pipeline.release.catalogs import ckan
 from pipeline.release.catalogs.context import context
 from pipeline.settings import ROOT, Paths
 from pipeline.release.catalogs.dcat import SPDX
+from pipeline.release.versions import release_info
 from tests.helpers import copy_project
 
 _RELEASE = yaml.safe_load((ROOT / "metadata" / "release.yaml").read_text(encoding="utf-8"))
@@ -79,7 +81,7 @@ def test_dcat_datasets_languages_and_checksums_come_from_the_release(released, d
         assert next(dcat_graph.objects(ds, DCTERMS.temporal), None) is not None
         for dist in dcat_graph.objects(ds, DCAT.distribution):
             url = str(next(dcat_graph.objects(dist, DCAT.downloadURL)))
-            rel = url.split("/release/", 1)[1]
+            rel = url.split(f"/release/{paths.published.resolve().name}/", 1)[1]
             checksum = next(dcat_graph.objects(dist, SPDX.checksum))
             assert str(next(dcat_graph.objects(checksum, SPDX.checksumValue))) == sums[rel], rel
             files_seen.add(rel)
@@ -113,7 +115,7 @@ def test_ckan_package_is_the_mappers_output_with_odbl_and_round_trips(released, 
         assert shown["name"] == ckan.ckan_name("remacto-open-data", key) and shown["version"] == VERSION
         assert {t["name"] for t in shown["tags"]} == set(model.package["keywords"])
         for res in shown["resources"]:
-            assert res["hash"] == sums[res["url"].split("/release/", 1)[1]]
+            assert res["hash"] == sums[res["url"].split(f"/release/{paths.published.resolve().name}/", 1)[1]]
         original = ckan.data_package(ctx, paths.published.resolve(), key)
         back = ckan_to_frictionless.dataset(shown)
         for field in ("name", "title", "description", "homepage", "version", "keywords", "contributors",
@@ -193,3 +195,44 @@ def test_the_schema_org_partial_renders_the_dataset_of_a_table(released):
     # base.html and a page may both include the partial: the JSON-LD still appears once.
     twice = ds.jinja_env.from_string('{% include "_schema_org.html" %}{% include "_schema_org.html" %}')
     assert jsonld_blocks(asyncio.run(render(twice))) == [schema_org["datasets"]["network"]]
+
+
+def catalog_file_addresses(paths) -> dict:
+    """Every release file address the catalogs give: catalog -> sorted addresses."""
+    published = paths.published
+    dcat_graph = rdflib.Graph().parse(published / "dcat.ttl", format="turtle")
+    schema_org = json.loads((published / "schema-org.json").read_text(encoding="utf-8"))
+    return {
+        "dcat": sorted(str(u) for u in dcat_graph.objects(None, DCAT.downloadURL)),
+        "ckan": sorted(r["url"] for key in DATASETS
+                       for r in json.loads((published / "ckan" / f"{key}.json").read_text(encoding="utf-8"))["resources"]),
+        "schema.org": sorted(d["contentUrl"] for ds in schema_org["datasets"].values() for d in ds["distribution"]),
+    }
+
+
+def test_every_catalog_gives_each_file_at_its_permanent_address_under_the_release_id(released, model):
+    paths, _ = released
+    prefix = f"{release_info(model)['base_url']}/release/{paths.published.resolve().name}/"
+    sums = checksums(paths)
+    for catalog, urls in catalog_file_addresses(paths).items():
+        assert urls and [u for u in urls if not u.startswith(prefix) or u[len(prefix):] not in sums] == [], catalog
+
+
+def test_the_release_id_is_the_digest_of_every_checksum_but_the_catalogs_which_cite_it_and_the_history(released):
+    paths, _ = released
+    lines = (paths.published / "SHA256SUMS").read_text(encoding="utf-8").splitlines(keepends=True)
+    left_out = {"dcat.ttl", "dcat.jsonld", "schema-org.json", "CITATION.md", "CITATION.cff", "citation.json",
+                "CHANGELOG.md", "changelog.json"}
+    kept = [line for line in lines if line.split("  ", 1)[1].strip() not in left_out and not line.split("  ", 1)[1].startswith("ckan/")]
+    assert len(lines) - len(kept) == len(left_out) + len(DATASETS)
+    assert paths.published.resolve().name == hashlib.sha256("".join(kept).encode("utf-8")).hexdigest()[:16]
+
+
+def test_the_catalogs_file_addresses_answer_with_the_release_files(portal, released):
+    paths, _ = released
+    served = {u.split("/release/", 1)[1] for urls in catalog_file_addresses(paths).values() for u in urls}
+    assert f"{paths.published.resolve().name}/remacto.db" in served
+    for rel in sorted(served):
+        response = httpx.get(f"{portal}/release/{rel}", timeout=10)
+        assert (response.status_code, response.headers["cache-control"]) == (200, "public, max-age=31536000, immutable"), rel
+        assert response.content == (paths.published / rel.split("/", 1)[1]).read_bytes(), rel

@@ -74,6 +74,14 @@ def prepare_jinja2_environment(env, datasette):
 
     env.globals["asset_url"] = asset_url
 
+    def release_url(file: str) -> str | None:
+        """`{{ release_url('csv/events.csv') }}`: the file of the served release at its permanent
+        address, /release/<id>/<file>; None when the release has no such file."""
+        release = _served_release(datasette)
+        return datasette.urls.path(f"release/{release.name}/{file}") if (release / file).is_file() else None
+
+    env.globals["release_url"] = release_url
+
 
 @hookimpl
 def asgi_wrapper(datasette):

@@ -10,7 +10,7 @@ from pathlib import Path
 from pipeline.settings import DB_NAME
 from pipeline.model import LANGS, Model
 from pipeline.release.files import sha256
-from pipeline.release.versions import release_info
+from pipeline.release.versions import release_id, release_info
 
 # (folder and extension, media type, EU file-type code or None, format label). A format is
 # listed only where the release has its file: XLSX appears once the build writes xlsx/.
@@ -54,10 +54,11 @@ def database_file(release: Path) -> File:
 
 
 class Urls:
-    """Every public address, from metadata/release.yaml's base_url and the portal's routes."""
+    """Every public address, from metadata/release.yaml's base_url, the release's id and the portal's routes."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, release_id: str):
         self.base = base
+        self.release_id = release_id
 
     @property
     def portal(self) -> str:
@@ -73,8 +74,9 @@ class Urls:
         return f"{self.base}/{DB_NAME}/{table}/{pk}"
 
     def file(self, rel: str) -> str:
-        """A file of the served release (serve.py mounts the release folder at /release/)."""
-        return f"{self.base}/release/{rel}"
+        """A file of this release at its permanent address (the portal serves /release/<id>/<file>
+        while releases/ keeps the release; /release/<file> follows the current one)."""
+        return f"{self.base}/release/{self.release_id}/{rel}"
 
 
 def territories(release: Path, ids: list[str]) -> list[dict]:
@@ -93,7 +95,7 @@ def context(model: Model, release: Path) -> dict:
     pkg = model.package
     return {
         "info": info,
-        "urls": Urls(info["base_url"]),
+        "urls": Urls(info["base_url"], release_id(release)),
         "package": pkg,
         "publisher": pkg["publisher"]["name"],
         "licence": pkg["licenses"][0],
