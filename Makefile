@@ -129,6 +129,8 @@ prune: $(VENV_STAMP)
 test: $(TEST_STAMP) $(NODE_STAMP)
 	@echo "==> Checking for Debian's chromium (the browser tests drive it; Playwright downloads no browser)"
 	@command -v chromium >/dev/null || { echo "chromium is missing: installing it with apt-get"; $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
+	@echo "==> Checking for Debian's systemd-analyze (the suite verifies deploy/systemd/'s units with it)"
+	@command -v systemd-analyze >/dev/null || { echo "systemd is missing: installing it with apt-get"; $(APT_GET) update -qq && $(APT_GET) install -y -qq systemd; }
 	@echo "==> Running the test suite"
 	$(PY) -m pytest
 
