@@ -10,13 +10,11 @@ from pathlib import Path
 from pipeline.portal.serve import datasette_args, datasette_env
 from pipeline.settings import ROOT, Paths
 from pipeline.tools.loadtest import free_port, wait_ready
+from pipeline.tools.pages import CHROMIUM, CHROMIUM_ARGS
 
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"  # fixtures named after their defect
-# Debian's chromium, headless, as the guide starts it (never a browser Playwright downloads).
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "DATA", "TESTS", "chromium", "copy_project", "free_port", "serving",
            "serving_process", "wait_ready"]
 

@@ -17,10 +17,7 @@ from pipeline.settings import ROOT, Paths
 from pipeline.model import load_model
 from pipeline.portal.serve import datasette_args, datasette_env
 from pipeline.tools.loadtest import free_port, wait_ready
-from pipeline.tools.pages import AXE, AXE_TAGS, DESKTOP, LANGS, PAGES, WIDTHS
-
-CHROMIUM = "/usr/bin/chromium"
-CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from pipeline.tools.pages import AXE, AXE_TAGS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, LANGS, PAGES, WIDTHS
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ["accessibility", "best-practices", "seo", "performance"]
 GOALS = {"accessibility": 100, "best-practices": 95, "seo": 95, "performance": 90}
@@ -52,7 +49,7 @@ def start_portal(log: Path) -> tuple[subprocess.Popen, str]:
 def lighthouse(url: str, out: Path) -> dict:
     """One Lighthouse run: the four category scores (0-100) and the main timings (ms)."""
     subprocess.run([str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={out}",
-                    f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={' '.join(CHROME_FLAGS)}"],
+                    f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={' '.join(CHROMIUM_ARGS)}"],
                    check=True, env={**os.environ, "CHROME_PATH": CHROMIUM})
     report = json.loads(out.read_text(encoding="utf-8"))
     scores = {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
@@ -72,7 +69,7 @@ def axe_pages(base: str) -> list[dict]:
     script = AXE.read_text(encoding="utf-8")
     found = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for page_type in PAGES:
                 name, path = page_type.name, page_type.path

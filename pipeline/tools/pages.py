@@ -4,11 +4,16 @@ The language is added as `?_lang=ar|fr|en`. A PB cycle page needs a published cy
 it on the synthetic cycles (tests/portal/test_pb_pages.py)."""
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from pipeline.settings import ROOT
 
+# Where each page is seen: Debian's chromium, headless, as the guide starts it (never a browser
+# Playwright downloads); the suite (tests/helpers.py) and `make audit` launch it alike.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # How each page is checked: axe-core (npm, pinned in package-lock.json) with the WCAG 2.2 A/AA and
 # best-practice tags.
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
