@@ -131,13 +131,16 @@ class Result:
     readable: bool = True                             # False: cells too long, not read further
 
 
-def text_source(path: Path, table: Table) -> str:
+def text_source(path: Path, table: Table, one_thread: bool = False) -> str:
     """A raw CSV as DuckDB reads it for validation and for the build: every column as text, strictly
-    (a ragged row or a stray quote is an error, not a guess), in file order."""
+    (a ragged row or a stray quote is an error, not a guess), in file order. `one_thread`: read by
+    one thread, so that a table made from it has the file's rows in the file's order whatever the
+    SELECT computes (with two threads, DuckDB 1.5.5 and 2.0.1 both stored some rows of a 31,000-row
+    CSV out of order once the SELECT computed more than its columns)."""
     columns = "{" + ", ".join(f"{lit(f.name)}: 'VARCHAR'" for f in table.fields) + "}"
     return (f"read_csv({lit(str(path))}, header = true, auto_detect = false, columns = {columns}, delim = ',', "
             f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, {line_limits(table)}, "
-            f"encoding = 'utf-8')")
+            f"encoding = 'utf-8'{', parallel = false' if one_thread else ''})")
 
 
 BATCH = 50_000
@@ -318,6 +321,14 @@ def _cell(i: int) -> str:
     return q(f"#cell{i}")
 
 
+@dataclass(frozen=True)
+class _Scan:
+    rows: int
+    key_fields: set[str]
+    masks: list[str]   # the "#bad" columns
+    kept: str          # SQL: the row is kept for a second look
+
+
 class Checker:
     """One DuckDB database (on disk, so memory stays bounded) for all the tables of a run. Each table
     is read once, in one scan that judges every cell and keeps, as the table `keys_<name>`, the
@@ -331,6 +342,7 @@ class Checker:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.keys: dict[str, list[str]] = {}   # checked table -> fields held in its keys table
+        self._scanned: dict[str, _Scan] = {}  # scanned table -> what its finish needs
         self._schemas: dict[str, Schema] = {}
 
     def schema(self, table: Table) -> Schema:
@@ -357,21 +369,40 @@ class Checker:
 
         `small`: the tables validated by frictionless in memory, name -> (Table, header, rows), for
         foreign keys. `key_fields_wanted`: fields other tables refer to."""
-        return self._check(table, text_source(path, table), file, small, max_cell_chars, key_fields_wanted)
+        self.scan(table, path, key_fields_wanted, max_cell_chars)
+        return self.finish(table, file, small, max_cell_chars)
 
     def check_rows(self, table: Table, rows: list[list[str]], file: str, small: dict, max_cell_chars: int,
                    key_fields_wanted: set[str] = frozenset()) -> Result:
         """Validate a table read into memory (every row as long as the header, which is the schema's)."""
+        self.scan_rows(table, rows, key_fields_wanted, max_cell_chars)
+        return self.finish(table, file, small, max_cell_chars)
+
+    def scan(self, table: Table, path: Path, key_fields_wanted: set[str], max_cell_chars: int) -> int:
+        """The one scan of a CSV on disk (see _scan); safe to run in another thread beside the
+        scans of other tables and the finish of a scanned one (its own connection). Its rows."""
+        with self.con.cursor() as con:
+            return self._scan(con, table, text_source(path, table, one_thread=True), key_fields_wanted, max_cell_chars)
+
+    def scan_rows(self, table: Table, rows: list[list[str]], key_fields_wanted: set[str], max_cell_chars: int) -> int:
+        """The one scan of a table read into memory, in this thread (it sets DuckDB to one thread
+        while it runs, to keep the rows in order)."""
         text = q("text_" + table.name)
         _load_pairs(self.con, text, rows, table.field_names, ["VARCHAR"] * len(table.fields))
+        threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
         try:
-            return self._check(table, text, file, small, max_cell_chars, key_fields_wanted)
+            self.con.execute("SET threads = 1")
+            return self._scan(self.con, table, text, key_fields_wanted, max_cell_chars)
         finally:
+            self.con.execute(f"SET threads = {int(threads)}")
             self.con.execute(f"DROP TABLE {text}")
 
-    def _check(self, table: Table, source: str, file: str, small: dict, max_cell_chars: int,
-               key_fields_wanted: set[str]) -> Result:
-        con, name = self.con, table.name
+    def _scan(self, con, table: Table, source: str, key_fields_wanted: set[str], max_cell_chars: int) -> int:
+        """The one scan of a table: per row, a bit a column for the cells not certainly fine, why the
+        row needs a second look (blank, a cell too long, a candidate for a project rule), the typed
+        key values, and the cells of the rows kept for that look; stored as `keys_<name>`, whose
+        rowid is the row's number. Raises Fallback when DuckDB cannot read the file strictly."""
+        name = table.name
         descriptor = table.frictionless_schema()
         fields = descriptor["fields"]
         names = [f["name"] for f in fields]
@@ -382,9 +413,6 @@ class Checker:
         key_fields |= {n for fk in fks for n in fk["fields"]}
         key_fields |= {n for fk in fks if fk["reference"]["resource"] in ("", name) for n in fk["reference"]["fields"]}
         key_list = [f for f in fields if f["name"] in key_fields]
-
-        # The one scan: per row, a bit a column for the cells not certainly fine, why the row needs
-        # a second look, the typed keys, and the cells of the rows kept for that look.
         typed_sql, masks = {}, {}
         for i, f in enumerate(fields):
             fine, typed, value = _fine_sql(con, f)
@@ -407,22 +435,27 @@ class Checker:
             select.append(f"CAST({_sub(expr, f['name'])} AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) AS {q(f['name'])}")
         select += [*masks, '"#why"', *(f"CASE WHEN {kept} THEN {q(n)} END AS {_cell(i)}" for i, n in enumerate(names))]
         keys = q("keys_" + name)
-        threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
         try:
             con.execute(f"DROP TABLE IF EXISTS {keys}")
-            # One thread: the rows keep the file's order (its rowid is the row's number). With two,
-            # DuckDB 1.5 and 2.0 both stored some rows of a CSV out of order when the SELECT computed
-            # more than its columns, preserve_insertion_order notwithstanding.
-            con.execute("SET threads = 1")
             rows = con.execute(f"CREATE TABLE {keys} AS SELECT {', '.join(select)} FROM (SELECT *, {judged} FROM {source})").fetchone()[0]
         except duckdb.OutOfMemoryException:
             raise  # not a defect of the file: the slow way would need far more memory
         except duckdb.Error as exc:
             raise Fallback(str(exc)) from exc
-        finally:
-            con.execute(f"SET threads = {int(threads)}")
-        self.keys[name] = [f["name"] for f in key_list]
-        result = Result(rows=rows)
+        self._scanned[name] = _Scan(rows, key_fields, list(masks), kept)
+        return rows
+
+    def finish(self, table: Table, file: str, small: dict, max_cell_chars: int) -> Result:
+        """The verdicts of a scanned table: its kept rows read again (frictionless's cell reader for
+        each doubtful cell, the project's rules), then its unique, primary and foreign keys."""
+        con, name = self.con, table.name
+        scan = self._scanned.pop(name)
+        fields = table.frictionless_schema()["fields"]
+        names = [f["name"] for f in fields]
+        key_fields, masks, kept = scan.key_fields, scan.masks, scan.kept
+        keys = q("keys_" + name)
+        self.keys[name] = [f["name"] for f in fields if f["name"] in key_fields]
+        result = Result(rows=scan.rows)
         cells = ", ".join(_cell(i) for i in range(len(fields)))
         second_look = con.execute(f"SELECT rowid, {', '.join(masks)}, \"#why\", {cells} FROM {keys} WHERE {kept}").fetchall()
         if not second_look:  # every cell certainly fine: only the keys are left to check

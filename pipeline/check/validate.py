@@ -150,30 +150,39 @@ def _duckdb_checks(raw_dir, model, large, in_duckdb, files, small, report) -> di
             wanted.setdefault(fk.table, set()).update(fk.ref_fields)
     small = {n: (model.tables[n], t.header, t.rows) for n, t in small.items()}
     size = sum((raw_dir / f"{name}.csv").stat().st_size for name in large)
-    with fast.Checker(in_memory=size <= fast.in_memory_max_bytes()) as checker:
+    limit = strict_csv.MAX_CELL_CHARS
+    # The files are scanned two at a time, each by one DuckDB thread (which keeps its rows in
+    # order), while the tables they refer to are finished: on two cores the two national tables'
+    # scans overlap.
+    with fast.Checker(in_memory=size <= fast.in_memory_max_bytes()) as checker, ThreadPoolExecutor(2) as pool:
+        scans = {}
+        for name in model.tables:
+            if name in large:
+                path = raw_dir / f"{name}.csv"
+                try:
+                    problems = conventions.header_problems(model.tables[name], fast.read_header(path), files[name])
+                except fast.Fallback as exc:
+                    raise fast.Fallback(name) from exc
+                report.add(*problems)
+                if not problems:
+                    scans[name] = pool.submit(checker.scan, model.tables[name], path, wanted.get(name, set()), limit)
         for name in model.tables:  # referenced tables first
             table, path = model.tables[name], raw_dir / f"{name}.csv"
             try:
                 if name in in_duckdb:
-                    result = checker.check_rows(table, in_duckdb[name].rows, files[name], small, strict_csv.MAX_CELL_CHARS,
-                                                wanted.get(name, set()))
-                elif name in large:
-                    header = fast.read_header(path)
-                    problems = conventions.header_problems(table, header, files[name])
-                    report.add(*problems)
-                    if problems:
-                        continue
+                    checker.scan_rows(table, in_duckdb[name].rows, wanted.get(name, set()), limit)
+                elif name in scans:
                     size = path.stat().st_size
                     with progress.rows(f"checking {name} in DuckDB ({progress.size(size)})",
                                        announce=size >= progress.ANNOUNCE_BYTES) as tracker:
-                        result = checker.check(table, path, files[name], small, strict_csv.MAX_CELL_CHARS,
-                                               wanted.get(name, set()))
-                        tracker.advance(result.rows)
-                    report.rows += result.rows
+                        rows = scans[name].result()
+                        tracker.advance(rows)
+                    report.rows += rows
                 else:
                     continue
             except fast.Fallback as exc:
                 raise fast.Fallback(name) from exc
+            result = checker.finish(table, files[name], small, limit)
             report.add(*frictionless.problems(table, files[name], result.errors))
             report.add(*result.problems)
             if result.readable:
