@@ -1,7 +1,8 @@
-"""Fast validation of large tables in DuckDB, with frictionless's own verdicts.
+"""Validation of every table in DuckDB, one scan a table, with frictionless's own verdicts.
 
 The Table Schema stays the single source of truth and frictionless the reference. DuckDB reads
-the CSV as text and, for every cell, decides only one thing: is this cell *certainly* fine (a
+the CSV (or the rows read into memory) as text and, for every cell, in one scan of the table,
+decides only one thing: is this cell *certainly* fine (a
 canonical spelling of its type, e.g. `-?[0-9]+` for an integer, that meets every constraint)? That
 test is written to be strict, never lenient, so it cannot pass a cell frictionless would refuse.
 Every other cell -- the errors, and odd but valid spellings such as `+5`, ` 5` or `1_000` -- is
@@ -10,6 +11,8 @@ frictionless's by construction. Uniqueness, primary and foreign keys run in SQL 
 parsed the same way (odd spellings with the values frictionless gives them). Errors are counted,
 never capped. DuckDB's own casts are not trusted: TRY_CAST('12.5' AS BIGINT) gives 13 and
 strptime accepts trailing spaces, so every cast is guarded by an exact regular expression.
+frictionless is imported only when a table has a doubtful cell or an error: a clean project is
+validated without it.
 
 A file DuckDB cannot read strictly (ragged rows, bad quoting, not UTF-8, NUL bytes) raises
 `Fallback`: validation then reads it the slow way, which names the exact defect.
@@ -39,14 +42,13 @@ from pipeline.read.text import FORMULA_FIRST, NEEDS_CLEANING_RE2, normalise_rows
 
 if TYPE_CHECKING:
     from frictionless import Schema
-# frictionless is imported where a table is checked, not with this module: the build's worker
-# processes use only its DuckDB helpers, and it takes a third of a second to import.
+# frictionless is imported for a doubtful cell or an error, never with this module: a clean table
+# needs none of it, the build's worker processes use only the DuckDB helpers, and it takes 0.4 s.
 
 DUCKDB_MEMORY_LIMIT = "500MB"
-# Tables whose CSV is at least this big take the fast path (about 1,500 rows): below it, the
-# fixed cost of a DuckDB pass is more than frictionless takes; above it, frictionless's per-cell
-# Python costs more (measured in make bench: a national project validates twice as fast with
-# its 100 kB-5 MB tables here).
+# Tables whose CSV is at least this big are read by DuckDB from disk and left there for the build
+# (about 1,500 rows); smaller ones are read into memory first (the strict reader names a damaged
+# file's defect, and the build takes their rows as they are) and checked by the same scan.
 MIN_BYTES = 100_000
 # Up to this much CSV in a run, DuckDB keeps the text in memory (about 2M rows of 14 columns).
 IN_MEMORY_MAX_BYTES = 250_000_000
@@ -164,33 +166,69 @@ def normalised_rows(path: Path, table: Table) -> Iterator[list[str]]:
 SCAN_CHUNK = 8 << 20
 
 
-def read_header(path: Path) -> list[str]:
-    """The first record, read the way load.read_csv reads it; Fallback on anything unusual."""
+@dataclass(frozen=True)
+class Lines:
+    """What a CSV's bytes say before DuckDB reads it: its header, and its line ends to count its rows by."""
+    header: list[str]
+    newlines: int         # LF bytes
+    final_newline: bool   # the last byte is an LF
+    cr: bool              # a CR anywhere
+
+
+def read_lines(path: Path) -> Lines:
+    """The first record, read the way load.read_csv reads it, and the file's line ends (one-byte
+    searches only); Fallback on UTF-16, a NUL byte or a first record Python cannot read."""
     with path.open("rb") as fh:
         head = fh.read(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise Fallback("UTF-16")
     if head.lstrip(b"\xef\xbb\xbf")[:1] in (b"\n", b"\r"):
         raise Fallback("empty line")
+    newlines, cr, last = 0, False, b""
     # Read in chunks, not mapped whole: a mapped file's pages count as the process's memory.
     with path.open("rb") as fh:
-        carry = b""  # the end of the previous chunk, for a blank line across the boundary
         while chunk := fh.read(SCAN_CHUNK):
             if b"\x00" in chunk:
                 raise Fallback("NUL byte")
+            newlines += chunk.count(b"\n")
+            cr = cr or b"\r" in chunk
+            last = chunk[-1:]
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh, strict=True))
+    except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
+        raise Fallback(str(exc)) from exc
+    return Lines(header, newlines, last == b"\n", cr)
+
+
+def no_empty_line(path: Path, lines: Lines, rows: int) -> None:
+    """Fallback("empty line") if the CSV has one. Python's csv reads an empty line as an empty record
+    (frictionless then counts it as a row); DuckDB skips it and every later row number would shift.
+    When the file's LFs are exactly its records' (the header and DuckDB's `rows`, the last maybe
+    without one), no line is empty (nor has a cell a line break) and the file is not read again."""
+    if not lines.cr and lines.newlines == rows + (1 if lines.final_newline else 0):
+        return
+    _search_empty_lines(path)
+
+
+def _search_empty_lines(path: Path) -> None:
+    with path.open("rb") as fh:
+        carry = b""  # the end of the previous chunk, for a blank line across the boundary
+        while chunk := fh.read(SCAN_CHUNK):
             window = carry + chunk
-            # Python's csv reads an empty line as an empty record (frictionless then counts it as a
-            # row); DuckDB skips it and every later row number would shift. (A two-byte search is
-            # ten times slower than a one-byte one: the CR forms only where a CR is.)
+            # (A two-byte search is ten times slower than a one-byte one: the CR forms only where a CR is.)
             blanks = (b"\n\n", b"\n\r\n", b"\r\r") if b"\r" in window else (b"\n\n",)
             if any(blank in window for blank in blanks):
                 raise Fallback("empty line")
             carry = window[-2:]
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return next(csv.reader(fh, strict=True))
-    except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
-        raise Fallback(str(exc)) from exc
+
+
+def read_header(path: Path) -> list[str]:
+    """The first record, read the way load.read_csv reads it; Fallback on anything unusual (an
+    empty line too, searched for in the whole file)."""
+    lines = read_lines(path)
+    _search_empty_lines(path)
+    return lines.header
 
 
 def _format_regex(fmt: str) -> str | None:

@@ -155,14 +155,15 @@ def _duckdb_checks(raw_dir, model, large, in_duckdb, files, small, report) -> di
     # order), while the tables they refer to are finished: on two cores the two national tables'
     # scans overlap.
     with fast.Checker(in_memory=size <= fast.in_memory_max_bytes()) as checker, ThreadPoolExecutor(2) as pool:
-        scans = {}
+        scans, lines = {}, {}
         for name in model.tables:
             if name in large:
                 path = raw_dir / f"{name}.csv"
                 try:
-                    problems = conventions.header_problems(model.tables[name], fast.read_header(path), files[name])
+                    lines[name] = fast.read_lines(path)
                 except fast.Fallback as exc:
                     raise fast.Fallback(name) from exc
+                problems = conventions.header_problems(model.tables[name], lines[name].header, files[name])
                 report.add(*problems)
                 if not problems:
                     scans[name] = pool.submit(checker.scan, model.tables[name], path, wanted.get(name, set()), limit)
@@ -176,6 +177,7 @@ def _duckdb_checks(raw_dir, model, large, in_duckdb, files, small, report) -> di
                     with progress.rows(f"checking {name} in DuckDB ({progress.size(size)})",
                                        announce=size >= progress.ANNOUNCE_BYTES) as tracker:
                         rows = scans[name].result()
+                        fast.no_empty_line(path, lines[name], rows)
                         tracker.advance(rows)
                     report.rows += rows
                 else:

@@ -388,3 +388,26 @@ def test_a_clean_project_is_validated_without_importing_frictionless(tmp_path, c
         csv.writer(fh, lineterminator="\n").writerows(rows)
     out = subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "0 ['frictionless']"
+
+
+@pytest.mark.parametrize("body, rows, defect", [
+    (b"a,b\n1,2\n3,4\n", 2, None),
+    (b"a,b\n1,2\n3,4", 2, None),                 # the last record without its line end
+    (b"a,b\n1,\"x\ny\"\n3,4\n", 2, None),        # a line break in a cell: searched, none empty
+    (b"a,b\n1,2\n\n3,4\n", 2, "empty line"),      # DuckDB's 2 rows, but one LF too many
+    (b"a,b\n1,2\n3,4\n\n", 2, "empty line"),
+    (b"a,b\r\n1,2\r\n\r\n3,4\r\n", 2, "empty line"),
+    (b"a,b\r1,2\r\r3,4\r", 2, "empty line"),      # CR line ends: no LF to count, searched
+])
+def test_an_empty_line_is_found_by_counting_line_ends_against_duckdbs_rows(tmp_path, body, rows, defect):
+    """The large files' line ends are counted (one-byte searches) and compared with the rows DuckDB
+    read: only a file whose count differs is searched for an empty line."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(body)
+    lines = fastcheck.read_lines(path)
+    assert lines.header == ["a", "b"]
+    if defect is None:
+        fastcheck.no_empty_line(path, lines, rows)
+    else:
+        with pytest.raises(fastcheck.Fallback, match=defect):
+            fastcheck.no_empty_line(path, lines, rows)
