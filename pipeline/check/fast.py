@@ -338,6 +338,8 @@ def _fine_sql(con, f: dict) -> tuple[str, str | None, str | None]:
     checks = _constraints_sql(con, f, value)
     if checks is None:
         return f"CASE WHEN {_MISSING} THEN {missing_ok} ELSE FALSE END", typed, value
+    if typed == "TRUE" and checks == "TRUE":  # any text: only a missing value can be wrong
+        return ("TRUE" if missing_ok == "TRUE" else f"NOT {_MISSING}"), typed, value
     return f"CASE WHEN {_MISSING} THEN {missing_ok} ELSE coalesce(({typed}) AND ({checks}), FALSE) END", typed, value
 
 
@@ -349,6 +351,7 @@ def _sub(expr: str, column: str) -> str:
 # Bits of "#why": why a row is kept for a second look (beside the cells of its "#bad" masks).
 BLANK, TOO_LONG, RULES = 1, 2, 4
 MASK_BITS = 62  # fields per "#bad" mask (a BIGINT)
+RID = "#rid"    # a row's number, carried by the rows read into memory
 
 
 def _mask(i: int) -> str:
@@ -365,6 +368,7 @@ class _Scan:
     key_fields: set[str]
     masks: list[str]   # the "#bad" columns
     kept: str          # SQL: the row is kept for a second look
+    rid: str           # SQL: the row's number (from 0) in the keys table
 
 
 class Checker:
@@ -423,23 +427,23 @@ class Checker:
             return self._scan(con, table, text_source(path, table, one_thread=True), key_fields_wanted, max_cell_chars)
 
     def scan_rows(self, table: Table, rows: list[list[str]], key_fields_wanted: set[str], max_cell_chars: int) -> int:
-        """The one scan of a table read into memory, in this thread (it sets DuckDB to one thread
-        while it runs, to keep the rows in order)."""
+        """The one scan of a table read into memory; its rows carry their numbers (column "#rid"),
+        so no order has to be kept."""
         text = q("text_" + table.name)
-        _load_pairs(self.con, text, rows, table.field_names, ["VARCHAR"] * len(table.fields))
-        threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
+        _load_pairs(self.con, text, [(i, *row) for i, row in enumerate(rows)], [RID, *table.field_names],
+                    ["BIGINT"] + ["VARCHAR"] * len(table.fields))
         try:
-            self.con.execute("SET threads = 1")
-            return self._scan(self.con, table, text, key_fields_wanted, max_cell_chars)
+            return self._scan(self.con, table, text, key_fields_wanted, max_cell_chars, numbered=True)
         finally:
-            self.con.execute(f"SET threads = {int(threads)}")
             self.con.execute(f"DROP TABLE {text}")
 
-    def _scan(self, con, table: Table, source: str, key_fields_wanted: set[str], max_cell_chars: int) -> int:
+    def _scan(self, con, table: Table, source: str, key_fields_wanted: set[str], max_cell_chars: int,
+              numbered: bool = False) -> int:
         """The one scan of a table: per row, a bit a column for the cells not certainly fine, why the
         row needs a second look (blank, a cell too long, a candidate for a project rule), the typed
         key values, and the cells of the rows kept for that look; stored as `keys_<name>`, whose
-        rowid is the row's number. Raises Fallback when DuckDB cannot read the file strictly."""
+        rowid is the row's number (`numbered`: the source's column "#rid" is, and is kept). Raises
+        Fallback when DuckDB cannot read the file strictly."""
         name = table.name
         descriptor = table.frictionless_schema()
         fields = descriptor["fields"]
@@ -455,7 +459,9 @@ class Checker:
         for i, f in enumerate(fields):
             fine, typed, value = _fine_sql(con, f)
             typed_sql[f["name"]] = (typed, value)
-            masks.setdefault(_mask(i), []).append(f"CASE WHEN {_sub(fine, f['name'])} THEN 0 ELSE {1 << (i % MASK_BITS)} END")
+            parts = masks.setdefault(_mask(i), [])
+            if fine != "TRUE":  # a column whose every cell is fine adds nothing to its mask
+                parts.append(f"CASE WHEN {_sub(fine, f['name'])} THEN 0 ELSE {1 << (i % MASK_BITS)} END")
         why = [f"CASE WHEN {' AND '.join(_sub(_MISSING, n) for n in names)} THEN {BLANK} ELSE 0 END",
                # more bytes than the limit: a candidate (a character is at least a byte), counted in Python
                # as the strict reader counts (code points)
@@ -464,14 +470,20 @@ class Checker:
         candidates = self._rule_candidates(table)
         if candidates:
             why.append(f"CASE WHEN {candidates} THEN {RULES} ELSE 0 END")
-        judged = ", ".join([*(f"({' + '.join(parts)}) AS {m}" for m, parts in masks.items()), f"({' + '.join(why)}) AS \"#why\""])
+        judged = ", ".join([*(f"({' + '.join(parts) or '0'}) AS {m}" for m, parts in masks.items()), f"({' + '.join(why)}) AS \"#why\""])
         kept = " OR ".join([*(f"{m} <> 0" for m in masks), '"#why" <> 0'])
         select = []
         for f in key_list:
             typed, value = typed_sql[f["name"]]
-            expr = "NULL" if typed is None else f"CASE WHEN {_MISSING} THEN NULL WHEN {typed} THEN {value} END"
+            if typed is None:
+                expr = "NULL"
+            elif typed == "TRUE":
+                expr = f"nullif({value}, '')"
+            else:
+                expr = f"CASE WHEN {_MISSING} THEN NULL WHEN {typed} THEN {value} END"
             select.append(f"CAST({_sub(expr, f['name'])} AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) AS {q(f['name'])}")
-        select += [*masks, '"#why"', *(f"CASE WHEN {kept} THEN {q(n)} END AS {_cell(i)}" for i, n in enumerate(names))]
+        select += [*([q(RID)] if numbered else []), *masks, '"#why"',
+                   *(f"CASE WHEN {kept} THEN {q(n)} END AS {_cell(i)}" for i, n in enumerate(names))]
         keys = q("keys_" + name)
         try:
             con.execute(f"DROP TABLE IF EXISTS {keys}")
@@ -480,7 +492,7 @@ class Checker:
             raise  # not a defect of the file: the slow way would need far more memory
         except duckdb.Error as exc:
             raise Fallback(str(exc)) from exc
-        self._scanned[name] = _Scan(rows, key_fields, list(masks), kept)
+        self._scanned[name] = _Scan(rows, key_fields, list(masks), kept, q(RID) if numbered else "rowid")
         return rows
 
     def finish(self, table: Table, file: str, small: dict, max_cell_chars: int) -> Result:
@@ -490,14 +502,14 @@ class Checker:
         scan = self._scanned.pop(name)
         fields = table.frictionless_schema()["fields"]
         names = [f["name"] for f in fields]
-        key_fields, masks, kept = scan.key_fields, scan.masks, scan.kept
+        key_fields, masks, kept, rid_sql = scan.key_fields, scan.masks, scan.kept, scan.rid
         keys = q("keys_" + name)
         self.keys[name] = [f["name"] for f in fields if f["name"] in key_fields]
         result = Result(rows=scan.rows)
         cells = ", ".join(_cell(i) for i in range(len(fields)))
-        second_look = con.execute(f"SELECT rowid, {', '.join(masks)}, \"#why\", {cells} FROM {keys} WHERE {kept}").fetchall()
+        second_look = con.execute(f"SELECT {rid_sql}, {', '.join(masks)}, \"#why\", {cells} FROM {keys} WHERE {kept}").fetchall()
         if not second_look:  # every cell certainly fine: only the keys are left to check
-            return self._keyed(table, result, keys, small, [])
+            return self._keyed(table, result, keys, rid_sql, small, [])
         width = len(masks)
 
         too_long = [problem("cell-too-long", file, rid + 2, n, length=len(cell), limit=max_cell_chars)
@@ -540,15 +552,15 @@ class Checker:
             f = next(f for f in fields if f["name"] == fname)
             _load_pairs(con, "ov", [(rid, _as_text(v)) for rid, v in pairs], ["rid", "v"])
             con.execute(f"UPDATE {keys} SET {q(fname)} = TRY_CAST(ov.v AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) "
-                        f"FROM ov WHERE {keys}.rowid = ov.rid")
+                        f"FROM ov WHERE {keys}.{rid_sql} = ov.rid")
         # Every row kept, a candidate or not, goes through the project's rules: they are exact.
         result.problems = self._project_rules(table, file, [(rid, row[width + 1:]) for rid, *row in second_look])
-        return self._keyed(table, result, keys, small, found)
+        return self._keyed(table, result, keys, rid_sql, small, found)
 
-    def _keyed(self, table: Table, result: Result, keys: str, small: dict, found: list) -> Result:
+    def _keyed(self, table: Table, result: Result, keys: str, rid_sql: str, small: dict, found: list) -> Result:
         """The unique, primary and foreign keys of a scanned table, after its cells' verdicts."""
         descriptor = table.frictionless_schema()
-        relation = f"(SELECT rowid AS rid, * FROM {keys})"
+        relation = f"(SELECT {rid_sql} AS rid, * FROM {keys})"
         repeats: dict = {}
         found = found + self._unique(descriptor["fields"], relation, repeats)
         found += self._primary_key(descriptor.get("primaryKey", []), relation, repeats)
