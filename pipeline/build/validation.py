@@ -7,6 +7,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from pipeline.build import load_release_db
+from pipeline.check.rules import check_rules
 from pipeline.check.validate import check_tables
 from pipeline.model import Model
 from pipeline.model.report import Report
@@ -24,10 +26,6 @@ def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
     report, tables = check_tables(raw_dir, model, fast_min_bytes, slow, reference)
     if not report.valid or not rules:
         return report, tables
-    # Imported here: `validate --schema-only` starts faster without the build and the rules.
-    from pipeline.build import load_release_db
-    from pipeline.check.rules import check_rules
-
     with tempfile.TemporaryDirectory(prefix="remacto-rules-") as tmp:
         db_path = Path(tmp) / "rules.db"
         with stage("sqlite load"):

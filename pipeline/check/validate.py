@@ -1,7 +1,8 @@
 """Validation of raw/ against the schemas: every table's file, header, types, constraints and keys
 (in DuckDB, one scan a table, with frictionless's verdicts on every doubtful cell; frictionless in
-memory for a file DuckDB cannot read strictly), then the project's conventions. Collects every problem; never stops at the first. The rules of metadata/rules.yaml
-need the release database and run after the build (pipeline.build.validation, check.rules)."""
+memory for a file DuckDB cannot read strictly), then the project's conventions. Collects every
+problem; never stops at the first. The rules of metadata/rules.yaml need the release database and
+run after the build (pipeline.build.validation, check.rules)."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
