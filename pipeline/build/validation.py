@@ -17,12 +17,13 @@ from pipeline.timing import stage
 
 
 def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
-             slow: frozenset = frozenset(), rules: bool = True) -> tuple[Report, dict]:
+             slow: frozenset = frozenset(), rules: bool = True, reference: bool = False) -> tuple[Report, dict]:
     """Validate raw/ against the model; return the report and, when valid, the normalised rows
     (check.validate.check_tables). The rules run last, on the release's database loaded into a
     temporary file (on disk, so a national table never has to fit in memory). `rules=False`
-    stops after the checks frictionless makes (schemas, keys) and the conventions."""
-    report, tables = check_tables(raw_dir, model, fast_min_bytes, slow)
+    stops after the checks frictionless makes (schemas, keys) and the conventions; `reference`: see
+    check_tables."""
+    report, tables = check_tables(raw_dir, model, fast_min_bytes, slow, reference)
     if not report.valid or not rules:
         return report, tables
     with tempfile.TemporaryDirectory(prefix="remacto-rules-") as tmp:

@@ -1,7 +1,8 @@
-"""Fast validation of large tables in DuckDB, with frictionless's own verdicts.
+"""Validation of every table in DuckDB, one scan a table, with frictionless's own verdicts.
 
 The Table Schema stays the single source of truth and frictionless the reference. DuckDB reads
-the CSV as text and, for every cell, decides only one thing: is this cell *certainly* fine (a
+the CSV (or the rows read into memory) as text and, for every cell, in one scan of the table,
+decides only one thing: is this cell *certainly* fine (a
 canonical spelling of its type, e.g. `-?[0-9]+` for an integer, that meets every constraint)? That
 test is written to be strict, never lenient, so it cannot pass a cell frictionless would refuse.
 Every other cell -- the errors, and odd but valid spellings such as `+5`, ` 5` or `1_000` -- is
@@ -10,6 +11,8 @@ frictionless's by construction. Uniqueness, primary and foreign keys run in SQL 
 parsed the same way (odd spellings with the values frictionless gives them). Errors are counted,
 never capped. DuckDB's own casts are not trusted: TRY_CAST('12.5' AS BIGINT) gives 13 and
 strptime accepts trailing spaces, so every cast is guarded by an exact regular expression.
+frictionless is imported only when a table has a doubtful cell or an error: a clean project is
+validated without it.
 
 A file DuckDB cannot read strictly (ragged rows, bad quoting, not UTF-8, NUL bytes) raises
 `Fallback`: validation then reads it the slow way, which names the exact defect.
@@ -39,14 +42,13 @@ from pipeline.read.text import FORMULA_FIRST, NEEDS_CLEANING_RE2, normalise_rows
 
 if TYPE_CHECKING:
     from frictionless import Schema
-# frictionless is imported where a table is checked, not with this module: the build's worker
-# processes use only its DuckDB helpers, and it takes a third of a second to import.
+# frictionless is imported for a doubtful cell or an error, never with this module: a clean table
+# needs none of it, the build's worker processes use only the DuckDB helpers, and it takes 0.4 s.
 
 DUCKDB_MEMORY_LIMIT = "500MB"
-# Tables whose CSV is at least this big take the fast path (about 1,500 rows): below it, the
-# fixed cost of a DuckDB pass is more than frictionless takes; above it, frictionless's per-cell
-# Python costs more (measured in make bench: a national project validates twice as fast with
-# its 100 kB-5 MB tables here).
+# Tables whose CSV is at least this big are read by DuckDB from disk and left there for the build
+# (about 1,500 rows); smaller ones are read into memory first (the strict reader names a damaged
+# file's defect, and the build takes their rows as they are) and checked by the same scan.
 MIN_BYTES = 100_000
 # Up to this much CSV in a run, DuckDB keeps the text in memory (about 2M rows of 14 columns).
 IN_MEMORY_MAX_BYTES = 250_000_000
@@ -61,6 +63,9 @@ _SQL_TYPE = {"date": "DATE", "time": "TIME", "datetime": "TIMESTAMP"}
 # Python's re and RE2 read \d \w \s \b differently outside ASCII.
 _UNICODE_CLASSES = re.compile(r"\\[dDwWsSbB]|\(\?[a-zA-Z]")
 _CONTROL = f"regexp_matches({C}, '[\\x00-\\x1f\\x7f-\\x9f\\x{{2028}}\\x{{2029}}]')"
+# A pattern of printable ASCII with no '.', escape or negated class matches printable ASCII only:
+# a cell it matches holds no control character, so it needs no separate test for one.
+_PRINTABLE_ONLY = re.compile(r"[ -~]*").fullmatch
 
 
 @dataclass(frozen=True)
@@ -128,13 +133,16 @@ class Result:
     readable: bool = True                             # False: cells too long, not read further
 
 
-def text_source(path: Path, table: Table) -> str:
+def text_source(path: Path, table: Table, one_thread: bool = False) -> str:
     """A raw CSV as DuckDB reads it for validation and for the build: every column as text, strictly
-    (a ragged row or a stray quote is an error, not a guess), in file order."""
+    (a ragged row or a stray quote is an error, not a guess), in file order. `one_thread`: read by
+    one thread, so that a table made from it has the file's rows in the file's order whatever the
+    SELECT computes (with two threads, DuckDB 1.5.5 and 2.0.1 both stored some rows of a 31,000-row
+    CSV out of order once the SELECT computed more than its columns)."""
     columns = "{" + ", ".join(f"{lit(f.name)}: 'VARCHAR'" for f in table.fields) + "}"
     return (f"read_csv({lit(str(path))}, header = true, auto_detect = false, columns = {columns}, delim = ',', "
             f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, {line_limits(table)}, "
-            f"encoding = 'utf-8')")
+            f"encoding = 'utf-8'{', parallel = false' if one_thread else ''})")
 
 
 BATCH = 50_000
@@ -158,33 +166,69 @@ def normalised_rows(path: Path, table: Table) -> Iterator[list[str]]:
 SCAN_CHUNK = 8 << 20
 
 
-def read_header(path: Path) -> list[str]:
-    """The first record, read the way load.read_csv reads it; Fallback on anything unusual."""
+@dataclass(frozen=True)
+class Lines:
+    """What a CSV's bytes say before DuckDB reads it: its header, and its line ends to count its rows by."""
+    header: list[str]
+    newlines: int         # LF bytes
+    final_newline: bool   # the last byte is an LF
+    cr: bool              # a CR anywhere
+
+
+def read_lines(path: Path) -> Lines:
+    """The first record, read the way load.read_csv reads it, and the file's line ends (one-byte
+    searches only); Fallback on UTF-16, a NUL byte or a first record Python cannot read."""
     with path.open("rb") as fh:
         head = fh.read(4)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise Fallback("UTF-16")
     if head.lstrip(b"\xef\xbb\xbf")[:1] in (b"\n", b"\r"):
         raise Fallback("empty line")
+    newlines, cr, last = 0, False, b""
     # Read in chunks, not mapped whole: a mapped file's pages count as the process's memory.
     with path.open("rb") as fh:
-        carry = b""  # the end of the previous chunk, for a blank line across the boundary
         while chunk := fh.read(SCAN_CHUNK):
             if b"\x00" in chunk:
                 raise Fallback("NUL byte")
+            newlines += chunk.count(b"\n")
+            cr = cr or b"\r" in chunk
+            last = chunk[-1:]
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh, strict=True))
+    except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
+        raise Fallback(str(exc)) from exc
+    return Lines(header, newlines, last == b"\n", cr)
+
+
+def no_empty_line(path: Path, lines: Lines, rows: int) -> None:
+    """Fallback("empty line") if the CSV has one. Python's csv reads an empty line as an empty record
+    (frictionless then counts it as a row); DuckDB skips it and every later row number would shift.
+    When the file's LFs are exactly its records' (the header and DuckDB's `rows`, the last maybe
+    without one), no line is empty (nor has a cell a line break) and the file is not read again."""
+    if not lines.cr and lines.newlines == rows + (1 if lines.final_newline else 0):
+        return
+    _search_empty_lines(path)
+
+
+def _search_empty_lines(path: Path) -> None:
+    with path.open("rb") as fh:
+        carry = b""  # the end of the previous chunk, for a blank line across the boundary
+        while chunk := fh.read(SCAN_CHUNK):
             window = carry + chunk
-            # Python's csv reads an empty line as an empty record (frictionless then counts it as a
-            # row); DuckDB skips it and every later row number would shift. (A two-byte search is
-            # ten times slower than a one-byte one: the CR forms only where a CR is.)
+            # (A two-byte search is ten times slower than a one-byte one: the CR forms only where a CR is.)
             blanks = (b"\n\n", b"\n\r\n", b"\r\r") if b"\r" in window else (b"\n\n",)
             if any(blank in window for blank in blanks):
                 raise Fallback("empty line")
             carry = window[-2:]
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return next(csv.reader(fh, strict=True))
-    except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
-        raise Fallback(str(exc)) from exc
+
+
+def read_header(path: Path) -> list[str]:
+    """The first record, read the way load.read_csv reads it; Fallback on anything unusual (an
+    empty line too, searched for in the whole file)."""
+    lines = read_lines(path)
+    _search_empty_lines(path)
+    return lines.header
 
 
 def _format_regex(fmt: str) -> str | None:
@@ -204,30 +248,40 @@ def _format_regex(fmt: str) -> str | None:
     return "".join(out)
 
 
-def _canonical(f) -> tuple[str, str] | None:
-    """(SQL: this non-missing cell is certainly of the type, SQL: its value) or None (ask Python)."""
-    fmt = f.format or "default"
-    if f.type == "string":
+def _literal(f: dict, value):
+    """A constraint's value as frictionless's value reader gives it, for the plain cases (a string
+    for a text field, an int for a number); None: leave the column to frictionless's reader."""
+    if f["type"] == "string":
+        return value if isinstance(value, str) else None
+    if f["type"] in ("integer", "year", "number"):
+        return value if type(value) is int else None
+    return None
+
+
+def _canonical(f: dict) -> tuple[str, str] | None:
+    """(SQL: this non-missing cell is certainly of the type, SQL: its value) or None (ask frictionless).
+    `f` is the field's frictionless descriptor (Table.frictionless_schema), what frictionless reads."""
+    fmt = f.get("format") or "default"
+    kind = f["type"]
+    if kind == "string":
         return ("TRUE", C) if fmt == "default" else None
-    if f.type in ("integer", "number") and not f.bare_number:
+    if kind in ("integer", "number") and (f.get("bareNumber", True) is not True or "groupChar" in f or "decimalChar" in f):
         return None
-    if f.type == "integer":
+    if kind == "integer":
         return f"regexp_full_match({C}, {lit(CANONICAL_INTEGER)})", f"TRY_CAST({C} AS BIGINT)"
-    if f.type == "year":
+    if kind == "year":
         return f"regexp_full_match({C}, '[0-9]{{4}}')", f"TRY_CAST({C} AS BIGINT)"
-    if f.type == "number":
-        if f.has_defined("group_char") or f.has_defined("decimal_char"):
-            return None
+    if kind == "number":
         return f"regexp_full_match({C}, {lit(CANONICAL_EXACT_NUMBER)})", f"TRY_CAST({C} AS {EXACT_TYPES['number']})"
-    if f.type in _SQL_TYPE:
-        strp = _DEFAULT_FORMATS[f.type] if fmt == "default" else fmt
+    if kind in _SQL_TYPE:
+        strp = _DEFAULT_FORMATS[kind] if fmt == "default" else fmt
         if fmt == "any":
             return None
         pattern = _format_regex(strp)
         if pattern is None:
             return None
         parsed = f"try_strptime({C}, {lit(strp)})"
-        return f"regexp_full_match({C}, {lit(pattern)}) AND {parsed} IS NOT NULL", f"CAST({parsed} AS {_SQL_TYPE[f.type]})"
+        return f"regexp_full_match({C}, {lit(pattern)}) AND {parsed} IS NOT NULL", f"CAST({parsed} AS {_SQL_TYPE[kind]})"
     return None
 
 
@@ -239,31 +293,32 @@ def _re2_ok(con, pattern: str) -> bool:
         return False
 
 
-def _constraints_sql(con, f, value: str) -> str | None:
-    """SQL true when a canonical cell certainly meets every constraint; None: ask Python."""
-    reader = f.create_value_reader()
+def _constraints_sql(con, f: dict, value: str) -> str | None:
+    """SQL true when a canonical cell certainly meets every constraint; None: ask frictionless."""
     parts = []
-    for name, constraint in f.constraints.items():
+    for name, constraint in f.get("constraints", {}).items():
         if name in ("required", "unique"):
             continue
         if name == "enum":
-            values = [reader(v) for v in constraint]
-            if any(v is None for v in values) or f.type not in ("string", "integer", "year", "number"):
+            values = [_literal(f, v) for v in constraint]
+            if any(v is None for v in values) or f["type"] not in ("string", "integer", "year", "number"):
                 return None
             parts.append(f"{value} IN ({', '.join(lit(v) for v in values)})" if values else "FALSE")
-        elif name == "pattern" and f.type == "string":
+        elif name == "pattern" and f["type"] == "string":
             # re.match(f"^{p}$") anchors at the start only; the outer ^(?: ) does the same for RE2.
             re2 = f"^(?:^{constraint}$)"
             if not _re2_ok(con, re2):
                 return None
             trusted = f"NOT {_CONTROL}"
-            if _UNICODE_CLASSES.search(constraint):
+            if _PRINTABLE_ONLY(constraint) and not any(token in constraint for token in (".", "\\", "[^")):
+                trusted = "TRUE"
+            elif _UNICODE_CLASSES.search(constraint):
                 trusted = f"regexp_full_match({C}, '[\\x20-\\x7e]*')"
             parts.append(f"({trusted} AND regexp_matches({C}, {lit(re2)}))")
-        elif name in ("minLength", "maxLength") and f.type == "string":
+        elif name in ("minLength", "maxLength") and f["type"] == "string":
             parts.append(f"length({C}) {'>=' if name == 'minLength' else '<='} {int(constraint)}")
-        elif name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and f.type in ("integer", "year", "number"):
-            bound = reader(constraint)
+        elif name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and f["type"] in ("integer", "year", "number"):
+            bound = _literal(f, constraint)
             if bound is None:
                 return None
             op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[name]
@@ -273,9 +328,9 @@ def _constraints_sql(con, f, value: str) -> str | None:
     return " AND ".join(parts) or "TRUE"
 
 
-def _fine_sql(con, f) -> tuple[str, str | None, str | None]:
+def _fine_sql(con, f: dict) -> tuple[str, str | None, str | None]:
     """(SQL: the cell is certainly fine, SQL: canonical type test, SQL: value) for one field."""
-    missing_ok = "FALSE" if f.constraints.get("required") else "TRUE"
+    missing_ok = "FALSE" if f.get("constraints", {}).get("required") else "TRUE"
     canonical = _canonical(f)
     if canonical is None:
         return f"CASE WHEN {_MISSING} THEN {missing_ok} ELSE FALSE END", None, None
@@ -283,6 +338,8 @@ def _fine_sql(con, f) -> tuple[str, str | None, str | None]:
     checks = _constraints_sql(con, f, value)
     if checks is None:
         return f"CASE WHEN {_MISSING} THEN {missing_ok} ELSE FALSE END", typed, value
+    if typed == "TRUE" and checks == "TRUE":  # any text: only a missing value can be wrong
+        return ("TRUE" if missing_ok == "TRUE" else f"NOT {_MISSING}"), typed, value
     return f"CASE WHEN {_MISSING} THEN {missing_ok} ELSE coalesce(({typed}) AND ({checks}), FALSE) END", typed, value
 
 
@@ -290,16 +347,44 @@ def _sub(expr: str, column: str) -> str:
     return expr.replace(C, q(column))
 
 
+# The scan table's own columns beside the key fields (a field's name never starts with '#').
+# Bits of "#why": why a row is kept for a second look (beside the cells of its "#bad" masks).
+BLANK, TOO_LONG, RULES = 1, 2, 4
+MASK_BITS = 62  # fields per "#bad" mask (a BIGINT)
+RID = "#rid"    # a row's number, carried by the rows read into memory
+
+
+def _mask(i: int) -> str:
+    return q(f"#bad{i // MASK_BITS}")
+
+
+def _cell(i: int) -> str:
+    return q(f"#cell{i}")
+
+
+@dataclass(frozen=True)
+class _Scan:
+    rows: int
+    key_fields: set[str]
+    masks: list[str]   # the "#bad" columns
+    kept: str          # SQL: the row is kept for a second look
+    rid: str           # SQL: the row's number (from 0) in the keys table
+
+
 class Checker:
-    """One DuckDB database (on disk, so memory stays bounded) for all the large tables of a run."""
+    """One DuckDB database (on disk, so memory stays bounded) for all the tables of a run. Each table
+    is read once, in one scan that judges every cell and keeps, as the table `keys_<name>`, the
+    typed key values (unique, primary and foreign keys run on them) and the cells of the few rows
+    that need a second look; frictionless is imported only if one of those cells is doubtful."""
 
     def __init__(self, work_dir: Path | None = None, threads: int | None = None, in_memory: bool = False):
         self._tmp = tempfile.TemporaryDirectory(prefix="fastcheck-", dir=work_dir)
-        # In memory the text table is written twice as fast; on disk, memory stays flat at any size.
+        # In memory the scan table is written twice as fast; on disk, memory stays flat at any size.
         self.con = connect(":memory:" if in_memory else str(Path(self._tmp.name) / "check.duckdb"), Path(self._tmp.name))
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        self.keys: dict[str, list[str]] = {}   # large table -> fields held in its keys table
+        self.keys: dict[str, list[str]] = {}   # checked table -> fields held in its keys table
+        self._scanned: dict[str, _Scan] = {}  # scanned table -> what its finish needs
         self._schemas: dict[str, Schema] = {}
 
     def schema(self, table: Table) -> Schema:
@@ -322,158 +407,240 @@ class Checker:
 
     def check(self, table: Table, path: Path, file: str, small: dict, max_cell_chars: int,
               key_fields_wanted: set[str] = frozenset()) -> Result:
-        """Validate one large CSV whose header is already known to be the schema's.
+        """Validate one CSV on disk whose header is already known to be the schema's.
 
-        `small`: the readable tables validated in memory, name -> (Table, header, rows), for foreign keys.
-        `key_fields_wanted`: fields other large tables refer to.
-        """
-        from frictionless import errors
+        `small`: the tables validated by frictionless in memory, name -> (Table, header, rows), for
+        foreign keys. `key_fields_wanted`: fields other tables refer to."""
+        self.scan(table, path, key_fields_wanted, max_cell_chars)
+        return self.finish(table, file, small, max_cell_chars)
 
-        con, name = self.con, table.name
-        schema = self.schema(table)
-        fields = schema.fields
-        raw = q("raw_" + name)
+    def check_rows(self, table: Table, rows: list[list[str]], file: str, small: dict, max_cell_chars: int,
+                   key_fields_wanted: set[str] = frozenset()) -> Result:
+        """Validate a table read into memory (every row as long as the header, which is the schema's)."""
+        self.scan_rows(table, rows, key_fields_wanted, max_cell_chars)
+        return self.finish(table, file, small, max_cell_chars)
+
+    def scan(self, table: Table, path: Path, key_fields_wanted: set[str], max_cell_chars: int) -> int:
+        """The one scan of a CSV on disk (see _scan); safe to run in another thread beside the
+        scans of other tables and the finish of a scanned one (its own connection). Its rows."""
+        with self.con.cursor() as con:
+            return self._scan(con, table, text_source(path, table, one_thread=True), key_fields_wanted, max_cell_chars)
+
+    def scan_rows(self, table: Table, rows: list[list[str]], key_fields_wanted: set[str], max_cell_chars: int) -> int:
+        """The one scan of a table read into memory; its rows carry their numbers (column "#rid"),
+        so no order has to be kept."""
+        text = q("text_" + table.name)
+        _load_pairs(self.con, text, [(i, *row) for i, row in enumerate(rows)], [RID, *table.field_names],
+                    ["BIGINT"] + ["VARCHAR"] * len(table.fields))
         try:
-            con.execute(f"DROP TABLE IF EXISTS {raw}")
-            con.execute(f"CREATE TABLE {raw} AS SELECT * FROM {text_source(path, table)}")
+            return self._scan(self.con, table, text, key_fields_wanted, max_cell_chars, numbered=True)
+        finally:
+            self.con.execute(f"DROP TABLE {text}")
+
+    def _scan(self, con, table: Table, source: str, key_fields_wanted: set[str], max_cell_chars: int,
+              numbered: bool = False) -> int:
+        """The one scan of a table: per row, a bit a column for the cells not certainly fine, why the
+        row needs a second look (blank, a cell too long, a candidate for a project rule), the typed
+        key values, and the cells of the rows kept for that look; stored as `keys_<name>`, whose
+        rowid is the row's number (`numbered`: the source's column "#rid" is, and is kept). Raises
+        Fallback when DuckDB cannot read the file strictly."""
+        name = table.name
+        descriptor = table.frictionless_schema()
+        fields = descriptor["fields"]
+        names = [f["name"] for f in fields]
+        pk = descriptor.get("primaryKey", [])
+        fks = descriptor.get("foreignKeys", [])
+        key_fields = set(key_fields_wanted) | set(pk)
+        key_fields |= {f["name"] for f in fields if f.get("constraints", {}).get("unique")}
+        key_fields |= {n for fk in fks for n in fk["fields"]}
+        key_fields |= {n for fk in fks if fk["reference"]["resource"] in ("", name) for n in fk["reference"]["fields"]}
+        key_list = [f for f in fields if f["name"] in key_fields]
+        typed_sql, masks = {}, {}
+        for i, f in enumerate(fields):
+            fine, typed, value = _fine_sql(con, f)
+            typed_sql[f["name"]] = (typed, value)
+            parts = masks.setdefault(_mask(i), [])
+            if fine != "TRUE":  # a column whose every cell is fine adds nothing to its mask
+                parts.append(f"CASE WHEN {_sub(fine, f['name'])} THEN 0 ELSE {1 << (i % MASK_BITS)} END")
+        why = [f"CASE WHEN {' AND '.join(_sub(_MISSING, n) for n in names)} THEN {BLANK} ELSE 0 END",
+               # more bytes than the limit: a candidate (a character is at least a byte), counted in Python
+               # as the strict reader counts (code points)
+               f"CASE WHEN {' OR '.join(f'strlen({q(n)}) > {max_cell_chars}' for n in names)} "
+               f"THEN {TOO_LONG} ELSE 0 END"]
+        candidates = self._rule_candidates(table)
+        if candidates:
+            why.append(f"CASE WHEN {candidates} THEN {RULES} ELSE 0 END")
+        judged = ", ".join([*(f"({' + '.join(parts) or '0'}) AS {m}" for m, parts in masks.items()), f"({' + '.join(why)}) AS \"#why\""])
+        kept = " OR ".join([*(f"{m} <> 0" for m in masks), '"#why" <> 0'])
+        select = []
+        for f in key_list:
+            typed, value = typed_sql[f["name"]]
+            if typed is None:
+                expr = "NULL"
+            elif typed == "TRUE":
+                expr = f"nullif({value}, '')"
+            else:
+                expr = f"CASE WHEN {_MISSING} THEN NULL WHEN {typed} THEN {value} END"
+            select.append(f"CAST({_sub(expr, f['name'])} AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) AS {q(f['name'])}")
+        select += [*([q(RID)] if numbered else []), *masks, '"#why"',
+                   *(f"CASE WHEN {kept} THEN {q(n)} END AS {_cell(i)}" for i, n in enumerate(names))]
+        keys = q("keys_" + name)
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {keys}")
+            rows = con.execute(f"CREATE TABLE {keys} AS SELECT {', '.join(select)} FROM (SELECT *, {judged} FROM {source})").fetchone()[0]
         except duckdb.OutOfMemoryException:
             raise  # not a defect of the file: the slow way would need far more memory
         except duckdb.Error as exc:
             raise Fallback(str(exc)) from exc
-        result = Result(rows=con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0])
-        too_long = []
-        # One scan for all the columns (a query per column costs more than the scan at 1M rows).
-        lengths = ", ".join(f"length({q(f.name)})" for f in fields)
-        longer = " OR ".join(f"length({q(f.name)}) > {max_cell_chars}" for f in fields)
-        for rid, *cells in con.execute(f"SELECT rowid, {lengths} FROM {raw} WHERE {longer}").fetchall():
-            too_long += [problem("cell-too-long", file, rid + 2, f.name, length=cell, limit=max_cell_chars)
-                         for f, cell in zip(fields, cells) if cell is not None and cell > max_cell_chars]
+        self._scanned[name] = _Scan(rows, key_fields, list(masks), kept, q(RID) if numbered else "rowid")
+        return rows
+
+    def finish(self, table: Table, file: str, small: dict, max_cell_chars: int) -> Result:
+        """The verdicts of a scanned table: its kept rows read again (frictionless's cell reader for
+        each doubtful cell, the project's rules), then its unique, primary and foreign keys."""
+        con, name = self.con, table.name
+        scan = self._scanned.pop(name)
+        fields = table.frictionless_schema()["fields"]
+        names = [f["name"] for f in fields]
+        key_fields, masks, kept, rid_sql = scan.key_fields, scan.masks, scan.kept, scan.rid
+        keys = q("keys_" + name)
+        self.keys[name] = [f["name"] for f in fields if f["name"] in key_fields]
+        result = Result(rows=scan.rows)
+        cells = ", ".join(_cell(i) for i in range(len(fields)))
+        second_look = con.execute(f"SELECT {rid_sql}, {', '.join(masks)}, \"#why\", {cells} FROM {keys} WHERE {kept}").fetchall()
+        if not second_look:  # every cell certainly fine: only the keys are left to check
+            return self._keyed(table, result, keys, rid_sql, small, [])
+        width = len(masks)
+
+        too_long = [problem("cell-too-long", file, rid + 2, n, length=len(cell), limit=max_cell_chars)
+                    for rid, *row in second_look if row[width] & TOO_LONG
+                    for n, cell in zip(names, row[width + 1:]) if cell is not None and len(cell) > max_cell_chars]
         if too_long:  # as the strict reader does: the table is not read further
+            del self.keys[name]
             result.problems = sorted(too_long, key=lambda p: (p.row, p.field))
             result.readable = False
             return result
 
-        blank = {rid for (rid,) in con.execute(
-            f"SELECT rowid FROM {raw} WHERE " + " AND ".join(_sub(_MISSING, f.name) for f in fields)).fetchall()}
-        cell_errors, overrides = [], {}
-        key_fields = set(key_fields_wanted) | set(schema.primary_key)
-        key_fields |= {f.name for f in fields if f.constraints.get("unique")}
-        key_fields |= {n for fk in schema.foreign_keys for n in fk["fields"]}
-        key_fields |= {n for fk in schema.foreign_keys if fk["reference"]["resource"] in ("", name)
-                       for n in fk["reference"]["fields"]}
-        typed_sql, not_fine = {}, []
-        for f in fields:
-            fine, typed, value = _fine_sql(con, f)
-            typed_sql[f.name] = (typed, value)
-            not_fine.append(f"NOT ({_sub(fine, f.name)})")
-        # The rows with any cell not certainly fine, in one scan: each such cell is then read by
-        # frictionless, column by column as before.
-        flags = ", ".join(f"{cond}, {q(f.name)}" for cond, f in zip(not_fine, fields))
-        odd_rows = con.execute(f"SELECT rowid, {flags} FROM {raw} WHERE {' OR '.join(not_fine)}").fetchall()
+        blank = {row[0] for row in second_look if row[1 + width] & BLANK}
+        found, overrides = [], {}
         for number, f in enumerate(fields, start=1):
-            reader = f.create_cell_reader()
-            odd = [(row[0], row[2 * number]) for row in odd_rows if row[2 * number - 1]]
+            i = number - 1
+            odd = [(row[0], row[2 + width + i]) for row in second_look if row[1 + i // MASK_BITS] >> (i % MASK_BITS) & 1]
+            if not odd:
+                continue
+            from frictionless import errors  # only for a doubtful cell: a clean table never imports it
+
+            reader = self.schema(table).get_field(f["name"]).create_cell_reader()
             for rid, cell in odd:
-                source = "" if cell is None else cell
-                target, notes = reader(source)
-                if f.name in key_fields and target is not None and source != "":
-                    overrides.setdefault(f.name, []).append((rid, target))
+                source_cell = "" if cell is None else cell
+                target, notes = reader(source_cell)
+                if f["name"] in key_fields and target is not None and source_cell != "":
+                    overrides.setdefault(f["name"], []).append((rid, target))
                 if rid in blank or not notes:
                     continue
-                common = dict(cells=[], row_number=rid + 2, cell=str(source), field_name=f.name, field_number=number)
+                common = dict(cells=[], row_number=rid + 2, cell=str(source_cell), field_name=f["name"], field_number=number)
                 type_note = notes.pop("type", None)
                 if type_note:
-                    cell_errors.append((rid, 0, number, errors.TypeError(note=type_note, **common)))
+                    found.append((rid, 0, number, errors.TypeError(note=type_note, **common)))
                 for note in notes.values():
-                    cell_errors.append((rid, 0, number, errors.ConstraintError(note=note, **common)))
-        found = cell_errors + [(rid, 0, 0, errors.BlankRowError(note="", cells=[], row_number=rid + 2)) for rid in blank]
+                    found.append((rid, 0, number, errors.ConstraintError(note=note, **common)))
+        if blank:
+            from frictionless import errors
 
-        keys = q("keys_" + name)
-        key_list = [f for f in fields if f.name in key_fields]
-        select = ["rowid AS rid"]
-        for f in key_list:
-            typed, value = typed_sql[f.name]
-            if typed is None:
-                expr = "NULL"
-            else:
-                expr = f"CASE WHEN {_MISSING} THEN NULL WHEN {typed} THEN {value} END"
-            select.append(f"CAST({_sub(expr, f.name)} AS {EXACT_TYPES.get(f.type, 'VARCHAR')}) AS {q(f.name)}")
-        con.execute(f"DROP TABLE IF EXISTS {keys}")
-        con.execute(f"CREATE TABLE {keys} AS SELECT {', '.join(select)} FROM {raw}")
+            found += [(rid, 0, 0, errors.BlankRowError(note="", cells=[], row_number=rid + 2)) for rid in sorted(blank)]
         for fname, pairs in overrides.items():
-            f = schema.get_field(fname)
+            f = next(f for f in fields if f["name"] == fname)
             _load_pairs(con, "ov", [(rid, _as_text(v)) for rid, v in pairs], ["rid", "v"])
-            con.execute(f"UPDATE {keys} SET {q(fname)} = TRY_CAST(ov.v AS {EXACT_TYPES.get(f.type, 'VARCHAR')}) "
-                        f"FROM ov WHERE {keys}.rid = ov.rid")
-        self.keys[name] = [f.name for f in key_list]
-        found += self._unique(fields, keys)
-        found += self._primary_key(schema, keys)
-        found += self._foreign_keys(table, schema, keys, small)
+            con.execute(f"UPDATE {keys} SET {q(fname)} = TRY_CAST(ov.v AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) "
+                        f"FROM ov WHERE {keys}.{rid_sql} = ov.rid")
+        # Every row kept, a candidate or not, goes through the project's rules: they are exact.
+        result.problems = self._project_rules(table, file, [(rid, row[width + 1:]) for rid, *row in second_look])
+        return self._keyed(table, result, keys, rid_sql, small, found)
+
+    def _keyed(self, table: Table, result: Result, keys: str, rid_sql: str, small: dict, found: list) -> Result:
+        """The unique, primary and foreign keys of a scanned table, after its cells' verdicts."""
+        descriptor = table.frictionless_schema()
+        relation = f"(SELECT {rid_sql} AS rid, * FROM {keys})"
+        repeats: dict = {}
+        found = found + self._unique(descriptor["fields"], relation, repeats)
+        found += self._primary_key(descriptor.get("primaryKey", []), relation, repeats)
+        found += self._foreign_keys(table, descriptor.get("foreignKeys", []), relation, small)
         found.sort(key=lambda e: (e[0], e[1], e[2]))
         result.errors = [e for *_, e in found]
-        result.problems = self._project_rules(table, raw, file)
-        con.execute(f"DROP TABLE {raw}")
         return result
 
-    def _unique(self, fields, keys):
-        from frictionless import errors
+    def _repeats(self, relation: str, cols: list[str], cache: dict) -> list[tuple]:
+        """(rid, prev, *values) of each row whose key values (not all missing) an earlier row has,
+        prev the row before it with them: grouped first, so only repeated values are ordered.
+        Cached for the table: a one-field primary key that is also unique is grouped once."""
+        if tuple(cols) not in cache:
+            names = ", ".join(map(q, cols))
+            not_all_null = " OR ".join(f"{q(c)} IS NOT NULL" for c in cols)
+            on = " AND ".join(f"k.{q(c)} IS NOT DISTINCT FROM d.{q(c)}" for c in cols)
+            values = ", ".join(f"k.{q(c)}" for c in cols)
+            cache[tuple(cols)] = self.con.execute(
+                f"SELECT rid, prev, * EXCLUDE (rid, prev) FROM (SELECT k.rid, lag(k.rid) OVER (PARTITION BY {values} ORDER BY k.rid) AS prev, "
+                f"{values} FROM {relation} k SEMI JOIN (SELECT {names} FROM {relation} WHERE {not_all_null} GROUP BY {names} "
+                f"HAVING count(*) > 1) d ON {on}) WHERE prev IS NOT NULL").fetchall()
+        return cache[tuple(cols)]
 
+    def _unique(self, fields: list[dict], relation: str, cache: dict):
         out = []
         for number, f in enumerate(fields, start=1):
-            if not f.constraints.get("unique"):
+            if not f.get("constraints", {}).get("unique"):
                 continue
-            col = q(f.name)
-            rows = self.con.execute(
-                f"SELECT rid, {col}, prev FROM (SELECT rid, {col}, lag(rid) OVER (PARTITION BY {col} ORDER BY rid) AS prev "
-                f"FROM {keys} WHERE {col} IN (SELECT {col} FROM {keys} WHERE {col} IS NOT NULL GROUP BY {col} HAVING count(*) > 1)) "
-                f"WHERE prev IS NOT NULL").fetchall()
-            for rid, value, prev in rows:
+            rows = self._repeats(relation, [f["name"]], cache)
+            if not rows:
+                continue
+            from frictionless import errors
+
+            for rid, prev, value in rows:
                 out.append((rid, 2, number, errors.UniqueError(
                     note=f"the same as in the row at position {prev + 2}", cells=[], row_number=rid + 2,
-                    cell=_as_text(value), field_name=f.name, field_number=number)))
+                    cell=_as_text(value), field_name=f["name"], field_number=number)))
         return out
 
-    def _primary_key(self, schema, keys):
-        from frictionless import errors
-
-        if not schema.primary_key:
+    def _primary_key(self, pk: list[str], relation: str, cache: dict):
+        if not pk:
             return []
-        cols = ", ".join(map(q, schema.primary_key))
-        all_null = " AND ".join(f"{q(c)} IS NULL" for c in schema.primary_key)
-        out = [(rid, 3, 0, errors.PrimaryKeyError(note='cells composing the primary keys are all "None"', cells=[], row_number=rid + 2))
-               for (rid,) in self.con.execute(f"SELECT rid FROM {keys} WHERE {all_null}").fetchall()]
-        rows = self.con.execute(
-            f"SELECT rid, prev FROM (SELECT rid, lag(rid) OVER (PARTITION BY {cols} ORDER BY rid) AS prev FROM {keys} "
-            f"WHERE NOT ({all_null}) AND ({cols}) IN (SELECT ({cols}) FROM {keys} WHERE NOT ({all_null}) GROUP BY {cols} HAVING count(*) > 1)) "
-            f"WHERE prev IS NOT NULL").fetchall() if len(schema.primary_key) == 1 else self.con.execute(
-            f"SELECT rid, prev FROM (SELECT rid, lag(rid) OVER (PARTITION BY {cols} ORDER BY rid) AS prev, "
-            f"count(*) OVER (PARTITION BY {cols}) AS n FROM {keys} WHERE NOT ({all_null})) WHERE n > 1 AND prev IS NOT NULL").fetchall()
-        out += [(rid, 3, 0, errors.PrimaryKeyError(note=f"the same as in the row at position {prev + 2}", cells=[], row_number=rid + 2))
-                for rid, prev in rows]
-        return out
-
-    def _foreign_keys(self, table: Table, schema, keys, small):
+        all_null = " AND ".join(f"{q(c)} IS NULL" for c in pk)
+        empty = [rid for (rid,) in self.con.execute(f"SELECT rid FROM {relation} WHERE {all_null}").fetchall()]
+        repeated = self._repeats(relation, pk, cache)
+        if not empty and not repeated:
+            return []
         from frictionless import errors
 
+        out = [(rid, 3, 0, errors.PrimaryKeyError(note='cells composing the primary keys are all "None"', cells=[], row_number=rid + 2))
+               for rid in empty]
+        out += [(rid, 3, 0, errors.PrimaryKeyError(note=f"the same as in the row at position {prev + 2}", cells=[], row_number=rid + 2))
+                for rid, prev, *_ in repeated]
+        return out
+
+    def _foreign_keys(self, table: Table, fks: list[dict], relation: str, small: dict):
         out = []
-        for index, fk in enumerate(schema.foreign_keys):
+        for index, fk in enumerate(fks):
             ref_name = fk["reference"]["resource"]
             target = ref_name or table.name
             src, ref = fk["fields"], fk["reference"]["fields"]
             if target == table.name:
-                lookup = f"(SELECT {', '.join(f'{q(r)} AS k{i}' for i, r in enumerate(ref))} FROM {keys})"
+                lookup = f"(SELECT {', '.join(f'{q(r)} AS k{i}' for i, r in enumerate(ref))} FROM {relation})"
             elif target in self.keys:
                 lookup = f"(SELECT {', '.join(f'{q(r)} AS k{i}' for i, r in enumerate(ref))} FROM {q('keys_' + target)})"
             elif target in small:
                 lookup = self._small_lookup(target, ref, small[target])
             else:
                 continue  # the referenced table is unreadable; that problem is reported on its own
-            not_all_null = " OR ".join(f"{keys}.{q(s)} IS NOT NULL" for s in src)
+            not_all_null = " OR ".join(f"src.{q(s)} IS NOT NULL" for s in src)
             all_null_ref = " AND ".join(f"k{i} IS NULL" for i in range(len(ref)))
-            on = " AND ".join(f"{keys}.{q(s)} IS NOT DISTINCT FROM lk.k{i}" for i, s in enumerate(src))
+            on = " AND ".join(f"src.{q(s)} IS NOT DISTINCT FROM lk.k{i}" for i, s in enumerate(src))
+            # An anti join needs no DISTINCT: a value found once is found.
             rows = self.con.execute(
-                f"SELECT {keys}.rid, {', '.join(f'{keys}.{q(s)}' for s in src)} FROM {keys} "
-                f"ANTI JOIN (SELECT DISTINCT * FROM {lookup} WHERE NOT ({all_null_ref})) lk ON {on} WHERE {not_all_null}").fetchall()
+                f"SELECT src.rid, {', '.join(f'src.{q(s)}' for s in src)} FROM {relation} src "
+                f"ANTI JOIN (SELECT * FROM {lookup} WHERE NOT ({all_null_ref})) lk ON {on} WHERE {not_all_null}").fetchall()
+            if not rows:
+                continue
+            from frictionless import errors
+
             for rid, *cells in rows:
                 values = [_as_text(v) if v is not None else None for v in cells]
                 note = 'for "%s": values "%s" not found in the lookup table "%s" as "%s"' % (
@@ -484,7 +651,8 @@ class Checker:
         return out
 
     def _small_lookup(self, target: str, ref: list[str], data) -> str:
-        """The referenced (small) table's key values, parsed as frictionless parses them."""
+        """The referenced table's key values (read into memory and checked by frictionless), parsed
+        as frictionless parses them."""
         ref_table, header, rows = data
         schema = self.schema(ref_table)
         readers = [schema.get_field(r).create_cell_reader() for r in ref]
@@ -498,39 +666,44 @@ class Checker:
         _load_pairs(self.con, name, values, [f"k{i}" for i in range(len(ref))])
         return f"(SELECT {', '.join(f'CAST(k{i} AS {t}) AS k{i}' for i, t in enumerate(types))} FROM {name})"
 
-    def _project_rules(self, table: Table, raw: str, file: str) -> list[Problem]:
-        """The project's own row rules (formula cells, start <= end, value with its source), in SQL,
-        with every candidate row confirmed by the same Python functions the slow path runs."""
-        out = []
-        names = table.field_names
-        text_fields = [f.name for f in table.fields if f.type == "string"]
-        if text_fields:
-            first = ", ".join(lit(c) for c in FORMULA_FIRST)
-            cond = " OR ".join(f"left({q(n)}, 1) IN ({first})" for n in text_fields)
-            rows = self.con.execute(f"SELECT rowid, * FROM {raw} WHERE {cond}").fetchall()
-            out += _renumbered(conventions.formula_cells(table, file, [_cells(r[1:]) for r in rows]), rows)
-        pairs, sourced = conventions.ranges(table), conventions.sourced(table)
-        conds = []
-        for start, end in pairs:
+    @staticmethod
+    def _rule_candidates(table: Table) -> str | None:
+        """SQL: the row may break one of the project's row rules (a text cell starting like a
+        formula, start <= end, a value with its source). Candidates only: each kept row is judged
+        by the same Python functions the in-memory path runs (pipeline.check.conventions). A cell
+        of codes is not a candidate when no code starts like a formula: a cell not one of them is
+        kept anyway, as not certainly fine."""
+        firsts = ", ".join(str(ord(c)) for c in FORMULA_FIRST)
+        conds = [f"ascii({q(f.name)}) IN ({firsts})" for f in table.fields if f.type == "string"
+                 and not (f.codes and not any(str(code).startswith(FORMULA_FIRST) for code in f.codes))]
+        for start, end in conventions.ranges(table):
             a, b = q(start), q(end)
             if table.field(start).type == "time":
                 a, b = f"lpad({a}, CAST(greatest(length({a}), 5) AS INTEGER), '0')", f"lpad({b}, CAST(greatest(length({b}), 5) AS INTEGER), '0')"
             conds.append(f"(coalesce({q(start)}, '') <> '' AND coalesce({q(end)}, '') <> '' AND "
                          f"({b} < {a} OR left({q(start)}, 1) IN ('+', '-') OR left({q(end)}, 1) IN ('+', '-')))")
-        for group in sourced:
+        for group in conventions.sourced(table):
             empty = [f"(coalesce({q(f)}, '') = '')" for f in group]
             conds.append(f"(({' OR '.join(empty)}) AND NOT ({' AND '.join(empty)}))")
-        if conds:
-            rows = self.con.execute(f"SELECT rowid, * FROM {raw} WHERE {' OR '.join(conds)}").fetchall()
-            out += _renumbered(conventions.pair_rules(table, file, [_cells(r[1:]) for r in rows]), rows)
+        return " OR ".join(conds) or None
+
+    @staticmethod
+    def _project_rules(table: Table, file: str, rows: list) -> list[Problem]:
+        """The project's own row rules (formula cells, start <= end, value with its source) on the
+        rows kept by the scan, by the same Python functions the in-memory path runs."""
+        names = table.field_names
+        cells = [_cells(r) for _, r in rows]
+        out = _renumbered(conventions.formula_cells(table, file, cells), rows)
+        out += _renumbered(conventions.pair_rules(table, file, cells), rows)
         return sorted(out, key=lambda p: (p.row, names.index(p.field) if p.field in names else -1))
 
 
-def _load_pairs(con, name: str, rows: list[tuple], columns: list[str]) -> None:
+def _load_pairs(con, name: str, rows: list[tuple], columns: list[str], types: list[str] | None = None) -> None:
     """A temporary table from Python tuples, handed to DuckDB as one list a column (executemany
     costs ~1 ms a row in DuckDB; a list parameter is converted in one call)."""
     lists = [list(column) for column in zip(*rows)] if rows else [[] for _ in columns]
-    unnested = ", ".join(f"unnest(${i}::{'BIGINT' if c == 'rid' else 'VARCHAR'}[]) AS {q(c)}" for i, c in enumerate(columns, start=1))
+    types = types or ["BIGINT" if c == "rid" else "VARCHAR" for c in columns]
+    unnested = ", ".join(f"unnest(${i}::{t}[]) AS {q(c)}" for i, (c, t) in enumerate(zip(columns, types), start=1))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {unnested}", lists)
 
 

@@ -1,13 +1,12 @@
 """Validation of raw/ against the schemas: every table's file, header, types, constraints and keys
-(frictionless in memory; DuckDB for large files, with frictionless's verdicts), then the project's
-conventions. Collects every problem; never stops at the first. The rules of metadata/rules.yaml
-need the release database and run after the build (pipeline.build.validation, check.rules)."""
+(in DuckDB, one scan a table, with frictionless's verdicts on every doubtful cell; frictionless in
+memory for a file DuckDB cannot read strictly), then the project's conventions. Collects every
+problem; never stops at the first. The rules of metadata/rules.yaml need the release database and
+run after the build (pipeline.build.validation, check.rules)."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-from frictionless import Package, Resource, Schema
 
 from pipeline.check import conventions, fast, frictionless
 from pipeline.model import Model
@@ -23,21 +22,25 @@ NO_LIMIT = 10**9
 
 
 def check_tables(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
-                 slow: frozenset = frozenset()) -> tuple[Report, dict]:
+                 slow: frozenset = frozenset(), reference: bool = False) -> tuple[Report, dict]:
     """Check raw/ against the model; return the report and, when valid, the normalised rows.
 
-    Tables whose CSV has at least `fast_min_bytes` (default fast.MIN_BYTES) are checked in DuckDB
-    with the same verdicts (pipeline/check/fast.py); their rows stay on disk and come back as a
-    fast.LargeCsv to be streamed by the build."""
+    Every table is checked in DuckDB with frictionless's verdicts (pipeline/check/fast.py). Tables
+    whose CSV has at least `fast_min_bytes` (default fast.MIN_BYTES) are read by DuckDB from disk;
+    their rows stay there and come back as a fast.LargeCsv to be streamed by the build. The others
+    are read into memory first (the strict reader names a damaged file's defect). `reference`: the
+    tables read into memory are checked by frictionless itself, as they are when one of them has
+    a row of the wrong length (the differential tests compare the two)."""
     raw_dir = Path(raw_dir)
     size = sum(p.stat().st_size for p in raw_dir.glob("*.csv"))
     progress.say(f"Checking {len(model.tables)} tables of {raw_dir.name}/ ({progress.size(size)}) against schemas/")
     with stage("schema checks"):
-        report, tables = _schema_checks(raw_dir, model, fast_min_bytes, slow)
+        report, tables = _schema_checks(raw_dir, model, fast_min_bytes, slow, reference)
     return report, (tables if report.valid else {})
 
 
-def _schema_checks(raw_dir: Path, model: Model, fast_min_bytes: int | None, slow: frozenset) -> tuple[Report, dict]:
+def _schema_checks(raw_dir: Path, model: Model, fast_min_bytes: int | None, slow: frozenset,
+                   reference: bool) -> tuple[Report, dict]:
     report = Report(tables=len(model.tables))
     prefix = raw_dir.name
     files = {name: f"{prefix}/{name}.csv" for name in model.tables}
@@ -59,25 +62,35 @@ def _schema_checks(raw_dir: Path, model: Model, fast_min_bytes: int | None, slow
         report.add(*problems)
         if not problems:
             readable[name] = t
-    # frictionless checks the tables in memory (Python) while DuckDB checks the large ones (which
-    # lets go of the interpreter while it works): on two cores the two overlap.
+    # A row of the wrong length is frictionless's to name (missing or extra cells, with the rest
+    # of its row's verdicts): then the tables in memory are all its, as the tables they refer to.
+    by_frictionless = reference or any(len(row) != len(t.header) for t in readable.values() for row in t.rows)
+    in_duckdb = {} if by_frictionless else readable
     with ThreadPoolExecutor(1) as pool:
-        in_memory = pool.submit(_in_memory_checks, model, readable, files)
+        # frictionless checks the tables in memory (Python) while DuckDB checks the others (which
+        # lets go of the interpreter while it works): on two cores the two overlap.
+        in_memory = pool.submit(_in_memory_checks, model, readable, files) if by_frictionless else None
         try:
-            checked = _fast_path(raw_dir, model, large, files, readable, report)
+            checked = _duckdb_checks(raw_dir, model, large, in_duckdb, files, {} if in_duckdb else readable, report)
         except fast.Fallback as exc:  # a damaged large file: start again with it (and what it refers to) in memory
-            in_memory.result()
-            return _schema_checks(raw_dir, model, fast_min_bytes, slow | {exc.args[0]})
-        report.add(*in_memory.result())
+            if in_memory:
+                in_memory.result()
+            if exc.args[0] not in large:  # DuckDB refused rows Python read: frictionless has the last word
+                return _schema_checks(raw_dir, model, fast_min_bytes, slow, True)
+            return _schema_checks(raw_dir, model, fast_min_bytes, slow | {exc.args[0]}, reference)
+        if in_memory:
+            report.add(*in_memory.result())
     if not report.valid:
         return report, {}
     tables = {name: normalise_rows(t.rows, [f.type for f in model.tables[name].fields]) for name, t in loaded.items()}
-    tables.update(checked)
+    tables.update({name: c for name, c in checked.items() if name in large})
     return report, tables
 
 
 def _in_memory_checks(model: Model, readable: dict[str, strict_csv.RawTable], files: dict[str, str]) -> list[Problem]:
     """frictionless's verdicts on the tables read into memory, then the project's row conventions."""
+    from frictionless import Package, Resource, Schema
+
     resources, out = [], []
     for name, t in readable.items():
         descriptor = model.tables[name].frictionless_schema()
@@ -125,37 +138,54 @@ def read_valid(raw_dir: Path, model: Model) -> dict:
     return tables
 
 
-def _fast_path(raw_dir, model, large, files, readable, report) -> dict:
-    """Check the large tables in DuckDB; a file DuckDB cannot read strictly goes the slow way."""
+def _duckdb_checks(raw_dir, model, large, in_duckdb, files, small, report) -> dict:
+    """Check in DuckDB the large tables (from disk) and the tables read into memory `in_duckdb`,
+    referenced tables first; `small`: the tables frictionless checks in memory, for the lookups of
+    foreign keys into them. A file DuckDB cannot read strictly raises fast.Fallback(its name)."""
     checked = {}
-    if not large:
+    if not large and not in_duckdb:
         return checked
     wanted: dict[str, set[str]] = {}
     for t in model.tables.values():
         for fk in t.foreign_keys:
             wanted.setdefault(fk.table, set()).update(fk.ref_fields)
+    small = {n: (model.tables[n], t.header, t.rows) for n, t in small.items()}
     size = sum((raw_dir / f"{name}.csv").stat().st_size for name in large)
-    with fast.Checker(in_memory=size <= fast.in_memory_max_bytes()) as checker:
+    limit = strict_csv.MAX_CELL_CHARS
+    # The files are scanned two at a time, each by one DuckDB thread (which keeps its rows in
+    # order), while the tables they refer to are finished: on two cores the two national tables'
+    # scans overlap.
+    with fast.Checker(in_memory=size <= fast.in_memory_max_bytes()) as checker, ThreadPoolExecutor(2) as pool:
+        scans, lines = {}, {}
+        for name in model.tables:
+            if name in large:
+                path = raw_dir / f"{name}.csv"
+                try:
+                    lines[name] = fast.read_lines(path)
+                except fast.Fallback as exc:
+                    raise fast.Fallback(name) from exc
+                problems = conventions.header_problems(model.tables[name], lines[name].header, files[name])
+                report.add(*problems)
+                if not problems:
+                    scans[name] = pool.submit(checker.scan, model.tables[name], path, wanted.get(name, set()), limit)
         for name in model.tables:  # referenced tables first
-            if name not in large:
-                continue
             table, path = model.tables[name], raw_dir / f"{name}.csv"
             try:
-                header = fast.read_header(path)
-                problems = conventions.header_problems(table, header, files[name])
-                report.add(*problems)
-                if problems:
+                if name in in_duckdb:
+                    checker.scan_rows(table, in_duckdb[name].rows, wanted.get(name, set()), limit)
+                elif name in scans:
+                    size = path.stat().st_size
+                    with progress.rows(f"checking {name} in DuckDB ({progress.size(size)})",
+                                       announce=size >= progress.ANNOUNCE_BYTES) as tracker:
+                        rows = scans[name].result()
+                        fast.no_empty_line(path, lines[name], rows)
+                        tracker.advance(rows)
+                    report.rows += rows
+                else:
                     continue
-                small = {n: (model.tables[n], t.header, t.rows) for n, t in readable.items()}
-                size = path.stat().st_size
-                with progress.rows(f"checking {name} in DuckDB ({progress.size(size)})",
-                                   announce=size >= progress.ANNOUNCE_BYTES) as tracker:
-                    result = checker.check(table, path, files[name], small, strict_csv.MAX_CELL_CHARS,
-                                           wanted.get(name, set()))
-                    tracker.advance(result.rows)
             except fast.Fallback as exc:
                 raise fast.Fallback(name) from exc
-            report.rows += result.rows
+            result = checker.finish(table, files[name], small, limit)
             report.add(*frictionless.problems(table, files[name], result.errors))
             report.add(*result.problems)
             if result.readable:

@@ -1,9 +1,10 @@
 """Differential test of the fast path (pipeline/check/fast.py): on files with every kind of defect
 and the edge cases of each type, DuckDB's verdicts must be frictionless's, row for row.
 
-The same raw/ folder is validated twice by pipeline.build.validation.validate: once the slow way
-(frictionless on in-memory rows) and once with every table on the fast path. Any difference in
-(file, row, column, error type), counted, fails. The data is SYNTHETIC: pipeline/tools/synth.py's national
+The same raw/ folder is validated by pipeline.build.validation.validate: once by frictionless itself
+(`reference=True`: every table read into memory and checked by frictionless), then in DuckDB's one
+scan a table, with the tables read from disk, read into memory first, or some of each. Any
+difference in (file, row, column, error type), counted, fails. The data is SYNTHETIC: pipeline/tools/synth.py's national
 project, plus a test-only table of anonymised ballots with a column of every type
 (tests/synth/synthetic_ballots.yaml) to carry each type's edge cases."""
 from __future__ import annotations
@@ -24,8 +25,8 @@ from pipeline.model import load_model
 from pipeline.build.validation import validate
 from tests.helpers import TESTS
 
-NEVER = 10**15   # no table is large enough: all go the slow way
-ALWAYS = 0       # every table takes the fast path
+NEVER = 10**15   # no table is large enough: all are read into memory first
+ALWAYS = 0       # every table is read by DuckDB from disk
 
 EDGE_SCHEMA = {
     "dataset": "participatory_budget",
@@ -149,8 +150,9 @@ def _corpus(tmp_path: Path) -> Path:
     return root
 
 
-def _verdicts(root: Path, fast_min_bytes: int) -> Counter:
-    report, _ = validate(root / "raw", load_model(root / "schemas", root / "metadata"), fast_min_bytes=fast_min_bytes)
+def _verdicts(root: Path, fast_min_bytes: int, reference: bool = False) -> Counter:
+    report, _ = validate(root / "raw", load_model(root / "schemas", root / "metadata"), fast_min_bytes=fast_min_bytes,
+                         reference=reference)
     return Counter((p.file, p.row, p.field, p.code) for p in report.problems)
 
 
@@ -161,7 +163,7 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def reference(corpus) -> Counter:
-    return _verdicts(corpus, NEVER)
+    return _verdicts(corpus, NEVER, reference=True)
 
 
 def test_the_corpus_breaks_every_rule_the_schemas_check(reference):
@@ -172,8 +174,9 @@ def test_the_corpus_breaks_every_rule_the_schemas_check(reference):
     assert sum(reference.values()) > 80
 
 
-@pytest.mark.parametrize("fast_min_bytes, in_memory_max", [(ALWAYS, "250000000"), (10_000, "250000000"), (ALWAYS, "-1")],
-                         ids=["every-table-fast", "large-tables-fast", "every-table-fast-on-disk"])
+@pytest.mark.parametrize("fast_min_bytes, in_memory_max", [(ALWAYS, "250000000"), (10_000, "250000000"), (ALWAYS, "-1"),
+                                                          (NEVER, "250000000")],
+                         ids=["every-table-fast", "large-tables-fast", "every-table-fast-on-disk", "every-table-read-into-memory"])
 def test_fast_path_gives_frictionless_verdicts(corpus, reference, fast_min_bytes, in_memory_max, monkeypatch):
     monkeypatch.setenv("REMACTO_FAST_IN_MEMORY_MAX_BYTES", in_memory_max)
     fast = _verdicts(corpus, fast_min_bytes)
@@ -191,6 +194,7 @@ def test_fast_path_finds_exactly_the_injected_errors(tmp_path):
     assert {e["file"] for e in injected} >= {"raw/pb_ballots.csv", "raw/pb_ballot_selections.csv", "raw/pb_votes.csv"}
     assert _verdicts(root, ALWAYS) == expected
     assert _verdicts(root, NEVER) == expected
+    assert _verdicts(root, NEVER, reference=True) == expected
 
 
 def test_a_damaged_large_file_is_read_the_slow_way_with_the_exact_defect(tmp_path):
@@ -198,8 +202,23 @@ def test_a_damaged_large_file_is_read_the_slow_way_with_the_exact_defect(tmp_pat
     synth.generate(root, 200, seed=3)
     with (root / "raw" / "pb_ballots.csv").open("a", encoding="utf-8") as fh:
         fh.write("b-99999999,only,three\n")
-    assert _verdicts(root, ALWAYS) == _verdicts(root, NEVER)
+    assert _verdicts(root, ALWAYS) == _verdicts(root, NEVER) == _verdicts(root, NEVER, reference=True)
     assert ("raw/pb_ballots.csv", 202, "cast_date", "missing-cell") in _verdicts(root, ALWAYS)
+
+
+def test_a_short_row_in_a_small_table_is_named_by_frictionless_with_the_other_tables_verdicts(tmp_path):
+    """A table read into memory with a row of the wrong length goes to frictionless (with the other
+    tables read into memory), which names the missing cell; every other verdict stays the same."""
+    root = tmp_path / "synthetic"
+    synth.generate(root, 200, seed=3)
+    cycles = root / "raw" / "pb_cycles.csv"
+    lines = cycles.read_text(encoding="utf-8").split("\n")
+    short = lines[3].split(",")
+    lines[3] = ",".join(short[:2])
+    cycles.write_text("\n".join(lines), encoding="utf-8")
+    third = yaml.safe_load((root / "schemas" / "pb_cycles.yaml").read_text(encoding="utf-8"))["fields"][2]["name"]
+    assert ("raw/pb_cycles.csv", 4, third, "missing-cell") in _verdicts(root, NEVER)
+    assert _verdicts(root, NEVER) == _verdicts(root, NEVER, reference=True) == _verdicts(root, ALWAYS)
 
 
 def test_an_empty_line_in_a_large_file_keeps_frictionless_row_numbers(tmp_path):
@@ -210,7 +229,7 @@ def test_an_empty_line_in_a_large_file_keeps_frictionless_row_numbers(tmp_path):
     lines[50:50] = [""]
     lines[120] = lines[120].replace(",online,", ",fax,").replace(",paper,", ",fax,")
     ballots.write_text("\n".join(lines), encoding="utf-8")
-    slow = _verdicts(root, NEVER)
+    slow = _verdicts(root, NEVER, reference=True)
     assert _verdicts(root, ALWAYS) == slow
     assert ("raw/pb_ballots.csv", 121, "channel", "constraint-error") in slow
 
@@ -336,3 +355,59 @@ def test_files_duckdb_would_read_differently_go_the_slow_way_wherever_the_defect
     else:
         with pytest.raises(fastcheck.Fallback, match=defect):
             fastcheck.read_header(path)
+
+
+IMPORTED = """
+import sys
+from pipeline.__main__ import main
+code = main(sys.argv[1:])
+print(code, sorted({m.split('.')[0] for m in sys.modules} & {'frictionless', 'pandas', 'datasette'}))
+"""
+
+
+@pytest.mark.parametrize("command", [["validate", "--schema-only"], ["validate"]])
+@pytest.mark.parametrize("threshold", ["0", str(NEVER)], ids=["tables-on-disk", "tables-in-memory"])
+def test_a_clean_project_is_validated_without_importing_frictionless(tmp_path, command, threshold):
+    """frictionless is imported only for a doubtful cell: a clean project never loads it (nor
+    pandas or Datasette); one odd but valid spelling (`+0` for 0) does, and is still valid."""
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path / "synthetic"
+    synth.generate(root, 300, seed=2)
+    env = {**os.environ, "REMACTO_FAST_MIN_BYTES": threshold}
+    run = [sys.executable, "-c", IMPORTED, "--root", str(root), *command]
+    out = subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "0 []"
+    votes = root / "raw" / "pb_votes.csv"
+    with votes.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][rows[0].index("votes")] = "+" + rows[1][rows[0].index("votes")]
+    with votes.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    out = subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "0 ['frictionless']"
+
+
+@pytest.mark.parametrize("body, rows, defect", [
+    (b"a,b\n1,2\n3,4\n", 2, None),
+    (b"a,b\n1,2\n3,4", 2, None),                 # the last record without its line end
+    (b"a,b\n1,\"x\ny\"\n3,4\n", 2, None),        # a line break in a cell: searched, none empty
+    (b"a,b\n1,2\n\n3,4\n", 2, "empty line"),      # DuckDB's 2 rows, but one LF too many
+    (b"a,b\n1,2\n3,4\n\n", 2, "empty line"),
+    (b"a,b\r\n1,2\r\n\r\n3,4\r\n", 2, "empty line"),
+    (b"a,b\r1,2\r\r3,4\r", 2, "empty line"),      # CR line ends: no LF to count, searched
+])
+def test_an_empty_line_is_found_by_counting_line_ends_against_duckdbs_rows(tmp_path, body, rows, defect):
+    """The large files' line ends are counted (one-byte searches) and compared with the rows DuckDB
+    read: only a file whose count differs is searched for an empty line."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(body)
+    lines = fastcheck.read_lines(path)
+    assert lines.header == ["a", "b"]
+    if defect is None:
+        fastcheck.no_empty_line(path, lines, rows)
+    else:
+        with pytest.raises(fastcheck.Fallback, match=defect):
+            fastcheck.no_empty_line(path, lines, rows)
