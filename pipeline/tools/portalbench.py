@@ -7,10 +7,10 @@ against the same pages of the largest table: table page, filtered pages (one and
 faceted pages (unfiltered and filtered), a search page, a filtered CSV and a filtered JSON.
 
 Our portal keeps whole answers (plugin remacto_cache): loading one URL over and over measures mostly
-cache hits. So each HTML page is also loaded "cold" on our portal: every request asks a URL not in the
-cache (the same page with a parameter Datasette ignores, `_cold=N`, distinct for every request; pages
-filtered by the facet field with the most values also cycle through its real values), which is what a
-first visit costs. The hit ratio of each run is read from /-/response-cache.json before and after.
+cache hits. So each page (HTML, JSON and CSV) is also loaded "cold" on our portal: every request asks a
+URL not in the cache (the same page with a parameter Datasette ignores, `_cold=N`, distinct for every
+request; pages filtered by the facet field with the most values also cycle through its real values),
+which is what a first visit costs. The hit ratio of each run is read from /-/response-cache.json before and after.
 
 It also looks for silently dropped facets and counts: while wrk runs, a sampler fetches the page
 about twice a second, and once more after the load; a response is "dropped" when it says facets
@@ -72,7 +72,7 @@ class PageComparison:
     path: str
     ours: Figures | None = None
     bare: Figures | None = None
-    cold: Figures | None = None  # ours, every request a URL not in the response cache (HTML pages)
+    cold: Figures | None = None  # ours, every request a URL not in the response cache
 
     @property
     def ratio(self) -> float | None:
@@ -317,8 +317,8 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
         servers: tuple[str, ...] = ("ours", "bare"), only: list[str] | None = None, cold: bool = True) -> list[PageComparison]:
     """Load the same pages on our portal and on bare Datasette. Both servers are started first; each
     page is then loaded on ours and right after on bare (one at a time: the idle one takes no CPU),
-    so that both see the same machine, whatever else runs on it; then, for an HTML page, on ours cold
-    (every request a URL not in its response cache)."""
+    so that both see the same machine, whatever else runs on it; then on ours cold (every request a
+    URL not in its response cache: HTML, JSON and CSV pages alike)."""
     release, model, db, pages = release_pages(paths)
     if only:
         pages = {k: v for k, v in pages.items() if any(k.startswith(o) for o in only)}
@@ -357,7 +357,7 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
             for page, path in pages.items():
                 for name, (base, configured) in started.items():
                     setattr(results[page], name, load_page(base, path, script.name, seconds, connections, threads, configured))
-                if cold and "ours" in started and not urlsplit(path).path.endswith((".csv", ".json")):
+                if cold and "ours" in started:
                     base, configured = started["ours"]
                     with tempfile.NamedTemporaryFile("w", suffix=".lua") as cold_script:
                         variants = cold_paths(path, *most_values)

@@ -1,0 +1,68 @@
+"""First visits (nothing in the response cache) on a real Datasette serving a small synthetic national
+project (400 ballots, tests/build/test_facet_counts.py): what the portal works out once per release to
+make them cheaper must leave every page as it was."""
+from __future__ import annotations
+
+import html
+import json
+import re
+import sqlite3
+
+import httpx
+import pytest
+
+from pipeline.portal.cache import ENV as RESPONSE_CACHE_ENV
+from pipeline.portal.server import WORKERS_ENV
+from tests.build.test_facet_counts import serving, synthetic  # noqa: F401  (the module's synthetic project)
+
+LANGS_IN_TURN = ("ar", "en", "fr", "ar")  # Arabic first (the kept words are built there), then again last
+
+
+@pytest.fixture(scope="module")
+def cold_portal(synthetic):  # noqa: F811
+    """One process, no response cache: every answer is computed, as a first visit is."""
+    paths, release, model = synthetic
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(WORKERS_ENV, "1")
+        patch.setenv(RESPONSE_CACHE_ENV, json.dumps({"max_mb": 0}))
+        with serving(paths, release, model) as base:
+            yield base
+
+
+def _cells(page: str, column: str) -> list[str]:
+    return re.findall(rf'<td class="col-{column} type-[a-z]+" dir="auto">(.*?)</td>', page, re.S)
+
+
+def _tbody(page: str) -> str:
+    return re.search(r"<tbody>.*?</tbody>", page, re.S).group(0)
+
+
+def test_a_table_page_reads_the_same_on_its_first_visit_and_after_other_languages(cold_portal, synthetic):  # noqa: F811
+    paths, _, model = synthetic
+    pages = [httpx.get(f"{cold_portal}/remacto/pb_ballots", params={"_lang": lang, "_size": 50}, timeout=30)
+             for lang in LANGS_IN_TURN]
+    assert [p.status_code for p in pages] == [200] * len(pages)
+    assert not [p for p in pages if "x-remacto-cache" in p.headers]  # no cache: each one computed
+    assert _tbody(pages[0].text) == _tbody(pages[-1].text)
+    db = sqlite3.connect(f"file:{paths.published / 'remacto.db'}?immutable=1", uri=True)
+    rows = db.execute("SELECT cycle_id, channel, sex, source_id, source_ref FROM pb_ballots ORDER BY ballot_id LIMIT 50").fetchall()
+    # A cycle is named by its label column (the portal's metadata: title_ar), which Datasette reads.
+    cycle_titles = dict(db.execute("SELECT cycle_id, title_ar FROM pb_cycles"))
+    db.close()
+    fields = {f.name: f for f in model.tables["pb_ballots"].fields}
+    for lang, page in zip(LANGS_IN_TURN, pages):
+        text = page.text
+        # Words in the page's language from the schema, codes kept in data-code; ids linked as they are.
+        assert _cells(text, "channel") == [
+            f'<span class="code-label" data-code="{c}">{html.escape(fields["channel"].codes[c][lang])}</span>'
+            for _, c, _, _, _ in rows], lang
+        assert _cells(text, "sex") == [
+            f'<span class="code-label" data-code="{s}">{html.escape(fields["sex"].codes[s][lang])}</span>' if s else "&nbsp;"
+            for _, _, s, _, _ in rows], lang
+        assert _cells(text, "cycle_id") == [
+            f'<a href="/remacto/pb_cycles/{c}" data-id="{c}">{html.escape(cycle_titles[c])}</a>' for c, *_ in rows], lang
+        assert _cells(text, "source_id") == [
+            f'<a class="source-link" href="/remacto/sources/{s}" data-id="{s}">{html.escape(model.portal.ui["source_link"][lang])}</a>'
+            for _, _, _, s, _ in rows], lang
+        assert [re.sub(r"<summary>.*?</summary>", "", c) for c in _cells(text, "source_ref")] == [
+            f'<details class="source-ref">{html.escape(r)}</details>' for *_, r in rows], lang
