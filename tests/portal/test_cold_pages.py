@@ -8,12 +8,14 @@ import json
 import re
 import sqlite3
 
+from urllib.parse import urlsplit
+
 import httpx
 import pytest
 
 from pipeline.portal.cache import ENV as RESPONSE_CACHE_ENV
 from pipeline.portal.server import WORKERS_ENV
-from tests.build.test_facet_counts import serving, synthetic  # noqa: F401  (the module's synthetic project)
+from tests.build.test_facet_counts import _strip_where, serving, synthetic  # noqa: F401  (the module's synthetic project)
 
 LANGS_IN_TURN = ("ar", "en", "fr", "ar")  # Arabic first (the kept words are built there), then again last
 
@@ -66,3 +68,37 @@ def test_a_table_page_reads_the_same_on_its_first_visit_and_after_other_language
             for _, _, _, s, _ in rows], lang
         assert [re.sub(r"<summary>.*?</summary>", "", c) for c in _cells(text, "source_ref")] == [
             f'<details class="source-ref">{html.escape(r)}</details>' for *_, r in rows], lang
+
+
+def _queries(data: dict) -> list[str]:
+    return [t["sql"] for t in data["_trace"]["traces"] if t.get("type") == "sql"]
+
+
+@pytest.fixture(scope="module")
+def traced_portal(synthetic):  # noqa: F811
+    paths, release, model = synthetic
+    with serving(paths, release, model, trace_debug=1) as base:
+        yield base
+
+
+@pytest.mark.parametrize("filters", [{}, {"category": "ثقافة"}])
+def test_a_search_page_counts_and_facets_as_datasette_does(traced_portal, filters):
+    """A search-only page reads its count from the full-text index and its facets through a join on it;
+    the same page with a no-op `_where` is Datasette's own way (its count and facet source untouched):
+    the counts, facets, labels and links agree, and so do the rows shown."""
+    params = {"_search": "تجريبي", **filters, "_facet_size": 5}
+    ours = httpx.get(f"{traced_portal}/remacto/pb_proposals.json", params=params, timeout=30).json()
+    traced = httpx.get(f"{traced_portal}/remacto/pb_proposals.json", params={**params, "_trace": 1}, timeout=30).json()
+    theirs = httpx.get(f"{traced_portal}/remacto/pb_proposals.json", params={**params, "_where": "1 = 1"}, timeout=30).json()
+    assert ours["filtered_table_rows_count"] == theirs["filtered_table_rows_count"] > 0
+    assert ours["rows"] == theirs["rows"]
+
+    for facet in [*ours["facet_results"].values(), *theirs["facet_results"].values()]:
+        facet["toggle_url"] = _strip_where(facet["toggle_url"])
+        for value in facet["results"]:
+            value["toggle_url"] = _strip_where(urlsplit(value["toggle_url"]).path + "?" + urlsplit(value["toggle_url"]).query)
+    assert ours["facet_results"] == theirs["facet_results"]
+    assert ours["facet_results"] and not [f for f in ours["facet_results"].values() if f.get("timed_out")]
+    from_index = [q for q in _queries(traced) if q.startswith('select count(*) from "pb_proposals_fts"')]
+    joined = [q for q in _queries(traced) if 'JOIN "pb_proposals" AS t' in q]
+    assert (len(from_index), len(joined)) == ((1, 1) if not filters else (0, 0)), filters  # only a search alone
