@@ -102,3 +102,21 @@ def test_a_search_page_counts_and_facets_as_datasette_does(traced_portal, filter
     from_index = [q for q in _queries(traced) if q.startswith('select count(*) from "pb_proposals_fts"')]
     joined = [q for q in _queries(traced) if 'JOIN "pb_proposals" AS t' in q]
     assert (len(from_index), len(joined)) == ((1, 1) if not filters else (0, 0)), filters  # only a search alone
+
+
+def test_the_portal_bench_profile_computes_every_page_of_a_release(synthetic):  # noqa: F811
+    """`portalbench --profile`: each page it loads under wrk, computed here in a process of its own
+    (Datasette's plugins are process-wide), each answer a 200 (the tool stops otherwise)."""
+    import subprocess
+    import sys
+
+    from pipeline.tools.portalbench import release_pages
+
+    paths, _, _ = synthetic
+    pages = release_pages(paths, need_wrk=False)[3]
+    done = subprocess.run([sys.executable, "-m", "pipeline.tools.portalbench", "--root", str(paths.root), "--profile", "2"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [ln for ln in done.stdout.splitlines() if "ms CPU a first visit" in ln]
+    assert [ln[:40].rstrip() for ln in lines] == list(pages)
+    assert all(int(ln.split()[-2].replace(",", "")) > 0 for ln in lines)  # bytes of each answer

@@ -5,7 +5,7 @@ national table that is seconds of CPU a page, and under load the facets time out
 the counts of every combination of facet values, so a page whose only filters are equalities on facet
 fields is answered by an index lookup per facet, with the same values, counts, order, labels and links
 as Datasette's. A search page counts its facets live in one query (the full-text match once, not once
-per facet). Any other page (ranges, `_where`, the next page, a facet on another column) runs
+per facet; joined on the index when the search is the page's only filter). Any other page (ranges, `_where`, the next page, a facet on another column) runs
 Datasette's own facet live. A facet that does not finish in time is never dropped silently: it
 stays in the results with `"timed_out": true` and no values (JSON), and the table page names it in a
 notice in the visitor's language (HTML).

@@ -6,7 +6,8 @@
 - Hides debug pages that show file paths, versions and threads; answers /health and /robots.txt.
 - Caps the size of any string or blob a query can build, so one request cannot eat the memory.
 - Answers a table page's row count from the release's precomputed facet counts when its only
-  filters are equalities on facet fields (pipeline/build/facet_counts.py); any other count runs live.
+  filters are equalities on facet fields (pipeline/build/facet_counts.py), and a search-only page's
+  from its full-text index; any other count runs live.
 """
 import asyncio
 import json
