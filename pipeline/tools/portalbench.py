@@ -439,14 +439,14 @@ def profile(paths: Paths, requests: int = 20, only: list[str] | None = None, sta
     import time
 
     from pipeline.portal.cache import ENV as CACHE_ENV
-    from pipeline.portal.server import _datasette
+    from pipeline.portal.server import build_datasette
 
     release, model, _, pages = release_pages(paths, need_wrk=False)
     if only:
         pages = {k: v for k, v in pages.items() if any(k.startswith(o) for o in only)}
     args = datasette_args(release, paths, model, "127.0.0.1", 0)
     os.environ.update({**datasette_env(paths), CACHE_ENV: json.dumps({"max_mb": 0})})
-    ds = _datasette(args[args.index("-i"):])  # `datasette serve`'s own options, no server
+    ds = build_datasette(args[args.index("-i"):])  # `datasette serve`'s own options, no server
     measured = []
 
     async def visits(path: str, tag: str) -> int:

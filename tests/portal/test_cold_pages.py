@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.portal.cache import ENV as RESPONSE_CACHE_ENV
 from pipeline.portal.server import WORKERS_ENV
-from tests.build.test_facet_counts import _strip_where, serving, synthetic  # noqa: F401  (the module's synthetic project)
+from tests.build.test_facet_counts import strip_where, serving, synthetic  # noqa: F401  (the module's synthetic project)
 
 LANGS_IN_TURN = ("ar", "en", "fr", "ar")  # Arabic first (the kept words are built there), then again last
 
@@ -94,9 +94,9 @@ def test_a_search_page_counts_and_facets_as_datasette_does(traced_portal, filter
     assert ours["rows"] == theirs["rows"]
 
     for facet in [*ours["facet_results"].values(), *theirs["facet_results"].values()]:
-        facet["toggle_url"] = _strip_where(facet["toggle_url"])
+        facet["toggle_url"] = strip_where(facet["toggle_url"])
         for value in facet["results"]:
-            value["toggle_url"] = _strip_where(urlsplit(value["toggle_url"]).path + "?" + urlsplit(value["toggle_url"]).query)
+            value["toggle_url"] = strip_where(urlsplit(value["toggle_url"]).path + "?" + urlsplit(value["toggle_url"]).query)
     assert ours["facet_results"] == theirs["facet_results"]
     assert ours["facet_results"] and not [f for f in ours["facet_results"].values() if f.get("timed_out")]
     from_index = [q for q in _queries(traced) if q.startswith('select count(*) from "pb_proposals_fts"')]
