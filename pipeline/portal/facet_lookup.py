@@ -66,3 +66,34 @@ def fields_of_counts(columns: list[str]) -> list[str] | None:
     if len(columns) < 2 or columns[0] != SET_COLUMN or columns[-1] != ROWS_COLUMN:
         return None
     return columns[1:-1]
+
+
+# A search page's clause as Datasette's table view writes it for `?_search=` (datasette/filters.py,
+# 0.65.5, the table's `fts_pk` being rowid), when it is the page's only filter.
+_SEARCH = (r"where rowid in \(select rowid from (?P<fts>[A-Za-z_][A-Za-z0-9_]*) where (?P=fts) match "
+           r"(?P<match>escape_fts\(:search\)|:search)\) ")
+_SEARCH_COUNT = re.compile(r"select count\(\*\) from (?P<table>\S+) " + _SEARCH, re.S)
+_SEARCH_ROWS = re.compile(r"select (?P<columns>.+) from (?P<table>\S+) " + _SEARCH, re.S)
+
+
+def searched_only(sql: str, params, count: bool) -> tuple[str, str, str] | None:
+    """(table, full-text table, match expression) when `sql` is the table view's count (`count`) or
+    facet source (the rows unordered) for a page whose only filter is `?_search=`."""
+    match = (_SEARCH_COUNT if count else _SEARCH_ROWS).fullmatch(sql)
+    if not match or set(params or {}) != {"search"}:
+        return None
+    return _unescape(match["table"]), match["fts"], match["match"]
+
+
+def search_count_sql(fts: str, match: str) -> str:
+    """The count of a search-only page read from the full-text index alone: the same number when each
+    of its rowids is a row of the table (ReleaseDatabase checks that once per release)."""
+    return f"select count(*) from {q(fts)} where {q(fts)} match {match}"
+
+
+def searched_rows_sql(table: str, fts: str, match: str, columns: list[str]) -> str:
+    """The rows a search-only page shows, unordered, as a join on the full-text index: the same rows as
+    Datasette's `rowid in (select rowid …)`, without building that list first (half the time when the
+    term is in most rows)."""
+    picked = ", ".join(f"t.{q(c)}" for c in columns)
+    return f"SELECT {picked} FROM {q(fts)} JOIN {q(table)} AS t ON t.rowid = {q(fts)}.rowid WHERE {q(fts)} MATCH {match}"

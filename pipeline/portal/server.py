@@ -31,7 +31,7 @@ WORKERS_ENV = "REMACTO_PORTAL_WORKERS"
 GRACEFUL_SECONDS = 10
 
 
-def _datasette(args: list[str]):
+def build_datasette(args: list[str]):
     """Datasette as `datasette serve <args>` builds it, without serving it."""
     from datasette.cli import serve
 
@@ -42,7 +42,7 @@ def _datasette(args: list[str]):
 def app():
     """One worker's ASGI app (a factory gunicorn calls in each worker); Datasette runs its startup
     hooks on the first request."""
-    return _datasette(json.loads(os.environ[ARGS_ENV])).app()
+    return build_datasette(json.loads(os.environ[ARGS_ENV])).app()
 
 
 def _post_fork(server, worker) -> None:

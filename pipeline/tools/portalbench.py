@@ -7,10 +7,10 @@ against the same pages of the largest table: table page, filtered pages (one and
 faceted pages (unfiltered and filtered), a search page, a filtered CSV and a filtered JSON.
 
 Our portal keeps whole answers (plugin remacto_cache): loading one URL over and over measures mostly
-cache hits. So each HTML page is also loaded "cold" on our portal: every request asks a URL not in the
-cache (the same page with a parameter Datasette ignores, `_cold=N`, distinct for every request; pages
-filtered by the facet field with the most values also cycle through its real values), which is what a
-first visit costs. The hit ratio of each run is read from /-/response-cache.json before and after.
+cache hits. So each page (HTML, JSON and CSV) is also loaded "cold" on our portal: every request asks a
+URL not in the cache (the same page with a parameter Datasette ignores, `_cold=N`, distinct for every
+request; pages filtered by the facet field with the most values also cycle through its real values),
+which is what a first visit costs. The hit ratio of each run is read from /-/response-cache.json before and after.
 
 It also looks for silently dropped facets and counts: while wrk runs, a sampler fetches the page
 about twice a second, and once more after the load; a response is "dropped" when it says facets
@@ -18,6 +18,10 @@ timed out (HTML "These facets timed out" or our own notice, JSON `facets_timed_o
 lacks a requested facet, or lacks the row count (HTML title without "N rows", JSON count null).
 
     python -m pipeline.tools.portalbench --root build/synth/1M [--seconds 15] [--connections 16] [--threads 2]
+    python -m pipeline.tools.portalbench --root build/synth/1M --profile 20 [--pages search] [--stats 40]
+
+The second form loads nothing: it computes each page in this process and prints its CPU a first visit
+(and, with --stats, where it goes), to find what a cold page costs before measuring it under load.
 
 No timing is asserted: it prints the figures (and exits 1 on errors or dropped facets/counts).
 """
@@ -72,7 +76,7 @@ class PageComparison:
     path: str
     ours: Figures | None = None
     bare: Figures | None = None
-    cold: Figures | None = None  # ours, every request a URL not in the response cache (HTML pages)
+    cold: Figures | None = None  # ours, every request a URL not in the response cache
 
     @property
     def ratio(self) -> float | None:
@@ -300,9 +304,9 @@ def _stop(proc: subprocess.Popen, log) -> None:
     log.close()
 
 
-def release_pages(paths: Paths) -> tuple[Path, Model, Path, dict[str, str]]:
+def release_pages(paths: Paths, need_wrk: bool = True) -> tuple[Path, Model, Path, dict[str, str]]:
     """The published release, its model, its database and the pages to load on it (wrk must be there)."""
-    if not shutil.which("wrk"):
+    if need_wrk and not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make loadtest does it)")
     release = paths.published.resolve()
     if not (release / "datapackage.json").exists():
@@ -317,8 +321,8 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
         servers: tuple[str, ...] = ("ours", "bare"), only: list[str] | None = None, cold: bool = True) -> list[PageComparison]:
     """Load the same pages on our portal and on bare Datasette. Both servers are started first; each
     page is then loaded on ours and right after on bare (one at a time: the idle one takes no CPU),
-    so that both see the same machine, whatever else runs on it; then, for an HTML page, on ours cold
-    (every request a URL not in its response cache)."""
+    so that both see the same machine, whatever else runs on it; then on ours cold (every request a
+    URL not in its response cache: HTML, JSON and CSV pages alike)."""
     release, model, db, pages = release_pages(paths)
     if only:
         pages = {k: v for k, v in pages.items() if any(k.startswith(o) for o in only)}
@@ -357,7 +361,7 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
             for page, path in pages.items():
                 for name, (base, configured) in started.items():
                     setattr(results[page], name, load_page(base, path, script.name, seconds, connections, threads, configured))
-                if cold and "ours" in started and not urlsplit(path).path.endswith((".csv", ".json")):
+                if cold and "ours" in started:
                     base, configured = started["ours"]
                     with tempfile.NamedTemporaryFile("w", suffix=".lua") as cold_script:
                         variants = cold_paths(path, *most_values)
@@ -422,6 +426,56 @@ def failed(results: list[PageComparison]) -> bool:
     return any(f and (f.errors or f.dropped) for r in results for f in (r.ours, r.cold))
 
 
+def profile(paths: Paths, requests: int = 20, only: list[str] | None = None, stats: int = 0) -> list[tuple[str, float, int]]:
+    """Where a first visit's time goes: each page computed `requests` times in this process by our
+    portal's Datasette (its plugins and settings, the response cache off, every request a new
+    `_cold=N`), through Datasette's own ASGI client: (page, CPU ms a request, bytes). CPU time of
+    the process (its SQL threads too), so that other work on the machine weighs less than on a
+    wall clock. With `stats`, Python's profiler prints the first chosen page's `stats` costliest
+    functions. Nothing is asserted."""
+    import asyncio
+    import cProfile
+    import pstats
+    import time
+
+    from pipeline.portal.cache import ENV as CACHE_ENV
+    from pipeline.portal.server import build_datasette
+
+    release, model, _, pages = release_pages(paths, need_wrk=False)
+    if only:
+        pages = {k: v for k, v in pages.items() if any(k.startswith(o) for o in only)}
+    args = datasette_args(release, paths, model, "127.0.0.1", 0)
+    os.environ.update({**datasette_env(paths), CACHE_ENV: json.dumps({"max_mb": 0})})
+    ds = build_datasette(args[args.index("-i"):])  # `datasette serve`'s own options, no server
+    measured = []
+
+    async def visits(path: str, tag: str) -> int:
+        size = 0
+        for i in range(requests):
+            response = await ds.client.get(path + ("&" if "?" in path else "?") + f"_cold={tag}{i}")
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: status {response.status_code}")
+            size = len(response.content)
+        return size
+
+    async def run_all() -> None:
+        await ds.invoke_startup()
+        for page, path in pages.items():
+            await visits(path, "warm-")  # the release's schema answers and labels, once per process
+            start = time.process_time()
+            size = await visits(path, "")
+            measured.append((page, (time.process_time() - start) * 1000 / requests, size))
+        if stats and pages:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await visits(next(iter(pages.values())), "profiled-")
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(stats)
+
+    asyncio.run(run_all())
+    return measured
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.tools.portalbench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, required=True, help="project folder with a published release")
@@ -431,7 +485,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", default="ours,bare", help="ours,bare (default), or one of them")
     parser.add_argument("--pages", default="", help="comma-separated page name prefixes (default: all)")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold loads (URLs not in our response cache)")
+    parser.add_argument("--profile", type=int, metavar="N", default=0,
+                        help="no load: compute each page N times in this process (cache off) and print its CPU a request")
+    parser.add_argument("--stats", type=int, default=0, help="with --profile: print the first page's N costliest functions")
     args = parser.parse_args(argv)
+    if args.profile:
+        for page, cpu_ms, size in profile(Paths(args.root.resolve()), args.profile,
+                                          [p for p in args.pages.split(",") if p] or None, args.stats):
+            print(f"{page:40} {cpu_ms:7.1f} ms CPU a first visit  {size:9,} bytes")
+        return 0
     results = run(Paths(args.root.resolve()), args.seconds, args.connections, args.threads,
                   tuple(args.servers.split(",")), [p for p in args.pages.split(",") if p] or None, not args.no_cold)
     print(table(results, args.seconds, args.connections, args.threads))

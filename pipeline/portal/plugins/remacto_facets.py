@@ -5,7 +5,7 @@ national table that is seconds of CPU a page, and under load the facets time out
 the counts of every combination of facet values, so a page whose only filters are equalities on facet
 fields is answered by an index lookup per facet, with the same values, counts, order, labels and links
 as Datasette's. A search page counts its facets live in one query (the full-text match once, not once
-per facet). Any other page (ranges, `_where`, the next page, a facet on another column) runs
+per facet; joined on the index when the search is the page's only filter). Any other page (ranges, `_where`, the next page, a facet on another column) runs
 Datasette's own facet live. A facet that does not finish in time is never dropped silently: it
 stays in the results with `"timed_out": true` and no values (JSON), and the table page names it in a
 notice in the visitor's language (HTML).
@@ -104,8 +104,11 @@ class CountedColumnFacet(ColumnFacet):
         parts = [f"SELECT * FROM (SELECT {i} AS facet, {escape_sqlite(c)} AS value, count(*) AS count FROM matched "
                  f"WHERE {escape_sqlite(c)} IS NOT NULL GROUP BY {escape_sqlite(c)} ORDER BY count DESC, value "
                  f"LIMIT {facet_size + 1})" for i, c in enumerate(columns)]
+        searched = facets.searched_only(self.sql, self.params, count=False)
+        rows_sql = (facets.searched_rows_sql(self.table, searched[1], searched[2], list(dict.fromkeys(columns)))
+                    if searched and searched[0] == self.table else self.sql)
         sql = (f"WITH matched AS MATERIALIZED (SELECT {', '.join(escape_sqlite(c) for c in dict.fromkeys(columns))} "
-               f"FROM ({self.sql})) " + " UNION ALL ".join(parts) + " ORDER BY facet, count DESC, value")
+               f"FROM ({rows_sql})) " + " UNION ALL ".join(parts) + " ORDER BY facet, count DESC, value")
         try:
             rows = (await self.ds.execute(self.database, sql, self.params, truncate=False,
                                           custom_time_limit=self.ds.setting("facet_time_limit_ms") * len(columns))).rows

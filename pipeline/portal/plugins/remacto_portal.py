@@ -49,8 +49,16 @@ def texts_for(datasette, request) -> i18n.Texts:
     return _texts(_release_dir(datasette), lang)
 
 
+@functools.lru_cache(maxsize=64)
+def _folder_of(db_path: str) -> Path:
+    return Path(db_path).resolve().parent
+
+
 def _release_dir(datasette) -> Path:
-    return Path(datasette.get_database(DB_NAME).path).resolve().parent
+    """The folder of the release served now. Asked for every cell of a page (render_cell), so the
+    path is resolved once per database file, not each time (two realpath walks a cell were half a
+    cold page's time): a release switch serves a new file path (remacto_public), so it is seen."""
+    return _folder_of(datasette.get_database(DB_NAME).path)
 
 
 def release_info(datasette) -> dict:
@@ -201,39 +209,86 @@ async def _foreign_row_names(datasette, tx: i18n.Texts, table: str) -> dict[str,
     return out
 
 
+class TableCells:
+    """How one table's cells read in one language of one release, worked out once (its foreign keys,
+    the names of the rows they point to, its codes' labels), and each cell's words kept (up to
+    MAX_KEPT_CELLS a table), so that a cell costs a dictionary lookup: a page renders 100 rows × every
+    column, and working each one out again was a third of a first visit's time."""
+
+    MAX_KEPT_CELLS = 5_000
+
+    def __init__(self, datasette, tx: i18n.Texts, table: str, foreign_keys: dict[str, str], names: dict):
+        self.datasette, self.tx, self.table = datasette, tx, table
+        self.foreign_keys, self.names = foreign_keys, names  # names: other table -> (pair, {id: row})
+        columns = tx.config["tables"][table]["columns"]
+        self.codes = {column: {code: Markup('<span class="code-label" data-code="{}">{}</span>').format(
+                                   code, tx.code_label(table, column, code)) for code in spec["codes"]}
+                      for column, spec in columns.items() if spec.get("codes")}
+        # The columns whose cells are not shown as they are: the others answer None at once.
+        self.worded = set(foreign_keys) | set(self.codes) | ({"source_ref"} & set(columns))
+        self.kept: dict[tuple, Markup | None] = {}
+
+    def cell(self, value, column):
+        if column not in self.worded or value is None:
+            return None
+        raw, label = (value["value"], value.get("label")) if isinstance(value, dict) else (value, None)
+        key = (column, type(raw), raw, label)
+        if key in self.kept:
+            return self.kept[key]
+        words = self._words(raw, label, column)
+        if len(self.kept) < self.MAX_KEPT_CELLS:
+            self.kept[key] = words
+        return words
+
+    def _words(self, raw, label, column) -> Markup | None:
+        other = self.foreign_keys.get(column)
+        if other:
+            href = self.datasette.urls.row(DB_NAME, other, tilde_encode(str(raw)))
+            if other == "sources":
+                # The source's title is on the page it links to: repeated in every row it took 9,900 px.
+                return Markup('<a class="source-link" href="{}" data-id="{}">{}</a>').format(href, raw, self.tx.ui("source_link"))
+            pair, names = self.names[other]
+            name = self.tx.name(names[raw], *pair) if raw in names else None
+            return Markup('<a href="{}" data-id="{}">{}</a>').format(href, raw, name or label or str(raw))
+        if column == "source_ref":
+            return Markup('<details class="source-ref"><summary>{}</summary>{}</details>').format(self.tx.ui("source_ref"), raw)
+        return self.codes.get(column, {}).get(raw) if isinstance(raw, str) else None
+
+
+_table_cells: dict[tuple[Path, str, str], TableCells] = {}
+
+
+async def _cells_of(datasette, folder: Path, lang: str, table: str) -> TableCells:
+    key = (folder, lang, table)
+    if key not in _table_cells:
+        foreign_keys = await _foreign_keys_of(datasette, table)
+        names = {other: await _names_of(datasette, other) for other in set(foreign_keys.values())}
+        _table_cells[key] = TableCells(datasette, _texts(folder, lang), table, foreign_keys, names)
+    return _table_cells[key]
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """Words, not codes, in the page's language: a code shows its label, a foreign key the name of the
     row it points to (or its id, never "None"), a source a compact link with the place in it on
-    demand. Links and filters keep the code; CSV and JSON are not rendered here and keep it too."""
-    async def inner():
-        if database != DB_NAME:
-            return None
-        if not table:  # a query's result: a code's label where every table agrees on it
-            label = _words_outside_tables(_release_dir(datasette), _page_lang.get())[1].get(column, {}).get(value)
-            return Markup('<span class="code-label" data-code="{}">{}</span>').format(value, label) if label else None
-        tx = _texts(_release_dir(datasette), _page_lang.get())
-        if table not in tx.config["tables"] or value is None:
-            return None
-        raw = value["value"] if isinstance(value, dict) else value
-        other = (await _foreign_keys_of(datasette, table)).get(column)
-        if other:
-            href = datasette.urls.row(DB_NAME, other, tilde_encode(str(raw)))
-            if other == "sources":
-                # The source's title is on the page it links to: repeated in every row it took 9,900 px.
-                return Markup('<a class="source-link" href="{}" data-id="{}">{}</a>').format(href, raw, tx.ui("source_link"))
-            pair, names = await _names_of(datasette, other)
-            label = (tx.name(names[raw], *pair) if raw in names else None) or (
-                value.get("label") if isinstance(value, dict) else None) or str(raw)
-            return Markup('<a href="{}" data-id="{}">{}</a>').format(href, raw, label)
-        if column == "source_ref":
-            return Markup('<details class="source-ref"><summary>{}</summary>{}</details>').format(tx.ui("source_ref"), raw)
-        codes = tx.column(table, column).get("codes") or {}
-        if isinstance(raw, str) and raw in codes:
-            return Markup('<span class="code-label" data-code="{}">{}</span>').format(raw, tx.code_label(table, column, raw))
+    demand. Links and filters keep the code; CSV and JSON are not rendered here and keep it too.
+    Answered without a coroutine once the table's TableCells exist (every cell of a page asks)."""
+    if database != DB_NAME:
+        return None
+    folder, lang = _release_dir(datasette), _page_lang.get()
+    if not table:  # a query's result: a code's label where every table agrees on it
+        label = _words_outside_tables(folder, lang)[1].get(column, {}).get(value)
+        return Markup('<span class="code-label" data-code="{}">{}</span>').format(value, label) if label else None
+    cells = _table_cells.get((folder, lang, table))
+    if cells is not None:
+        return cells.cell(value, column)
+    if table not in _texts(folder, lang).config["tables"]:
         return None
 
-    return inner
+    async def first():
+        return (await _cells_of(datasette, folder, lang, table)).cell(value, column)
+
+    return first()
 
 
 @hookimpl

@@ -6,7 +6,8 @@
 - Hides debug pages that show file paths, versions and threads; answers /health and /robots.txt.
 - Caps the size of any string or blob a query can build, so one request cannot eat the memory.
 - Answers a table page's row count from the release's precomputed facet counts when its only
-  filters are equalities on facet fields (pipeline/build/facet_counts.py); any other count runs live.
+  filters are equalities on facet fields (pipeline/build/facet_counts.py), and a search-only page's
+  from its full-text index; any other count runs live.
 """
 import asyncio
 import json
@@ -82,7 +83,24 @@ class ReleaseDatabase(Database):
         if parsed:
             fields = await self.facet_fields(parsed[0])
             sql = (fields and facets.count_sql(parsed[0], fields, parsed[1])) or sql
+        searched = facets.searched_only(sql, params, count=True) if sql.startswith("select count(*) from ") else None
+        if searched and await self.index_rows_are_rows(searched[0], searched[1]):
+            sql = facets.search_count_sql(searched[1], searched[2])
         return await super().execute(sql, params, *args, **kwargs)
+
+    async def index_rows_are_rows(self, table: str, fts: str) -> bool:
+        """Whether every rowid of the full-text table `fts` is a row of `table` (the build indexes each
+        row under its own rowid), so that a search's count can be read from the index alone. Asked
+        once per release (the file is immutable)."""
+        key = ("index_rows_are_rows", table, fts)
+        if key not in self._schema:
+            sql = (f"SELECT NOT EXISTS (SELECT 1 FROM {facets.q(fts)} AS f WHERE NOT EXISTS "
+                   f"(SELECT 1 FROM {facets.q(table)} AS t WHERE t.rowid = f.rowid))")
+            try:
+                self._schema[key] = bool((await super().execute(sql)).rows[0][0])
+            except QueryInterrupted:
+                return False  # not known: the count stays Datasette's
+        return self._schema[key]
 
     async def execute_fn(self, fn):
         if self.ds.executor is None:
