@@ -43,8 +43,13 @@ from pipeline.timing import stage
 ROWS = "typed_rows"
 # DuckDB's type of each field's SQLite value (date, time and datetime are text in the release).
 _DUCKDB = {"integer": "BIGINT", "year": "BIGINT", "number": "DOUBLE"}
+# NEEDS_CLEANING_RE2 (a cell's) for cells joined by \x01: a space at a cell's start or end is one
+# next to a \x01 too.
+_CELL_EDGES = "|^ | $"
+assert NEEDS_CLEANING_RE2.endswith(_CELL_EDGES)
+_ROW_NEEDS_CLEANING = NEEDS_CLEANING_RE2[: -len(_CELL_EDGES)] + "|(^|\\x01) | (\\x01|$)"
 # The characters to_json escapes with upper-case hex digits (json.dumps writes lower case).
-_UPPER_HEX = "[\\x0b\\x0e\\x0f\\x1a-\\x1f]"
+_UPPER_HEX = "\x0b\x0e\x0f\x1a\x1b\x1c\x1d\x1e\x1f"
 _JSON_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
                  **{chr(c): f"\\u{c:04x}" for c in range(0x20) if chr(c) not in "\b\f\n\r\t"}}
 
@@ -90,7 +95,11 @@ def typed_expressions(table: Table) -> tuple[list[str], str]:
             exprs.append(f"CASE WHEN {present} THEN {c} END")
             if f.type == "time":  # the build pads H:MM to HH:MM
                 odd.append(f"({present} AND length({c}) < 5)")
-        odd.append(f"regexp_matches(coalesce({c}, ''), {lit(NEEDS_CLEANING_RE2)})")
+    # Text to clean, found in one match over the row's cells joined by \x01 (a cell's own start and
+    # end are then also next to a \x01): a regex a row, not a cell. A \x01 in a cell can only add a
+    # row to those Python types, which is exact anyway.
+    cells = ", ".join(f"coalesce({q(f.name)}, '')" for f in table.fields)
+    odd.append(f"regexp_matches(concat_ws(chr(1), {cells}), {lit(_ROW_NEEDS_CLEANING)})")
     return exprs, " OR ".join(odd)
 
 
@@ -134,27 +143,47 @@ def _csv_cell(f) -> str:
             f"THEN '\"' || replace({c}, '\"', '\"\"') || '\"' ELSE {c} END")
 
 
-def _json_value(f) -> str:
+def _json_value(f, exact_escapes: bool) -> str:
     c = q(f.name)
     if f.type in _DUCKDB:
         return f"coalesce(CAST({c} AS VARCHAR), 'null')"
+    if not exact_escapes:
+        return f"coalesce(CAST(to_json({c}) AS VARCHAR), 'null')"
     escaped = c
     for char, escape in _JSON_ESCAPES.items():  # chr(): a SQL literal cannot hold a NUL
         escaped = f"replace({escaped}, chr({ord(char)}), {lit(escape)})"
-    return (f"CASE WHEN {c} IS NULL THEN 'null' WHEN regexp_matches({c}, {lit(_UPPER_HEX)}) "
-            f"THEN '\"' || {escaped} || '\"' ELSE CAST(to_json({c}) AS VARCHAR) END")
+    return f"coalesce('\"' || {escaped} || '\"', 'null')"
+
+
+def _row_holds(table: Table, characters: str) -> str | None:
+    """Whether any text cell of the row holds one of `characters` (one search of the row's text run
+    together, not one a cell; `contains` is cheaper than a regex here), None for a row without text."""
+    texts = [q(f.name) for f in table.fields if f.type not in _DUCKDB]
+    if not texts:
+        return None
+    text = f"concat({', '.join(texts)}, '')"  # concat skips NULLs
+    return "(" + " OR ".join(f"contains({text}, chr({ord(c)}))" for c in characters) + ")"
 
 
 def csv_line(table: Table) -> str:
-    line = " || ',' || ".join(_csv_cell(f) for f in table.fields)
+    quoted = ", ',', ".join(_csv_cell(f) for f in table.fields)
+    plain = ", ',', ".join(f"coalesce(CAST({q(f.name)} AS VARCHAR), '')" for f in table.fields)
+    # Most rows need no quoting: one search a row decides. concat(), not ||: one string made, not one a cell.
+    needs_quotes = _row_holds(table, ',"\r\n')
+    line = f"CASE WHEN {needs_quotes} THEN concat({quoted}) ELSE concat({plain}) END" if needs_quotes else f"concat({plain})"
     # csv.writer writes a row of one empty cell as "" (an empty line would be no row).
     return f"CASE WHEN ({line}) = '' THEN '\"\"' ELSE {line} END" if len(table.fields) == 1 else line
 
 
 def json_object(table: Table) -> str:
     """One row as json.dumps(..., indent=1) lays out an object inside a list."""
-    parts = [lit(f"  {json.dumps(f.name, ensure_ascii=False)}: ") + f" || {_json_value(f)}" for f in table.fields]
-    return "' {\n' || " + " || ',\n' || ".join(parts) + " || '\n }'"
+    def layout(exact_escapes: bool) -> str:
+        parts = [f"{lit(('{' if i == 0 else ',') + chr(10) + '  ' + json.dumps(f.name, ensure_ascii=False) + ': ')}, "
+                 f"{_json_value(f, exact_escapes)}" for i, f in enumerate(table.fields)]
+        return f"concat(' ', {', '.join(parts)}, {lit(chr(10) + ' }')})"
+    # to_json, but for the rare row holding a character it escapes in upper case.
+    upper_hex = _row_holds(table, _UPPER_HEX)
+    return f"CASE WHEN {upper_hex} THEN {layout(True)} ELSE {layout(False)} END" if upper_hex else layout(False)
 
 
 def _copy_lines(con: duckdb.DuckDBPyConnection, expression: str, order: str, path: Path,
