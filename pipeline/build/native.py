@@ -231,15 +231,20 @@ def build_part(table: Table, csv_path: Path, part_path: Path, total: int | None 
         db.commit()
     finally:
         db.close()
-    with progress.rows(f"loading {table.name} into SQLite (worker, DuckDB)", total,
+    with progress.rows(f"loading {table.name} into SQLite (worker)", total,
                        announce=(total or 0) >= progress.ANNOUNCE_ROWS) as tracker:
         with stage(f"worker: load {table.name}"), connection(part_path.with_name(part_path.name + ".spill")) as con:
             rows = typed_table(con, csv_path, table)
             con.execute(f"ATTACH {lit(str(part_path))} AS part (TYPE sqlite)")
             columns = ", ".join(q(f.name) for f in table.fields)
-            con.execute(f"INSERT INTO part.{q(table.name)} ({columns}) SELECT {columns} FROM {ROWS} ORDER BY rowid")
+            con.execute("BEGIN")  # one SQLite transaction
+            # A batch of rowids at a time, in file order: the progress is the rows in SQLite.
+            for start in range(0, rows, BATCH):
+                con.execute(f"INSERT INTO part.{q(table.name)} ({columns}) SELECT {columns} FROM {ROWS} "
+                            f"WHERE rowid >= {start} AND rowid < {start + BATCH} ORDER BY rowid")
+                tracker.advance(min(BATCH, rows - start))
+            con.execute("COMMIT")
             con.execute("DETACH part")
-            tracker.advance(rows)
     with stage(f"worker: index {table.name}"):
         db = sqlite3.connect(part_path)
         try:
@@ -260,7 +265,7 @@ def export_part(table: Table, csv_path: Path, export_dirs: tuple[Path, Path, Pat
     from pipeline.build.parquet import build_parquet
 
     csv_dir, json_dir, parquet_dir = export_dirs
-    with progress.rows(f"exporting {table.name} to CSV and JSON (worker, DuckDB)", total,
+    with progress.rows(f"exporting {table.name} to CSV and JSON (worker)", total,
                        announce=(total or 0) >= progress.ANNOUNCE_ROWS) as tracker:
         with stage(f"worker: export {table.name}"), connection(csv_dir.parent / f".{table.name}.export.spill") as con:
             rows = typed_table(con, csv_path, table)
