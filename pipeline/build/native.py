@@ -134,13 +134,18 @@ def typed_table(con: duckdb.DuckDBPyConnection, csv_path: Path, table: Table) ->
     return con.execute(f"SELECT count(*) FROM {ROWS}").fetchone()[0]
 
 
+def delimited_cell(text: str, delimiter: str = ",") -> str:
+    """A text value (SQL) as csv.writer's QUOTE_MINIMAL writes it, NULL as nothing: quoted when it
+    holds the delimiter, the quote or a line break."""
+    return (f"CASE WHEN {text} IS NULL THEN '' WHEN regexp_matches({text}, '[{delimiter}\"\\r\\n]') "
+            f"THEN '\"' || replace({text}, '\"', '\"\"') || '\"' ELSE {text} END")
+
+
 def _csv_cell(f) -> str:
     c = q(f.name)
     if f.type in _DUCKDB:
         return f"coalesce(CAST({c} AS VARCHAR), '')"
-    # csv.writer's QUOTE_MINIMAL: quoted when it holds the delimiter, the quote or a line break.
-    return (f"CASE WHEN {c} IS NULL THEN '' WHEN regexp_matches({c}, '[,\"\\r\\n]') "
-            f"THEN '\"' || replace({c}, '\"', '\"\"') || '\"' ELSE {c} END")
+    return delimited_cell(c)
 
 
 def _json_value(f, exact_escapes: bool) -> str:
