@@ -42,7 +42,7 @@ from pipeline.timing import stage
 
 ROWS = "typed_rows"
 # DuckDB's type of each field's SQLite value (date, time and datetime are text in the release).
-_DUCKDB = {"integer": "BIGINT", "year": "BIGINT", "number": "DOUBLE"}
+DUCKDB_TYPES = {"integer": "BIGINT", "year": "BIGINT", "number": "DOUBLE"}
 # NEEDS_CLEANING_RE2 (a cell's) for cells joined by \x01: a space at a cell's start or end is one
 # next to a \x01 too.
 _CELL_EDGES = "|^ | $"
@@ -123,7 +123,7 @@ def typed_table(con: duckdb.DuckDBPyConnection, csv_path: Path, table: Table) ->
             fixes.append([rowid, *(ddl.typed_value(v, t) for v, t in zip(cells, types))])
     if fixes:
         # Handed to DuckDB a column at a time (one list each), then one UPDATE joins them in.
-        columns = [("_rowid", "BIGINT")] + [(f.name, _DUCKDB.get(f.type, "VARCHAR")) for f in table.fields]
+        columns = [("_rowid", "BIGINT")] + [(f.name, DUCKDB_TYPES.get(f.type, "VARCHAR")) for f in table.fields]
         for start in range(0, len(fixes), BATCH):
             part = list(zip(*fixes[start:start + BATCH]))
             unnest = ", ".join(f"unnest(?::{t}[]) AS {q(n)}" for n, t in columns)
@@ -143,14 +143,14 @@ def delimited_cell(text: str, delimiter: str = ",") -> str:
 
 def _csv_cell(f) -> str:
     c = q(f.name)
-    if f.type in _DUCKDB:
+    if f.type in DUCKDB_TYPES:
         return f"coalesce(CAST({c} AS VARCHAR), '')"
     return delimited_cell(c)
 
 
 def _json_value(f, exact_escapes: bool) -> str:
     c = q(f.name)
-    if f.type in _DUCKDB:
+    if f.type in DUCKDB_TYPES:
         return f"coalesce(CAST({c} AS VARCHAR), 'null')"
     if not exact_escapes:
         return f"coalesce(CAST(to_json({c}) AS VARCHAR), 'null')"
@@ -163,7 +163,7 @@ def _json_value(f, exact_escapes: bool) -> str:
 def _row_holds(table: Table, characters: str) -> str | None:
     """Whether any text cell of the row holds one of `characters` (one search of the row's text run
     together, not one a cell; `contains` is cheaper than a regex here), None for a row without text."""
-    texts = [q(f.name) for f in table.fields if f.type not in _DUCKDB]
+    texts = [q(f.name) for f in table.fields if f.type not in DUCKDB_TYPES]
     if not texts:
         return None
     text = f"concat({', '.join(texts)}, '')"  # concat skips NULLs

@@ -34,7 +34,7 @@ def _native_files(tmp_path, table, rows):
     """The CSV and JSON native.write_csv_and_json makes of `rows` (SQLite values), held as ROWS."""
     con = fast.connect()
     try:
-        cols = ", ".join(f'"{f.name}" {native._DUCKDB.get(f.type, "VARCHAR")}' for f in table.fields)
+        cols = ", ".join(f'"{f.name}" {native.DUCKDB_TYPES.get(f.type, "VARCHAR")}' for f in table.fields)
         con.execute(f"CREATE TEMP TABLE {native.ROWS} ({cols})")
         if rows:
             con.executemany(f"INSERT INTO {native.ROWS} VALUES ({', '.join('?' for _ in table.fields)})", rows)
