@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline import progress, workers
 from pipeline.progress import say
-from pipeline.build import stream
+from pipeline.build import native, stream
 from pipeline.build.ddl import insert_sql, staging_pragmas, table_ddl, typed_value
 from pipeline.build.parquet import build_parquet  # noqa: F401  (the build's entries, in one place)
 from pipeline.check.fast import LargeCsv
@@ -64,10 +64,11 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
     """A new SQLite file with every table, row and index, rowids in file order (the row rules of
     metadata/rules.yaml name rows by rowid): the state in which validation runs those rules.
 
-    National tables are built in worker processes (stream.build_part), each into a file of its
-    own that this one then takes in whole (SQLite copies the pages of an identical empty table).
-    With `release`, other workers write those tables' CSV, JSON and Parquet there meanwhile and
-    count their facet values (stream.export_part). Returns the tables whose exports are written,
+    National tables are built in worker processes by native writers (native.build_part: DuckDB
+    writes the rows through its sqlite extension), each into a file of its own that this one then
+    takes in whole (SQLite copies the pages of an identical empty table). With `release`, other
+    workers write those tables' CSV, JSON and Parquet there meanwhile and count their facet values
+    (native.export_part). Returns the tables whose exports are written,
     and for those with facet fields the rows counted by every combination of their values (see
     facets.write_facet_counts)."""
     parted = [n for n, rows in tables.items() if isinstance(rows, LargeCsv) and rows.rows >= parallel_min_rows()]
@@ -88,9 +89,9 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
             # jobs start at once and the short ones fill in after.
             for n in sorted(parted, key=lambda n: -tables[n].rows * len(model.tables[n].fields)):
                 if exports:
-                    exporting[n] = pool.submit(stream.export_part, model.tables[n], tables[n].path, exports,
+                    exporting[n] = pool.submit(native.export_part, model.tables[n], tables[n].path, exports,
                                                tables[n].rows)
-                loads[n] = pool.submit(stream.build_part, model.tables[n], tables[n].path, parts[n], tables[n].rows)
+                loads[n] = pool.submit(native.build_part, model.tables[n], tables[n].path, parts[n], tables[n].rows)
         with sqlite_connection(path) as db:
             staging_pragmas(db)
             # Validation has checked every reference (frictionless or the fast path); checking each again
@@ -110,8 +111,7 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
                 parts[n].unlink()
             db.commit()
         done = {n: f.result() for n, f in exporting.items()}
-    return ({n for n, (exported, _) in done.items() if exported},
-            {n: counts for n, (_, counts) in done.items() if model.tables[n].facet_fields})
+    return set(done), {n: counts for n, counts in done.items() if model.tables[n].facet_fields}
 
 
 def export_tables(model: Model, db_path: Path, csv_dir: Path, json_dir: Path, done: set[str] = frozenset()) -> None:

@@ -47,7 +47,7 @@ def _ddl(table: Table) -> list[str]:
 def write_facet_counts(model: Model, db_path: Path, counted: dict[str, list[tuple]] | None = None) -> None:
     """Add the facet-count tables to a freshly built release database, then ANALYZE it. `counted`
     gives, for some tables, the rows counted by every combination of facet values as the build
-    loaded them (bigbuild.export_part): the same numbers as a GROUP BY, without another pass."""
+    loaded them (native.export_part): the same numbers as a GROUP BY, without another pass."""
     names = set(model.tables)
     for table in faceted_tables(model):
         if counts_table(table.name) in names:
