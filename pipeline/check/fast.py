@@ -492,6 +492,10 @@ class Checker:
             raise  # not a defect of the file: the slow way would need far more memory
         except duckdb.Error as exc:
             raise Fallback(str(exc)) from exc
+        except UnicodeDecodeError as exc:
+            # DuckDB 1.5.5 quotes the offending line in its error, cut mid-character: the message
+            # itself cannot be decoded. The strict reader names the defect.
+            raise Fallback(f"DuckDB could not read the file strictly ({exc.reason})") from exc
         self._scanned[name] = _Scan(rows, key_fields, list(masks), kept, q(RID) if numbered else "rowid")
         return rows
 
