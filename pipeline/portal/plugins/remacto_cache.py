@@ -96,7 +96,7 @@ def _release_for_request(datasette, published: str | None) -> str:
 
 
 def _key(scope, release: str, query: list[tuple[str, str]], headers: dict, cookies: dict) -> tuple:
-    # The language as remacto_portal.texts_for picks it: the first ?_lang=, else the cookie.
+    # The language as context.texts_for picks it: the first ?_lang=, else the cookie.
     param = next((v for k, v in query if k == i18n.LANG_PARAM), None)
     lang = i18n.choose_lang(param, cookies.get(i18n.LANG_COOKIE))
     path = scope.get("raw_path") or scope["path"].encode("utf-8")

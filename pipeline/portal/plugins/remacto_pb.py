@@ -15,7 +15,7 @@ from datasette.utils.asgi import Response
 
 from pipeline.portal import charts
 from pipeline.settings import DB_NAME
-from pipeline.portal.plugins.remacto_portal import texts_for
+from pipeline.portal.context import texts_for
 
 # The pages name these tables and columns; their titles come from the release's schemas.
 CYCLE_SQL = """

@@ -148,7 +148,7 @@ def _serve_release(datasette, target: Path) -> None:
     inspect = json.loads((target / "portal" / "inspect.json").read_text(encoding="utf-8"))[DB_NAME]
     metadata = json.loads((target / "portal" / "metadata.json").read_text(encoding="utf-8"))
     # The portal's texts (every title and label in three languages, most of the file) are read from
-    # the file by remacto_portal, once per release: Datasette deep-copies the metadata it holds on
+    # the file by pipeline/portal/context.py, once per release: Datasette deep-copies the metadata it holds on
     # every permission check (twice a page; ~10 ms a page with them).
     metadata.get("plugins", {}).pop("remacto-portal", None)
     # The same for the column notes: pages show them from those texts, in the visitor's language.
