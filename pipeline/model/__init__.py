@@ -256,7 +256,20 @@ def missing_metadata(model: Model) -> list[str]:
     for name, q in model.portal.queries.items():
         need(f"metadata/portal.yaml query {name}", q.title, "title")
         need(f"metadata/portal.yaml query {name}", q.description, "description")
+        for column, origin in q.columns.items():
+            where = f"metadata/portal.yaml query {name} column {column}"
+            if isinstance(origin, dict):
+                need(where, origin, "title")
+            elif query_column_origin(model, origin) is None:
+                gaps.append(f"{where}: {origin!r} is no table.column of schemas/")
     return gaps
+
+
+def query_column_origin(model: Model, origin: str):
+    """The schema field a canned query's `columns:` entry names as `table.column`, or None."""
+    table, _, column = str(origin).partition(".")
+    found = model.tables.get(table)
+    return next((f for f in found.fields if f.name == column), None) if found else None
 
 
 def missing_ui_text(model: Model) -> list[str]:

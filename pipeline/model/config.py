@@ -76,6 +76,9 @@ class Query:
     title: dict
     description: dict
     sql: str
+    # Where a result column's title and code labels come from, when its name alone does not say:
+    # `table.column` (that schema column's) or a title in each language.
+    columns: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ from pipeline.settings import DB_NAME
 
 # Column pairs that name a row, in Arabic and in a Latin-script language (tx.name picks by page language).
 _NAME_COLUMNS = (("name_ar", "name_latin"), ("title_ar", "title_en"))
+# Pairs that also name a row in its page's title (a French title on French and English pages, as the
+# PB pages show it), though cells keep to _NAME_COLUMNS.
+_TITLE_COLUMNS = _NAME_COLUMNS + (("title_ar", "title_fr"), ("name_ar", "name_fr"))
 # A table past this many rows is not a lookup table: its rows are labelled by id, not read whole.
 _MAX_LABELLED_ROWS = 5000
 _row_names: dict[tuple[Path, str], tuple[tuple[str, str] | None, dict]] = {}
@@ -59,6 +62,34 @@ def words_outside_tables(folder: Path, lang: str) -> tuple[dict[str, str], dict[
             {c: {code: labels.pop() for code, labels in by_code.items() if len(labels) == 1} for c, by_code in codes.items()})
 
 
+@functools.lru_cache(maxsize=64)
+def query_words(folder: Path, lang: str, query: str | None) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """words_outside_tables, with what a canned query's `columns:` says of its own columns."""
+    titles, codes = words_outside_tables(folder, lang)
+    tx = context.texts(folder, lang)
+    declared = tx.config["queries"].get(query, {}).get("columns", {}) if query else {}
+    if not declared:
+        return titles, codes
+    return ({**titles, **{c: tx.pick(spec["title"]) for c, spec in declared.items()}},
+            {**codes, **{c: {code: tx.pick(labels) for code, labels in spec.get("codes", {}).items()}
+                         for c, spec in declared.items()}})
+
+
+async def row_namer(datasette, tx: i18n.Texts, table: str):
+    """A function naming a row of `table` in the page's language, for its page's title: its own name
+    columns, else the name of the first row it points to that has one (a PB initiative is its
+    commune's); it answers None when neither gives a name, and the page keeps the id."""
+    columns = await datasette.get_database(DB_NAME).table_columns(table)
+    own = next(((ar, latin) for ar, latin in _TITLE_COLUMNS if ar in columns and latin in columns), None)
+    if own:
+        return lambda row: tx.name(dict(row), *own) or None
+    for column, other in (await foreign_keys_of(datasette, table)).items():
+        pair, names = await names_of(datasette, other)
+        if pair and names and other != "sources":
+            return lambda row: tx.name(names[row[column]], *pair) or None if row[column] in names else None
+    return lambda row: None
+
+
 async def foreign_row_names(datasette, tx: i18n.Texts, table: str) -> dict[str, dict]:
     """{column: {id: name in the page's language}} for the foreign keys of a table: the facets' words."""
     out = {}
@@ -83,8 +114,13 @@ class TableCells:
         self.codes = {column: {code: Markup('<span class="code-label" data-code="{}">{}</span>').format(
                                    code, tx.code_label(table, column, code)) for code in spec["codes"]}
                       for column, spec in columns.items() if spec.get("codes")}
+        # A maintainer's note on where a fact comes from (`source_ref`, `name_latin_ref`, beside the
+        # column naming the source): English, kept as written in the data. Readers see what it is in
+        # their language and the note on demand, marked as English (the source's title is one link
+        # away: repeated in each row it took 9,900 px).
+        self.notes = {column for column in columns if column.endswith("_ref") and _note_source(column, foreign_keys)}
         # The columns whose cells are not shown as they are: the others answer None at once.
-        self.worded = set(foreign_keys) | set(self.codes) | ({"source_ref"} & set(columns))
+        self.worded = set(foreign_keys) | set(self.codes) | set(self.notes)
         self.kept: dict[tuple, Markup | None] = {}
 
     def cell(self, value, column):
@@ -94,7 +130,7 @@ class TableCells:
         key = (column, type(raw), raw, label)
         if key in self.kept:
             return self.kept[key]
-        words = self._words(raw, label, column)
+        words = self._note(raw) if column in self.notes else self._words(raw, label, column)
         if len(self.kept) < self.MAX_KEPT_CELLS:
             self.kept[key] = words
         return words
@@ -109,9 +145,19 @@ class TableCells:
             pair, names = self.names[other]
             name = self.tx.name(names[raw], *pair) if raw in names else None
             return Markup('<a href="{}" data-id="{}">{}</a>').format(href, raw, name or label or str(raw))
-        if column == "source_ref":
-            return Markup('<details class="source-ref"><summary>{}</summary>{}</details>').format(self.tx.ui("source_ref"), raw)
         return self.codes.get(column, {}).get(raw) if isinstance(raw, str) else None
+
+
+    def _note(self, raw) -> Markup:
+        note = Markup('<span lang="en" dir="ltr">{}</span>').format(raw)
+        if self.tx.lang != "en":
+            note = Markup("{} <bdi>{}</bdi>").format(self.tx.ui("note_in_english"), note)
+        return Markup('<details class="source-ref"><summary>{}</summary>{}</details>').format(self.tx.ui("source_ref"), note)
+
+
+def _note_source(column: str, foreign_keys: dict[str, str]) -> str | None:
+    """The column naming the source a `<x>_ref` note is about: `<x>_source_id`, else `source_id`."""
+    return next((c for c in (column[:-len("ref")] + "source_id", "source_id") if foreign_keys.get(c) == "sources"), None)
 
 
 _table_cells: dict[tuple[Path, str, str], TableCells] = {}

@@ -17,6 +17,14 @@ PLUGIN = "remacto-portal"
 # The language of the page being rendered. Datasette 0.65's render_cell hook is not given the request,
 # so remacto_languages' ASGI wrapper sets it for the request's task and the cells read it.
 page_lang: contextvars.ContextVar[str] = contextvars.ContextVar("remacto_page_lang", default=i18n.DEFAULT_LANG)
+# The table or canned query a page is about (`/remacto/<name>`), for the same reason: a query's cells
+# take their codes' labels from the columns its `columns:` names.
+page_name: contextvars.ContextVar[str | None] = contextvars.ContextVar("remacto_page_name", default=None)
+
+
+def name_in_path(path: str) -> str | None:
+    parts = path.strip("/").split("/")
+    return parts[1] if len(parts) >= 2 and parts[0] == DB_NAME else None
 
 
 @functools.lru_cache(maxsize=4)

@@ -1,12 +1,16 @@
-"""The visitor's language and the texts of a page in it. The texts are the release's own
-(release/portal_metadata.py writes them into its Datasette metadata, plugin config
-`remacto-portal`); the portal plugin wraps them in a `Texts` for the visitor's language.
+"""The visitor's language and the texts of a page in it. Titles, descriptions and code labels are
+the release's own (release/portal_metadata.py writes them into its Datasette metadata, plugin config
+`remacto-portal`); the portal's own words come from the gettext catalogs of the checkout
+(pipeline/portal/words.py). `Texts` gives both to templates in the visitor's language.
 """
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
+from markupsafe import Markup, escape
+
 from pipeline.model.texts import LANG_NAMES, LANGS, direction  # noqa: F401  (LANG_NAMES: the plugins' language menu)
+from pipeline.portal import words
 
 DEFAULT_LANG = "ar"
 LANG_PARAM = "_lang"
@@ -39,7 +43,24 @@ class Texts:
         return texts.get(self.lang) or texts.get("en") or ""
 
     def ui(self, key: str) -> str:
-        return self.pick(self.config["ui"].get(key)) or key
+        """A word of the portal, from the language's catalog (its key if the catalog lacks it)."""
+        return words.word(self.lang, key)
+
+    def count(self, key: str, n: int, emphasis: bool = False) -> str | Markup:
+        """`n` things, in the plural form the language gives `n` ("29 عضوًا", "1 ligne", "2 rows");
+        with `emphasis`, the number in <strong> (Markup for templates)."""
+        if not emphasis:
+            return words.count(self.lang, key, n)
+        text = words.translations(self.lang).ngettext(key, key, n)
+        return Markup(escape(text).replace("%(num)s", Markup("<strong>{}</strong>").format(words.number(self.lang, n))))
+
+    def number(self, value) -> str:
+        """A number with the language's separators (CLDR): 1.000,5 · 1 000,5 · 1,000.5."""
+        return words.number(self.lang, value)
+
+    def day(self, iso) -> str:
+        """A date with the month's name as the language writes it (CLDR): 22 ماي 2025, 22 mai 2025."""
+        return words.day(self.lang, iso)
 
     def table_title(self, table: str) -> str:
         return self.pick(self.config["tables"].get(table, {}).get("title")) or table

@@ -1,16 +1,17 @@
 """The portal's Datasette metadata of a release (portal/metadata.json): titles, descriptions, column
-notes, facets, search, canned queries, and every text a page shows in every language."""
+notes, facets, search, canned queries, and the data's titles and labels in every language (the portal's
+own words are in its gettext catalogs, pipeline/portal/locale/)."""
 from __future__ import annotations
 
 from pipeline.build.facet_counts import hidden_tables
-from pipeline.model import LANGS, Model
+from pipeline.model import LANGS, Model, query_column_origin
 from pipeline.model.layout import FTS_SUFFIX
 from pipeline.model.texts import trilingual, trilingual_html
 from pipeline.settings import DB_NAME
 
 
 def portal_texts(model: Model) -> dict:
-    """Titles, descriptions, code labels and the portal's own words, in every language."""
+    """Titles, descriptions and code labels of the data, in every language."""
     pkg = model.package
     return {
         "languages": list(LANGS),
@@ -31,9 +32,24 @@ def portal_texts(model: Model) -> dict:
             }
             for t in model.tables.values()
         },
-        "queries": {name: {"title": q.title, "description": q.description} for name, q in model.portal.queries.items()},
-        "ui": model.portal.ui,
+        "queries": {name: {"title": q.title, "description": q.description, "columns": _query_columns(model, q)}
+                    for name, q in model.portal.queries.items()},
+        # The portal's own words are not the release's: they come from the checkout's catalogs
+        # (pipeline/portal/locale/), so a wording fix needs no data release.
     }
+
+
+def _query_columns(model: Model, query) -> dict:
+    """A canned query's result columns whose words its `columns:` gives: a title, and the codes'
+    labels of the schema column they come from."""
+    out = {}
+    for column, origin in query.columns.items():
+        if isinstance(origin, dict):
+            out[column] = {"title": origin}
+        else:
+            field = query_column_origin(model, origin)
+            out[column] = {"title": field.title, **({"codes": field.codes} if field.codes else {})}
+    return out
 
 
 def portal_metadata(model: Model) -> dict:

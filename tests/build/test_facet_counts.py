@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from pipeline.build import facet_counts as facets
+from pipeline.portal import words
 from pipeline.model.layout import FACET_COUNTS_SUFFIX, counts_table
 from pipeline.tools import synth
 from pipeline.settings import Paths
@@ -161,7 +162,7 @@ def test_a_facet_that_cannot_finish_in_time_is_announced_on_the_page(synthetic):
             assert "These facets timed out" not in text
             notice = re.search(r'<p class="facets-timed-out"[^>]*>(.*?)</p>', text, re.S)
             assert notice, lang
-            assert model.portal.ui["facets_timed_out"][lang] in html.unescape(notice.group(1))
+            assert words.word(lang, "facets_timed_out") in html.unescape(notice.group(1))
             for column in timed_out:
                 assert column in notice.group(1)
 

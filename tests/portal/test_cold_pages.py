@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.portal.cache import ENV as RESPONSE_CACHE_ENV
 from pipeline.portal.server import WORKERS_ENV
+from pipeline.portal import words
 from tests.build.test_facet_counts import strip_where, serving, synthetic  # noqa: F401  (the module's synthetic project)
 
 LANGS_IN_TURN = ("ar", "en", "fr", "ar")  # Arabic first (the kept words are built there), then again last
@@ -64,10 +65,12 @@ def test_a_table_page_reads_the_same_on_its_first_visit_and_after_other_language
         assert _cells(text, "cycle_id") == [
             f'<a href="/remacto/pb_cycles/{c}" data-id="{c}">{html.escape(cycle_titles[c])}</a>' for c, *_ in rows], lang
         assert _cells(text, "source_id") == [
-            f'<a class="source-link" href="/remacto/sources/{s}" data-id="{s}">{html.escape(model.portal.ui["source_link"][lang])}</a>'
+            f'<a class="source-link" href="/remacto/sources/{s}" data-id="{s}">{html.escape(words.word(lang, "source_link"))}</a>'
             for _, _, _, s, _ in rows], lang
         assert [re.sub(r"<summary>.*?</summary>", "", c) for c in _cells(text, "source_ref")] == [
-            f'<details class="source-ref">{html.escape(r)}</details>' for *_, r in rows], lang
+            '<details class="source-ref">' + ("" if lang == "en" else f'{html.escape(words.word(lang, "note_in_english"))} <bdi>')
+            + f'<span lang="en" dir="ltr">{html.escape(r)}</span>' + ("" if lang == "en" else "</bdi>") + "</details>"
+            for *_, r in rows], lang
 
 
 def _queries(data: dict) -> list[str]:

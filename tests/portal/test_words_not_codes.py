@@ -58,8 +58,13 @@ def test_the_source_is_a_compact_link_per_row_with_the_place_in_it_on_demand(por
     html = page(portal, f"{TABLE}?_lang=fr")
     assert cell(html, "tta-002", "source_id") == (
         '<a class="source-link" href="/remacto/sources/concept-note-tta-2025" data-id="concept-note-tta-2025">source</a>')
+    # The maintainers' note is English in the data: it says so on a French page, and is marked English.
     assert cell(html, "tta-002", "source_ref") == (
-        '<details class="source-ref"><summary>où dans la source</summary>Members table, row 2</details>')
+        '<details class="source-ref"><summary>où dans la source</summary>Note des responsables, en anglais : '
+        '<bdi><span lang="en" dir="ltr">Members table, row 2</span></bdi></details>')
+    assert cell(html, "tta-002", "name_latin_ref").startswith(
+        '<details class="source-ref"><summary>où dans la source</summary>Note des responsables, en anglais : '
+        '<bdi><span lang="en" dir="ltr">GeoNames 2530335 (Tangier;')
     # The source's 30-word title is on its own page, not in each of the 29 rows.
     assert html.count("الملتقى الجهوي لأعضاء الشبكة المغربية للجماعات الترابية المفتوحة") <= 1
 

@@ -18,7 +18,7 @@ def render_cell(row, value, column, table, database, datasette):
         return None
     folder, lang = context.release_dir(datasette), context.page_lang.get()
     if not table:  # a query's result: a code's label where every table agrees on it
-        label = cells.words_outside_tables(folder, lang)[1].get(column, {}).get(value)
+        label = cells.query_words(folder, lang, context.page_name.get())[1].get(column, {}).get(value)
         return Markup('<span class="code-label" data-code="{}">{}</span>').format(value, label) if label else None
     kept = cells.kept_cells(folder, lang, table)
     if kept is not None:
@@ -40,8 +40,10 @@ def extra_template_vars(view_name, request, datasette):
         table = (request.url_vars or {}).get("table") if request else None
         if view_name == "table" and table in tx.config["tables"]:
             out["row_names"] = await cells.foreign_row_names(datasette, tx, table)
+        if view_name == "row" and table in tx.config["tables"]:
+            out["row_name"] = await cells.row_namer(datasette, tx, table)
         if view_name in ("query", "table", "database"):
-            titles = cells.words_outside_tables(context.release_dir(datasette), tx.lang)[0]
+            titles = cells.query_words(context.release_dir(datasette), tx.lang, table)[0]
             out["column_word"] = lambda column: titles.get(column, column)
         return out
 

@@ -11,8 +11,19 @@ from urllib.parse import parse_qsl
 from datasette import hookimpl
 from datasette.utils.asgi import Request
 
-from pipeline.portal import context, i18n
+from pipeline.portal import context, i18n, words
 from pipeline.settings import DB_NAME
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    """Jinja's i18n extension on the portal's catalogs: `{{ _('<key>') }}`, `ngettext` and `{% trans %}`
+    in templates read the page's language (set per request by the wrapper below), like `tx.ui`."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(
+        lambda key: words.word(context.page_lang.get(), key),
+        lambda singular, plural, n: words.translations(context.page_lang.get()).ngettext(singular, plural, n),
+        newstyle=False)
 
 
 @hookimpl
@@ -25,6 +36,7 @@ def asgi_wrapper(datasette):
                 chosen = dict(parse_qsl(scope["query_string"].decode("utf-8", "replace"))).get(i18n.LANG_PARAM)
             if scope.get("type") == "http":
                 context.page_lang.set(i18n.choose_lang(chosen, Request(scope, receive).cookies.get(i18n.LANG_COOKIE)))
+                context.page_name.set(context.name_in_path(scope.get("path", "")))
             if chosen not in i18n.LANGS:
                 return await app(scope, receive, send)
 

@@ -7,7 +7,6 @@ through Datasette's database API; winners are never recomputed (pb_results says 
 and the release's rules check them against the envelope)."""
 from __future__ import annotations
 
-import datetime as dt
 import functools
 
 from datasette import hookimpl
@@ -56,24 +55,16 @@ ORDER BY k.collectivity_id"""
 
 
 def amount(tx, value, currency: str) -> str:
-    """An amount with the language's separators (ui `number_pattern`, one thousand and a half as the
-    language writes it) and the currency's word (`currency_<code>`): 1.000.000 درهم, 1 000 000 dirhams,
-    1,000,000 dirhams."""
+    """An amount with the language's separators (CLDR, through Babel) and the currency's word
+    (`currency_<code>`): 1.000.000 درهم, 1 000 000 dirhams, 1,000,000 dirhams."""
     if value is None:
         return ""
-    pattern = tx.ui("number_pattern")
-    group, decimal = pattern[1], pattern[-2]
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    text = text.replace(",", "\0").replace(".", decimal).replace("\0", group)
-    return f"{text}\u00a0{tx.ui('currency_' + currency)}"
+    return f"{tx.number(round(value, 2))}\u00a0{tx.ui('currency_' + currency)}"
 
 
 def day(tx, iso: str | None) -> str:
-    """A date as the language writes it: 6 أبريل 2026, 6 avril 2026, 6 April 2026."""
-    if not iso:
-        return ""
-    d = dt.date.fromisoformat(iso)
-    return f"{d.day} {tx.ui(f'month_{d.month}')} {d.year}"
+    """A date as the language writes it (CLDR): 6 أبريل 2026, 6 avril 2026, 6 April 2026."""
+    return tx.day(iso)
 
 
 def title(tx, row: dict, ar: str = "title_ar", fr: str = "title_fr") -> tuple[str, str]:

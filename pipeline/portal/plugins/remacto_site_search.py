@@ -35,8 +35,9 @@ async def search_all(datasette, request):
                 "table": table,
                 "title": tx.table_title(table),
                 "url": datasette.urls.table(DB_NAME, table) + "?" + urlencode({"_search": query, i18n.LANG_PARAM: tx.lang}),
+                # Each searched column's text apart: an Arabic and a French name, each isolated (<bdi>), read in order.
                 "rows": [{"url": datasette.urls.row(DB_NAME, table, path_from_row_pks(r, pks, not pks)),
-                          "label": " · ".join(str(r[c]) for c in labels if r[c]) or ", ".join(str(r[p]) for p in pks)}
+                          "parts": [str(r[c]) for c in labels if r[c]] or [", ".join(str(r[p]) for p in pks)]}
                          for r in rows],
             })
     html = await datasette.render_template(
