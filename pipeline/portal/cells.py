@@ -77,12 +77,15 @@ def query_words(folder: Path, lang: str, query: str | None) -> tuple[dict[str, s
 
 async def row_namer(datasette, tx: i18n.Texts, table: str):
     """A function naming a row of `table` in the page's language, for its page's title: its own name
-    columns, else the name of the first row it points to that has one (a PB initiative is its
-    commune's); it answers None when neither gives a name, and the page keeps the id."""
+    columns (its Arabic name alone when the source gives no other), else the name of the first row it
+    points to that has one (a PB initiative is its commune's); None when none does: the page keeps the id."""
     columns = await datasette.get_database(DB_NAME).table_columns(table)
     own = next(((ar, latin) for ar, latin in _TITLE_COLUMNS if ar in columns and latin in columns), None)
     if own:
         return lambda row: tx.name(dict(row), *own) or None
+    arabic_only = next((c for c in ("name_ar", "title_ar") if c in columns), None)
+    if arabic_only:  # a name the source gives in Arabic alone (a meeting, a person): shown as published
+        return lambda row: row[arabic_only] or None
     for column, other in (await foreign_keys_of(datasette, table)).items():
         pair, names = await names_of(datasette, other)
         if pair and names and other != "sources":

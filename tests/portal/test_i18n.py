@@ -84,3 +84,13 @@ def test_row_page_titled_in_the_language(portal, model, lang):
     name = {"ar": "جماعة تطوان", "fr": "Tétouan", "en": "Tétouan"}[lang]
     assert re.search(rf"<h1[^>]*>{re.escape(model.tables['collectivities'].title[lang])}: <bdi>{name}</bdi>", text)
     assert re.search(rf"<title>{name} · {re.escape(model.tables['collectivities'].title[lang])}", text)
+
+
+@pytest.mark.parametrize("path, name", [
+    ("/remacto/events/tta-regional-meeting-2025",  # named in Arabic only by its source: shown as published
+     "الملتقى الجهوي لأعضاء الشبكة المغربية للجماعات الترابية المفتوحة بجهة طنجة-تطوان-الحسيمة"),
+    ("/remacto/pb_initiatives/pb-tta-009", "Larache"),  # no name of its own: its commune's
+])
+def test_a_row_without_a_latin_name_is_titled_by_a_name_never_its_id(portal, path, name):
+    text = page(portal, path, "fr")
+    assert re.search(rf"<h1[^>]*>[^<]*: <bdi>{re.escape(name)}</bdi>", text), path

@@ -100,3 +100,31 @@ def test_the_filter_operators_are_named_in_the_page_language(portal):
     assert options[:5] == [("exact", "يساوي"), ("not", "لا يساوي"), ("contains", "يحتوي على"),
                            ("endswith", "ينتهي بـ"), ("startswith", "يبدأ بـ")]
     assert len(options) == 21
+
+
+def test_a_ready_made_querys_columns_are_titled_from_the_schema_column_they_come_from(portal):
+    """The agenda's `kind` is a session's kind (event_sessions), not a source's: the first table with a
+    column named `kind` (sources) gave it "نوع المصدر"; `speaker_ar` and `organization_ar` had no title."""
+    html = page(portal, "/remacto/regional_meeting_agenda?_lang=ar")
+    headers = dict(re.findall(r'<th class="col-([a-z_]+)" scope="col"><span class="col-label">([^<]*)</span>', html))
+    assert (headers["kind"], headers["speaker_ar"], headers["organization_ar"], headers["title_ar"]) == (
+        "نوع الفقرة", "المتدخل", "الهيئة", "العنوان بالعربية")
+    assert "نوع المصدر" not in html
+    kinds = set(re.findall(r'<span class="code-label" data-code="([a-z_]+)">', html))
+    assert kinds and kinds <= {"registration", "opening", "presentation", "discussion", "break", "workshop", "closing",
+                               "meal"}, kinds
+
+
+def test_a_pb_initiative_is_listed_and_titled_by_its_commune_never_its_id(portal):
+    listing = page(portal, "/-/pb?_lang=ar")
+    first_cells = re.findall(r'<tr data-initiative="[^"]+"><td><a href="/remacto/pb_initiatives/[^"]+">([^<]*)<bdi>([^<]*)</bdi>', listing)
+    assert [name for _, name in first_cells] == ["جماعة العرائش", "جماعة تطوان", "جماعة شفشاون", "جماعة الحسيمة"]
+    row = page(portal, "/remacto/pb_initiatives/pb-tta-016?_lang=fr")
+    assert re.search(r"<h1[^>]*>[^<]*: <bdi>Tétouan</bdi>", row)
+
+
+@pytest.mark.parametrize("lang, label", [("ar", "المصدر:"), ("fr", "Source :"), ("en", "Source:")])
+def test_the_home_page_says_source_once_before_the_attribution(portal, lang, label):
+    text = re.sub(r"<[^>]+>", " ", page(portal, f"/?_lang={lang}"))
+    words = " ".join(text.split())
+    assert f"{label} {label}" not in words and label in words
