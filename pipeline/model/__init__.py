@@ -270,10 +270,3 @@ def query_column_origin(model: Model, origin: str):
     table, _, column = str(origin).partition(".")
     found = model.tables.get(table)
     return next((f for f in found.fields if f.name == column), None) if found else None
-
-
-def missing_ui_text(model: Model) -> list[str]:
-    """Every portal word (metadata/portal.yaml `ui:`) lacking a language."""
-    return [f"metadata/portal.yaml ui {key}: no text in {lang!r}"
-            for key, texts in model.portal.ui.items() for lang in LANGS
-            if not str((texts or {}).get(lang, "")).strip()]

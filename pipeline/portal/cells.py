@@ -75,22 +75,41 @@ def query_words(folder: Path, lang: str, query: str | None) -> tuple[dict[str, s
                          for c, spec in declared.items()}})
 
 
-async def row_namer(datasette, tx: i18n.Texts, table: str):
-    """A function naming a row of `table` in the page's language, for its page's title: its own name
-    columns (its Arabic name alone when the source gives no other), else the name of the first row it
-    points to that has one (a PB initiative is its commune's); None when none does: the page keeps the id."""
-    columns = await datasette.get_database(DB_NAME).table_columns(table)
-    own = next(((ar, latin) for ar, latin in _TITLE_COLUMNS if ar in columns and latin in columns), None)
+async def row_name(datasette, tx: i18n.Texts, table: str, pk_values: list[str]) -> str | None:
+    """A row's name in the page's language, for its page's title; None when nothing names it (the page
+    keeps its id)."""
+    db = datasette.get_database(DB_NAME)
+    row = await _row(db, table, await db.primary_keys(table) or ["rowid"], pk_values)
+    return await _name_of_row(datasette, tx, table, row) if row else None
+
+
+async def _row(db, table: str, pks: list[str], values: list) -> dict | None:
+    if len(pks) != len(values):
+        return None
+    where = " AND ".join(f'"{pk}" = ?' for pk in pks)
+    found = (await db.execute(f'SELECT * FROM "{table}" WHERE {where} LIMIT 1', list(values))).rows
+    return dict(found[0]) if found else None
+
+
+async def _name_of_row(datasette, tx: i18n.Texts, table: str, row: dict, follow: bool = True) -> str | None:
+    """Its own name columns (its Arabic name alone when the source gives no other: a meeting, a person,
+    shown as published), else the name of the first row it points to that has one (a PB initiative is
+    its commune's)."""
+    own = next(((ar, latin) for ar, latin in _TITLE_COLUMNS if ar in row and latin in row), None)
     if own:
-        return lambda row: tx.name(dict(row), *own) or None
-    arabic_only = next((c for c in ("name_ar", "title_ar") if c in columns), None)
-    if arabic_only:  # a name the source gives in Arabic alone (a meeting, a person): shown as published
-        return lambda row: row[arabic_only] or None
+        return tx.name(row, *own) or None
+    arabic_only = next((c for c in ("name_ar", "title_ar") if c in row), None)
+    if arabic_only or not follow:
+        return row.get(arabic_only) if arabic_only else None
+    db = datasette.get_database(DB_NAME)
     for column, other in (await foreign_keys_of(datasette, table)).items():
-        pair, names = await names_of(datasette, other)
-        if pair and names and other != "sources":
-            return lambda row: tx.name(names[row[column]], *pair) or None if row[column] in names else None
-    return lambda row: None
+        if other == "sources" or row.get(column) is None:
+            continue
+        target = await _row(db, other, await db.primary_keys(other), [row[column]])
+        name = await _name_of_row(datasette, tx, other, target, follow=False) if target else None
+        if name:
+            return name
+    return None
 
 
 async def foreign_row_names(datasette, tx: i18n.Texts, table: str) -> dict[str, dict]:

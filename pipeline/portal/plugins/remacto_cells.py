@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datasette import hookimpl
+from datasette.utils import urlsafe_components
 from markupsafe import Markup
 
 from pipeline.portal import cells, context
@@ -41,7 +42,7 @@ def extra_template_vars(view_name, request, datasette):
         if view_name == "table" and table in tx.config["tables"]:
             out["row_names"] = await cells.foreign_row_names(datasette, tx, table)
         if view_name == "row" and table in tx.config["tables"]:
-            out["row_name"] = await cells.row_namer(datasette, tx, table)
+            out["row_name"] = await cells.row_name(datasette, tx, table, urlsafe_components(request.url_vars["pks"]))
         if view_name in ("query", "table", "database"):
             titles = cells.query_words(context.release_dir(datasette), tx.lang, table)[0]
             out["column_word"] = lambda column: titles.get(column, column)
