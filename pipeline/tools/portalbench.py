@@ -51,8 +51,9 @@ from pipeline.portal.serve import datasette_args, datasette_env
 
 # wrk's load on each page: seconds, connections, threads (the figures of docs/national-scale.md use these).
 SECONDS, CONNECTIONS, THREADS = 15, 16, 2
-# "<table>: 1,234 rows" in Datasette's title; "<title>: 1,234 سطر" (the page's language) in ours.
-TITLE_COUNT = re.compile(r"<title>[^<]*?: [0-9,]+ [^<:]+</title>")
+# "<table>: 1,234 rows" in Datasette's title; in ours the count in the page's language and CLDR plural
+# form ("1.234 سطر", "11 سطرًا", "سطران", "1,234 rows").
+TITLE_COUNT = re.compile(r"<title>[^<]*?: (?:[0-9][0-9.,\u202f]* [^<:]+|سطر واحد|سطران|لا أسطر)[^<:]*</title>")
 HTML_TIMED_OUT = ("These facets timed out", 'class="facets-timed-out')
 
 
