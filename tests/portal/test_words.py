@@ -108,3 +108,19 @@ def test_the_committed_catalogs_are_as_the_words_tool_writes_them(tmp_path):
     words_tool.migrate(Paths(tmp_path), keep_yaml=True, locale_dir=locale)
     assert {p.relative_to(locale): p.read_bytes() for p in locale.rglob("*.po*")} == \
         {p.relative_to(words.LOCALE_DIR): p.read_bytes() for p in words.LOCALE_DIR.rglob("*.po*")}
+
+
+@pytest.mark.parametrize("lang, expected", [("ar", "الرئيسية · 11 سطرًا"), ("fr", "Accueil · 11 lignes"), ("en", "Home · 11 rows")])
+def test_templates_can_use_jinjas_gettext_and_ngettext_on_the_same_catalogs(lang, expected):
+    from jinja2 import Environment
+
+    from pipeline.portal import context
+    from pipeline.portal.plugins import remacto_languages
+
+    env = Environment(autoescape=True)
+    remacto_languages.prepare_jinja2_environment(env, None)
+    chosen = context.page_lang.set(lang)
+    try:
+        assert env.from_string("{{ _('home') }} · {{ ngettext('rows_n', 'rows_n', 11) % {'num': 11} }}").render() == expected
+    finally:
+        context.page_lang.reset(chosen)
