@@ -61,11 +61,15 @@ def amount(tx, value, currency: str) -> str:
     1,000,000 dirhams."""
     if value is None:
         return ""
+    return f"{grouped(tx, value)}\u00a0{tx.ui('currency_' + currency)}"
+
+
+def grouped(tx, value) -> str:
+    """A number with the language's separators (ui `number_pattern`)."""
     pattern = tx.ui("number_pattern")
     group, decimal = pattern[1], pattern[-2]
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    text = text.replace(",", "\0").replace(".", decimal).replace("\0", group)
-    return f"{text}\u00a0{tx.ui('currency_' + currency)}"
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
 
 
 def day(tx, iso: str | None) -> str:

@@ -1,4 +1,5 @@
-"""Portal plugin: languages, home page, search across tables, data dictionary, map and downloads.
+"""Portal plugin: languages, home page, search across tables, data dictionary and downloads (the map:
+remacto_region_map).
 
 The visitor's language is `?_lang=ar|fr|en` (remembered in a cookie) and Arabic by default;
 every text comes from the release's metadata (`plugins.remacto-portal`, pipeline/portal/i18n.py).
@@ -403,28 +404,6 @@ async def release_archive(datasette, request):
                     headers={"content-disposition": f'attachment; filename="{info["archive"]}"'})
 
 
-async def member_map(datasette, request):
-    """/-/map: members placed from GeoNames where certain, and the list of those without a place."""
-    tx = texts_for(datasette, request)
-    db = datasette.get_database(DB_NAME)
-    rows = [dict(r) for r in (await db.execute(
-        "SELECT c.collectivity_id, c.name_ar, c.name_latin, c.kind, l.latitude, l.longitude, l.geonames_id, l.geonames_name "
-        "FROM collectivities AS c LEFT JOIN collectivity_locations AS l ON l.collectivity_id = c.collectivity_id "
-        "ORDER BY c.collectivity_id")).rows]
-    placed = [r for r in rows if r["latitude"] is not None]
-    svg, placements = charts.region_map(
-        tx.ui("map"), charts.region_geography(),
-        [(tx.name(r), r["latitude"], r["longitude"], r["collectivity_id"]) for r in placed])
-    context = {
-        "svg": svg,
-        "placed": [dict(r, label=tx.name(r), n=p["n"], labelled=p["box"] is not None) for r, p in zip(placed, placements)],
-        "geography": charts.region_geography(),
-        "unplaced": [dict(r, label=tx.name(r), kind_label=tx.code_label("collectivities", "kind", r["kind"]))
-                     for r in rows if r["latitude"] is None],
-    }
-    return Response.html(await datasette.render_template("remacto_map.html", context, request=request))
-
-
 async def home(datasette, request):
     """/: the portal's own home page. Datasette's index view is bypassed: it inspects every table
     (about 2 s here) for a list the home page does not show; `/.json` stays Datasette's."""
@@ -439,7 +418,6 @@ def register_routes():
         (r"^/-/dictionary$", dictionary),
         (r"^/-/dictionary/(?P<table>[a-z0-9_]+)$", dictionary),
         (r"^/-/release\.zip$", release_archive),
-        (r"^/-/map$", member_map),
     ]
 
 
