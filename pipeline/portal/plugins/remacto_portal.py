@@ -18,7 +18,7 @@ from datasette.utils import escape_fts, path_from_row_pks, tilde_encode
 from datasette.utils.asgi import Request, Response
 from markupsafe import Markup
 
-from pipeline.portal import charts, downloads as exports, i18n
+from pipeline.portal import charts, downloads as exports, i18n, search_more
 from pipeline.settings import DB_NAME
 from pipeline.read.text import search_key
 from pipeline.release.versions import read_release_json
@@ -348,8 +348,9 @@ async def search_all(datasette, request):
                           "label": " · ".join(str(r[c]) for c in labels if r[c]) or ", ".join(str(r[p]) for p in pks)}
                          for r in rows],
             })
+    more = await search_more.groups(db, tx, query)  # issue 24: communes, pages and tables by what they say
     html = await datasette.render_template(
-        "remacto_search.html", {"q": query, "groups": groups, "searched": bool(query),
+        "remacto_search.html", {"q": query, "groups": groups, "searched": bool(query), "more": more,
                                 "too_short": bool(query) and not groups and not any(len(t) >= 3 for t in key.split())},
         request=request)
     return Response.html(html)
