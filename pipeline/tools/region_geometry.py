@@ -79,7 +79,7 @@ def simplify_arc(points: list, tolerance: float) -> list:
 
 
 def _ring_points(ring: list[int], arcs: list[list]) -> int:
-    return sum(len(arcs[_index(a)]) - 1 for a in ring)
+    return sum(len(arcs[arc_index(a)]) - 1 for a in ring)
 
 
 def simplify(arcs: list[list], rings: list[list[int]], tolerance: float) -> list[list]:
@@ -88,7 +88,7 @@ def simplify(arcs: list[list], rings: list[list[int]], tolerance: float) -> list
     tolerances = [tolerance] * len(arcs)
     simplified = [simplify_arc(a, t) for a, t in zip(arcs, tolerances)]
     for _ in range(8):
-        thin = {_index(a) for ring in rings if _ring_points(ring, simplified) < 3 for a in ring}
+        thin = {arc_index(a) for ring in rings if _ring_points(ring, simplified) < 3 for a in ring}
         if not thin:
             break
         for i in thin:
@@ -109,7 +109,7 @@ def dissolve(polygons: list[list[list[int]]], arcs: list[list]) -> list[list[int
     for polygon in polygons:
         for ring in polygon:
             for a in ring:
-                uses[_index(a)] = uses.get(_index(a), 0) + 1
+                uses[arc_index(a)] = uses.get(arc_index(a), 0) + 1
     outer = [i for i, n in uses.items() if n == 1]
     at: dict[tuple, list[int]] = {}
     for i in outer:
@@ -121,21 +121,21 @@ def dissolve(polygons: list[list[list[int]]], arcs: list[list]) -> list[list[int
             continue
         ring, a = [], first
         while a is not None:
-            left.discard(_index(a))
+            left.discard(arc_index(a))
             ring.append(a)
-            end = _ends(a, arcs)[1]
+            end = arc_ends(a, arcs)[1]
             i = next((b for b in at[end] if b in left), None)
             a = None if i is None else (i if arcs[i][0] == end else ~i)
         rings.append(ring)
     return rings
 
 
-def _index(a: int) -> int:
+def arc_index(a: int) -> int:
     return ~a if a < 0 else a
 
 
-def _ends(a: int, arcs: list[list]):
-    points = arcs[_index(a)]
+def arc_ends(a: int, arcs: list[list]):
+    points = arcs[arc_index(a)]
     return (points[-1], points[0]) if a < 0 else (points[0], points[-1])
 
 

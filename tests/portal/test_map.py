@@ -76,7 +76,7 @@ def test_the_region_geometry_has_146_communes_8_provinces_and_closed_rings():
     arcs = [[tuple(p) for p in arc] for arc in geometry["arcs"]]
     for rings in [p["rings"] for p in geometry["provinces"]] + [geometry["region"]]:
         for ring in rings:
-            joins = [(region_geometry._ends(a, arcs)[1], region_geometry._ends(b, arcs)[0]) for a, b in zip(ring, ring[1:] + ring[:1])]
+            joins = [(region_geometry.arc_ends(a, arcs)[1], region_geometry.arc_ends(b, arcs)[0]) for a, b in zip(ring, ring[1:] + ring[:1])]
             assert all(end == start for end, start in joins)
     # Simplified once: 30,100 points in the source, about a tenth kept.
     assert 2_000 < sum(len(a) for a in arcs) < 5_000
@@ -89,7 +89,7 @@ def test_two_squares_sharing_a_border_dissolve_into_one_ring_whatever_their_wind
             [(1, 0), (2, 0), (2, 1), (1, 1)]]
     left, right = [[0, 3, 1, 2]], [[~4, 1]]
     rings = region_geometry.dissolve([left, right], arcs)
-    assert len(rings) == 1 and sorted(region_geometry._index(a) for a in rings[0]) == [0, 2, 3, 4]
+    assert len(rings) == 1 and sorted(region_geometry.arc_index(a) for a in rings[0]) == [0, 2, 3, 4]
 
 
 def test_a_shared_border_is_simplified_once_so_neighbours_keep_the_same_line():
