@@ -38,11 +38,17 @@ async def has_hcp(db) -> bool:
     return all(t in names for t in HCP_TABLES)
 
 
+# {database file: HCP units}: read once per release and process (1,500 communes a page otherwise); a
+# release switch serves another file path (remacto_public), so a new release is read again.
+_units: dict[str, dict] = {}
+
+
 async def hcp_units(db) -> dict[str, dict[str, dict]]:
     """{"commune"|"province"|"region": {HCP code: row}}, empty when the release has no HCP tables."""
-    if not await has_hcp(db):
-        return {kind: {} for kind in UNIT_SQL}
-    return {kind: {r["code"]: r for r in await rows(db, sql)} for kind, sql in UNIT_SQL.items()}
+    if db.path not in _units:
+        _units[db.path] = ({kind: {r["code"]: r for r in await rows(db, sql)} for kind, sql in UNIT_SQL.items()}
+                           if await has_hcp(db) else {kind: {} for kind in UNIT_SQL})
+    return _units[db.path]
 
 
 async def members(db) -> list[dict]:
