@@ -296,17 +296,14 @@ def _elsewhere(m: Match, communes: list[Unit]) -> Match:
     return Match(None, m.method, m.source_name, m.compared_latin, namesakes[0] if namesakes else m.nearest)
 
 
-def with_hcp_names(rows: list[dict], key: str, links: list[dict], division: dict[str, list[Unit]],
-                   places_only: bool) -> list[dict]:
-    """Rows whose matched unit is a place take HCP's French name as their Latin name, with its code."""
-    names = {u.code: u.name_fr for level in division.values() for u in level}
-    out = []
-    for row, link in zip(rows, links):
-        code = link["commune_code"] or link["province_code"] or link["region_code"]
-        is_place = not places_only or row["kind"] == "commune"
-        out.append({**row, "name_latin": names[code], "name_latin_source_id": SOURCE_2024, "name_latin_ref": code}
-                   if code and is_place else row)
-    return out
+def with_hcp_names(members: list[dict], links: list[dict], division: dict[str, list[Unit]]) -> list[dict]:
+    """A member commune linked to HCP takes HCP's French name as its Latin name, with its code. A
+    council keeps its own (HCP names the province, not its council), and so do territories: their
+    link gives HCP's name beside it, and the map's 1997 regions are matched on their Latin names."""
+    names = {u.code: u.name_fr for u in division["commune"]}
+    return [{**row, "name_latin": names[link["commune_code"]], "name_latin_source_id": SOURCE_2024,
+             "name_latin_ref": link["commune_code"]} if link["commune_code"] else row
+            for row, link in zip(members, links)]
 
 
 # ---- writing -----------------------------------------------------------------------------------------
@@ -323,7 +320,7 @@ def _write_dicts(path: Path, header: list[str], rows: list[dict]) -> None:
 
 
 def write(paths: Paths) -> list[Path]:
-    """Extract the division and link the members and territories; rewrite the tables in raw/."""
+    """Extract the division, link the members and territories, and give linked communes HCP's names."""
     tables = extract()
     for name, (header, *rows) in tables.items():
         _write(paths.raw / f"{name}.csv", header, rows)
@@ -335,11 +332,9 @@ def write(paths: Paths) -> list[Path]:
     m_links = link_members(members, t_links, division, previous_m)
     _write_dicts(paths.raw / "territory_hcp_units.csv", TERRITORY_LINK_COLUMNS, t_links)
     _write_dicts(paths.raw / "collectivity_hcp_units.csv", MEMBER_LINK_COLUMNS, m_links)
-    _write_dicts(paths.raw / "territories.csv", list(territories[0]),
-                 with_hcp_names(territories, "territory_id", t_links, division, places_only=False))
     _write_dicts(paths.raw / "collectivities.csv", list(members[0]),
-                 with_hcp_names(members, "collectivity_id", m_links, division, places_only=True))
-    names = [*tables, "territory_hcp_units", "collectivity_hcp_units", "territories", "collectivities"]
+                 with_hcp_names(members, m_links, division))
+    names = [*tables, "territory_hcp_units", "collectivity_hcp_units", "collectivities"]
     return [paths.raw / f"{n}.csv" for n in names]
 
 

@@ -62,10 +62,10 @@ def test_labels_of_crowded_points_never_overlap_and_stay_in_the_frame():
 def test_the_map_page_draws_land_and_every_placed_member_with_a_free_label(portal):
     html = httpx.get(f"{portal}/-/map", params={"_lang": "fr"}, timeout=10).text
     assert html.count('class="land"') == 4 and html.count('class="land abroad"') == 1
-    assert html.count('<g class="place"') == 15
+    assert html.count('<g class="place"') == 17
     assert "Natural Earth" in html and "/remacto/sources/natural-earth-admin1" in html
-    # The list beside the map is the map's text equivalent: the same 15 members, numbered as on the map.
-    assert html.count('<li data-id="tta-') == 15 + 14
+    # The list beside the map is the map's text equivalent: the same 17 members, numbered as on the map.
+    assert html.count('<li data-id="tta-') == 17 + 12
     assert '<li data-id="tta-002" value="1"><a href="/remacto/collectivities/tta-002">Tanger</a>' in html
 
 

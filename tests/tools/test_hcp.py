@@ -12,7 +12,7 @@ from pipeline.settings import ROOT, Paths
 from pipeline.tools import hcp
 
 WRITTEN = ["hcp_regions", "hcp_provinces", "hcp_communes", "territory_hcp_units", "collectivity_hcp_units",
-           "territories", "collectivities"]
+           "collectivities"]
 
 
 def read(name, root=ROOT):
@@ -99,6 +99,8 @@ def test_a_matched_commune_takes_hcp_french_name_with_its_code_and_a_council_kee
         "Assilah", "hcp-rgph-2024", "01.511.01.01"]
     assert members["tta-020"]["name_latin"] == "Malloussa"
     assert members["tta-008"]["name_latin_source_id"] == "latin-names"  # a council, not the province
+    territories = {r["territory_id"]: r for r in read("territories")}
+    assert territories["oriental"]["name_latin"] == "L'Oriental"  # its link gives HCP's «Oriental» beside it
 
 
 def test_a_re_run_after_hcp_names_replaced_the_readings_still_compares_the_old_reading(rerun):
