@@ -145,6 +145,7 @@ class Match:
     source_name: str  # the unit's name as the source writes it
     compared_latin: str
     nearest: Unit | None = None
+    ambiguous: tuple[Unit, ...] = ()  # the units the names point to when they do not agree on one
 
 
 def units(tables: dict[str, list[list[str]]]) -> dict[str, list[Unit]]:
@@ -180,6 +181,8 @@ def match(name_ar: str, name_latin: str, candidates: list[Unit]) -> Match:
         return Match(by_ar[0], "same-arabic-name", source_name, name_latin)
     if not by_ar and len(by_fr) == 1:
         return Match(by_fr[0], "same-french-name", source_name, name_latin)
+    if by_ar or by_fr:
+        return Match(None, "unmatched", source_name, name_latin, ambiguous=tuple(dict.fromkeys(by_ar + by_fr)))
     nearest = min(candidates, key=lambda u: (_distance(fold_arabic(u.name_ar), key_ar), u.code)) if candidates else None
     return Match(None, "unmatched", source_name, name_latin, nearest)
 
@@ -195,9 +198,8 @@ def notes(m: Match, level: str, province_name: tuple[str, str] = ("", "")) -> tu
     """The match as a reader sees it, in Arabic, French and English: both spellings, never a correction."""
     if m.unit is None:
         return _unmatched_notes(m, level, province_name)
-    u, src, lat = m.unit, m.source_name, m.compared_latin
-    code = f"{u.code}"
-    if m.method == "same-arabic-and-french-name":
+    u, src, lat, code = m.unit, m.source_name, m.compared_latin, m.unit.code
+    if m.method == "same-arabic-and-french-name" or (m.method == "same-arabic-name" and not lat):
         return (f"الاسم نفسه في المصدر وعند المندوبية السامية للتخطيط: «{src}» ({u.name_fr})، الرمز {code}.",
                 f"Même nom dans la source et au HCP : « {src} » ({u.name_fr}), code {u.code}.",
                 f"Same name in the source and at HCP: «{src}» ({u.name_fr}), code {u.code}.")
@@ -212,6 +214,11 @@ def notes(m: Match, level: str, province_name: tuple[str, str] = ("", "")) -> tu
 
 def _unmatched_notes(m: Match, level: str, province_name: tuple[str, str]) -> tuple[str, str, str]:
     ar, fr, en = LEVEL_WORDS[level]
+    if m.ambiguous:
+        codes = ", ".join(u.code for u in m.ambiguous)
+        return (f"يشير «{m.source_name}» إلى أكثر من وحدة لدى المندوبية السامية للتخطيط ({codes})؛ لم يُربط.",
+                f"« {m.source_name} » désigne plus d'une unité du HCP ({codes}) ; non rattaché.",
+                f"«{m.source_name}» points to more than one HCP unit ({codes}); not linked.")
     if m.nearest is None:
         return (f"«{m.source_name}» خارج المغرب: لا يشمله التقسيم الإداري للمندوبية السامية للتخطيط.",
                 f"« {m.source_name} » est hors du Maroc : le découpage du HCP ne le couvre pas.",

@@ -153,3 +153,14 @@ def test_an_unmatched_member_with_a_code_is_reported(tmp_path):
     def defect(raw):  # عيادة (row 12) given Ayacha's code while its method says unmatched
         replace_in(raw / "collectivity_hcp_units.csv", "tta-011,,,,unmatched", "tta-011,,,01.331.09.01,unmatched")
     assert problems_after(tmp_path, defect) == {("collectivity_hcp_units.csv", 12, "match_method", "rule-violation")}
+
+
+def test_names_that_point_to_two_units_link_neither_and_say_which():
+    sahel = hcp.Unit("commune", "01.331.11.11", "الساحل", "Sahel", "01.331")
+    namesake = hcp.Unit("commune", "01.331.11.99", "الساحل", "Sahel Gharbi", "01.331")
+    other = hcp.Unit("commune", "01.331.11.98", "الغربية", "Sahel", "01.331")
+    for candidates in ([sahel, namesake], [namesake, other]):
+        m = hcp.match("جماعة الساحل", "Sahel", candidates)
+        assert (m.unit, m.method, [u.code for u in m.ambiguous]) == (None, "unmatched", [u.code for u in candidates])
+    assert hcp.notes(hcp.match("جماعة الساحل", "Sahel", [sahel, namesake]), "commune")[2] == (
+        "«الساحل» points to more than one HCP unit (01.331.11.11, 01.331.11.99); not linked.")
