@@ -164,3 +164,9 @@ def test_names_that_point_to_two_units_link_neither_and_say_which():
         assert (m.unit, m.method, [u.code for u in m.ambiguous]) == (None, "unmatched", [u.code for u in candidates])
     assert hcp.notes(hcp.match("جماعة الساحل", "Sahel", [sahel, namesake]), "commune")[2] == (
         "«الساحل» points to more than one HCP unit (01.331.11.11, 01.331.11.99); not linked.")
+
+
+def test_a_latin_name_citing_hcp_that_is_not_hcps_is_reported(tmp_path):
+    def defect(raw):  # Assilah (row 5) spelt back as the editorial reading while citing HCP
+        replace_in(raw / "collectivities.csv", "tta-004,جماعة أصيلة,Assilah,", "tta-004,جماعة أصيلة,Asilah,")
+    assert problems_after(tmp_path, defect) == {("collectivities.csv", 5, "name_latin", "rule-violation")}
