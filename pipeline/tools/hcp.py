@@ -145,6 +145,7 @@ class Match:
     source_name: str  # the unit's name as the source writes it
     compared_latin: str
     nearest: Unit | None = None
+    ambiguous: tuple[Unit, ...] = ()  # the units the names point to when they do not agree on one
 
 
 def units(tables: dict[str, list[list[str]]]) -> dict[str, list[Unit]]:
@@ -180,6 +181,8 @@ def match(name_ar: str, name_latin: str, candidates: list[Unit]) -> Match:
         return Match(by_ar[0], "same-arabic-name", source_name, name_latin)
     if not by_ar and len(by_fr) == 1:
         return Match(by_fr[0], "same-french-name", source_name, name_latin)
+    if by_ar or by_fr:
+        return Match(None, "unmatched", source_name, name_latin, ambiguous=tuple(dict.fromkeys(by_ar + by_fr)))
     nearest = min(candidates, key=lambda u: (_distance(fold_arabic(u.name_ar), key_ar), u.code)) if candidates else None
     return Match(None, "unmatched", source_name, name_latin, nearest)
 
@@ -195,9 +198,8 @@ def notes(m: Match, level: str, province_name: tuple[str, str] = ("", "")) -> tu
     """The match as a reader sees it, in Arabic, French and English: both spellings, never a correction."""
     if m.unit is None:
         return _unmatched_notes(m, level, province_name)
-    u, src, lat = m.unit, m.source_name, m.compared_latin
-    code = f"{u.code}"
-    if m.method == "same-arabic-and-french-name":
+    u, src, lat, code = m.unit, m.source_name, m.compared_latin, m.unit.code
+    if m.method == "same-arabic-and-french-name" or (m.method == "same-arabic-name" and not lat):
         return (f"الاسم نفسه في المصدر وعند المندوبية السامية للتخطيط: «{src}» ({u.name_fr})، الرمز {code}.",
                 f"Même nom dans la source et au HCP : « {src} » ({u.name_fr}), code {u.code}.",
                 f"Same name in the source and at HCP: «{src}» ({u.name_fr}), code {u.code}.")
@@ -212,6 +214,11 @@ def notes(m: Match, level: str, province_name: tuple[str, str] = ("", "")) -> tu
 
 def _unmatched_notes(m: Match, level: str, province_name: tuple[str, str]) -> tuple[str, str, str]:
     ar, fr, en = LEVEL_WORDS[level]
+    if m.ambiguous:
+        codes = ", ".join(u.code for u in m.ambiguous)
+        return (f"يشير «{m.source_name}» إلى أكثر من وحدة لدى المندوبية السامية للتخطيط ({codes})؛ لم يُربط.",
+                f"« {m.source_name} » désigne plus d'une unité du HCP ({codes}) ; non rattaché.",
+                f"«{m.source_name}» points to more than one HCP unit ({codes}); not linked.")
     if m.nearest is None:
         return (f"«{m.source_name}» خارج المغرب: لا يشمله التقسيم الإداري للمندوبية السامية للتخطيط.",
                 f"« {m.source_name} » est hors du Maroc : le découpage du HCP ne le couvre pas.",
@@ -296,17 +303,14 @@ def _elsewhere(m: Match, communes: list[Unit]) -> Match:
     return Match(None, m.method, m.source_name, m.compared_latin, namesakes[0] if namesakes else m.nearest)
 
 
-def with_hcp_names(rows: list[dict], key: str, links: list[dict], division: dict[str, list[Unit]],
-                   places_only: bool) -> list[dict]:
-    """Rows whose matched unit is a place take HCP's French name as their Latin name, with its code."""
-    names = {u.code: u.name_fr for level in division.values() for u in level}
-    out = []
-    for row, link in zip(rows, links):
-        code = link["commune_code"] or link["province_code"] or link["region_code"]
-        is_place = not places_only or row["kind"] == "commune"
-        out.append({**row, "name_latin": names[code], "name_latin_source_id": SOURCE_2024, "name_latin_ref": code}
-                   if code and is_place else row)
-    return out
+def with_hcp_names(members: list[dict], links: list[dict], division: dict[str, list[Unit]]) -> list[dict]:
+    """A member commune linked to HCP takes HCP's French name as its Latin name, with its code. A
+    council keeps its own (HCP names the province, not its council), and so do territories: their
+    link gives HCP's name beside it, and the map's 1997 regions are matched on their Latin names."""
+    names = {u.code: u.name_fr for u in division["commune"]}
+    return [{**row, "name_latin": names[link["commune_code"]], "name_latin_source_id": SOURCE_2024,
+             "name_latin_ref": link["commune_code"]} if link["commune_code"] else row
+            for row, link in zip(members, links)]
 
 
 # ---- writing -----------------------------------------------------------------------------------------
@@ -323,7 +327,7 @@ def _write_dicts(path: Path, header: list[str], rows: list[dict]) -> None:
 
 
 def write(paths: Paths) -> list[Path]:
-    """Extract the division and link the members and territories; rewrite the tables in raw/."""
+    """Extract the division, link the members and territories, and give linked communes HCP's names."""
     tables = extract()
     for name, (header, *rows) in tables.items():
         _write(paths.raw / f"{name}.csv", header, rows)
@@ -335,11 +339,9 @@ def write(paths: Paths) -> list[Path]:
     m_links = link_members(members, t_links, division, previous_m)
     _write_dicts(paths.raw / "territory_hcp_units.csv", TERRITORY_LINK_COLUMNS, t_links)
     _write_dicts(paths.raw / "collectivity_hcp_units.csv", MEMBER_LINK_COLUMNS, m_links)
-    _write_dicts(paths.raw / "territories.csv", list(territories[0]),
-                 with_hcp_names(territories, "territory_id", t_links, division, places_only=False))
     _write_dicts(paths.raw / "collectivities.csv", list(members[0]),
-                 with_hcp_names(members, "collectivity_id", m_links, division, places_only=True))
-    names = [*tables, "territory_hcp_units", "collectivity_hcp_units", "territories", "collectivities"]
+                 with_hcp_names(members, m_links, division))
+    names = [*tables, "territory_hcp_units", "collectivity_hcp_units", "collectivities"]
     return [paths.raw / f"{n}.csv" for n in names]
 
 

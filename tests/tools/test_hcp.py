@@ -12,7 +12,7 @@ from pipeline.settings import ROOT, Paths
 from pipeline.tools import hcp
 
 WRITTEN = ["hcp_regions", "hcp_provinces", "hcp_communes", "territory_hcp_units", "collectivity_hcp_units",
-           "territories", "collectivities"]
+           "collectivities"]
 
 
 def read(name, root=ROOT):
@@ -99,6 +99,8 @@ def test_a_matched_commune_takes_hcp_french_name_with_its_code_and_a_council_kee
         "Assilah", "hcp-rgph-2024", "01.511.01.01"]
     assert members["tta-020"]["name_latin"] == "Malloussa"
     assert members["tta-008"]["name_latin_source_id"] == "latin-names"  # a council, not the province
+    territories = {r["territory_id"]: r for r in read("territories")}
+    assert territories["oriental"]["name_latin"] == "L'Oriental"  # its link gives HCP's «Oriental» beside it
 
 
 def test_a_re_run_after_hcp_names_replaced_the_readings_still_compares_the_old_reading(rerun):
@@ -151,3 +153,20 @@ def test_an_unmatched_member_with_a_code_is_reported(tmp_path):
     def defect(raw):  # عيادة (row 12) given Ayacha's code while its method says unmatched
         replace_in(raw / "collectivity_hcp_units.csv", "tta-011,,,,unmatched", "tta-011,,,01.331.09.01,unmatched")
     assert problems_after(tmp_path, defect) == {("collectivity_hcp_units.csv", 12, "match_method", "rule-violation")}
+
+
+def test_names_that_point_to_two_units_link_neither_and_say_which():
+    sahel = hcp.Unit("commune", "01.331.11.11", "الساحل", "Sahel", "01.331")
+    namesake = hcp.Unit("commune", "01.331.11.99", "الساحل", "Sahel Gharbi", "01.331")
+    other = hcp.Unit("commune", "01.331.11.98", "الغربية", "Sahel", "01.331")
+    for candidates in ([sahel, namesake], [namesake, other]):
+        m = hcp.match("جماعة الساحل", "Sahel", candidates)
+        assert (m.unit, m.method, [u.code for u in m.ambiguous]) == (None, "unmatched", [u.code for u in candidates])
+    assert hcp.notes(hcp.match("جماعة الساحل", "Sahel", [sahel, namesake]), "commune")[2] == (
+        "«الساحل» points to more than one HCP unit (01.331.11.11, 01.331.11.99); not linked.")
+
+
+def test_a_latin_name_citing_hcp_that_is_not_hcps_is_reported(tmp_path):
+    def defect(raw):  # Assilah (row 5) spelt back as the editorial reading while citing HCP
+        replace_in(raw / "collectivities.csv", "tta-004,جماعة أصيلة,Assilah,", "tta-004,جماعة أصيلة,Asilah,")
+    assert problems_after(tmp_path, defect) == {("collectivities.csv", 5, "name_latin", "rule-violation")}
