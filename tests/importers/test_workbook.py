@@ -76,6 +76,22 @@ def test_the_workbook_has_a_sheet_a_table_titles_in_three_languages_and_drop_dow
     assert lists[f"{source}3:{source}{last}"] == f"='sources'!$A$3:$A${3 + sources + workbook.ROOM_FOR_NEW_ROWS}"
 
 
+def test_where_a_members_hcp_unit_is_entered_the_workbook_offers_the_hcp_codes(written):
+    """A member anywhere in Morocco is linked by choosing its commune, province or region code from
+    the lists of the HCP sheets (the foreign keys of collectivity_hcp_units)."""
+    _, model, path = written
+    wb = openpyxl.load_workbook(path)
+    ws, table = wb["collectivity_hcp_units"], model.tables["collectivity_hcp_units"]
+    lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    room = workbook.ROOM_FOR_NEW_ROWS
+    for column, sheet, rows in (("region_code", "hcp_regions", 12), ("province_code", "hcp_provinces", 83),
+                                ("commune_code", "hcp_communes", 1503)):
+        letter = get_column_letter(table.field_names.index(column) + 1)
+        assert lists[f"{letter}3"] == f"='{sheet}'!$A$3:$A${3 + rows + room}", column
+    method = get_column_letter(table.field_names.index("match_method") + 1)
+    assert lists[f"{method}3"].startswith("='_lists'!")
+
+
 def test_an_edited_row_changes_that_row_alone(written):
     project, model, path = written
     before = (project.raw / "network_composition.csv").read_text(encoding="utf-8").splitlines(keepends=True)

@@ -128,9 +128,20 @@ def test_the_initiative_and_the_collectivity_link_to_their_cycles(pb_portal):
 def test_todays_release_says_no_cycle_published_yet_on_the_index_and_the_initiative(portal):
     html = page(portal, "/-/pb", "en")
     assert "No cycle published yet" in html and "<li data-cycle" not in html
-    assert re.findall(r'<tr data-initiative="([^"]+)"', html) == ["pb-tta-009", "pb-tta-016", "pb-tta-021", "pb-tta-023"]
+    assert re.findall(r'<li data-initiative="([^"]+)"', html) == ["pb-tta-009", "pb-tta-016", "pb-tta-021", "pb-tta-023"]
     row = page(portal, "/remacto/pb_initiatives/pb-tta-023", "fr")
     assert "Aucun cycle publié pour l'instant" in unescape(row) and 'href="/-/pb?initiative=pb-tta-023"' in row
+
+
+def test_the_initiatives_read_by_their_commune_with_supporters_and_project(portal):
+    html = unescape(page(portal, "/-/pb", "ar"))
+    items = re.findall(r'<li data-initiative="([^"]+)"><a href="/-/member/(tta-\d+)"><strong>([^<]+)</strong>', html)
+    assert items == [("pb-tta-009", "tta-009", "جماعة العرائش"), ("pb-tta-016", "tta-016", "جماعة تطوان"),
+                     ("pb-tta-021", "tta-021", "جماعة شفشاون"), ("pb-tta-023", "tta-023", "جماعة الحسيمة")]
+    al_hoceima = html[html.index('data-initiative="pb-tta-023"'):]
+    assert "المديرية العامة للجماعات الترابية · الصندوق الأندلسي للبلديات من أجل التضامن الدولي" in al_hoceima
+    assert 'href="/remacto/projects/citizen-participation-open-local-governments"' in al_hoceima
+    assert ">pb-tta-0" not in html  # never an identifier where a name belongs
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -48,9 +48,10 @@ def test_a_foreign_key_shows_the_name_of_the_row_it_points_to_in_the_page_langua
 
 def test_a_foreign_key_to_a_row_without_a_name_never_shows_none(portal):
     html = page(portal, f"{TABLE}?_lang=ar")
-    # geonames (the source of Tangier's Latin name) has no Arabic title: Datasette showed "None geonames".
-    assert cell(html, "tta-002", "name_latin_source_id") == (
-        '<a class="source-link" href="/remacto/sources/geonames" data-id="geonames">المصدر</a>')
+    # latin-names (the source of the Regional Council's Latin name) has no Arabic title: Datasette
+    # showed "None latin-names".
+    assert cell(html, "tta-001", "name_latin_source_id") == (
+        '<a class="source-link" href="/remacto/sources/latin-names" data-id="latin-names">المصدر</a>')
     assert ">None<" not in html and "None&nbsp;" not in html
 
 
@@ -73,7 +74,7 @@ def test_csv_and_json_keep_the_codes(portal):
     rows = list(csv.DictReader(io.StringIO(httpx.get(portal + TABLE + ".csv?_lang=ar", timeout=30).text)))
     tangier = next(r for r in rows if r["collectivity_id"] == "tta-002")
     assert (tangier["kind"], tangier["territory_id"], tangier["source_id"], tangier["name_latin_source_id"]) == (
-        "commune", "tanger-assilah", "concept-note-tta-2025", "geonames")
+        "commune", "tanger-assilah", "concept-note-tta-2025", "hcp-rgph-2024")
     data = httpx.get(portal + TABLE + ".json?_shape=array&_lang=ar", timeout=30).json()
     tangier = next(r for r in data if r["collectivity_id"] == "tta-002")
     assert (tangier["kind"], tangier["territory_id"], tangier["source_id"]) == ("commune", "tanger-assilah", "concept-note-tta-2025")

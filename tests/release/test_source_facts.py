@@ -105,16 +105,18 @@ def test_every_non_arabic_value_names_a_source_row_with_a_reference_kind_and_a_r
     for table, column in columns:
         for value, source_id, ref in db.execute(
                 f"SELECT {column}, {column}_source_id, {column}_ref FROM {table} WHERE {column} IS NOT NULL"):
-            assert kinds.get(source_id) in ("document", "gazetteer", "editorial"), (table, column, value, source_id)
+            assert kinds.get(source_id) in ("document", "gazetteer", "editorial", "census"), (table, column, value, source_id)
             assert ref and ref.strip() == ref, (table, column, value)
             if kinds[source_id] == "gazetteer":
                 assert re.fullmatch(r"GeoNames \d+ \(.+\)", ref), ref
+            if kinds[source_id] == "census":  # the HCP code of the unit whose French name it is
+                assert re.fullmatch(r"[0-9]{2}(\.[0-9]{3}(\.[0-9]{2}\.[0-9]{1,2})?)?", ref), ref
             if kinds[source_id] == "editorial":
                 assert ref.startswith(("Editorial: ", "Inferred, not read: ")), ref
             cited[kinds[source_id]] = cited.get(kinds[source_id], 0) + 1
-    # 28 + 11 + 2 Latin place names (17 backed by GeoNames), 11 organisation names, 6 acronyms (2 in the
-    # document), 12 countries (2 said by the document)
-    assert cited == {"gazetteer": 17, "editorial": 49, "document": 4}
+    # 28 + 11 + 2 Latin place names (23 communes named by HCP, 2 event cities backed by GeoNames),
+    # 11 organisation names, 6 acronyms (2 in the document), 12 countries (2 said by the document)
+    assert cited == {"census": 23, "gazetteer": 2, "editorial": 41, "document": 4}
 
 
 def test_a_latin_column_without_its_reference_column_is_refused_by_the_model(tmp_path):

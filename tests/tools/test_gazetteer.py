@@ -18,19 +18,25 @@ def test_committed_locations_equal_what_the_gazetteer_gives():
 
 
 def test_only_communes_whose_latin_name_geonames_backs_are_placed():
+    """A Latin name from GeoNames or from HCP places a commune only where one GeoNames place of the
+    region has exactly that name."""
     members = {r["collectivity_id"]: r for r in read("collectivities")}
     placed = read("collectivity_locations")
     assert placed, "GeoNames places some members (Tétouan, Tanger, ...)"
     for row in placed:
         member = members[row["collectivity_id"]]
-        assert member["kind"] == "commune" and member["name_latin_source_id"] == "geonames"
-        assert member["name_latin_ref"].startswith(f"GeoNames {row['geonames_id']} (")
+        assert member["kind"] == "commune" and member["name_latin_source_id"] in ("geonames", "hcp-rgph-2024")
+        if member["name_latin_source_id"] == "geonames":
+            assert member["name_latin_ref"].startswith(f"GeoNames {row['geonames_id']} (")
         assert row["matched_name"] == member["name_latin"] and row["source_id"] == "geonames"
-    backed = {i for i, m in members.items() if m["kind"] == "commune" and m["name_latin_source_id"] == "geonames"}
+    places = gazetteer.moroccan_places()
+    backed = {i for i, m in members.items() if m["kind"] == "commune" and m["name_latin"]
+              and gazetteer.match(m["name_latin"], places, m["region_id"])}
     assert {r["collectivity_id"] for r in placed} == backed
     placed_ids = {r["collectivity_id"] for r in placed}
     assert "tta-011" not in placed_ids  # no Latin name in the source: never placed
     assert "tta-001" not in placed_ids  # the Regional Council is not a point
+    assert len(placed_ids) == 17  # HCP's Ksar El Kebir and Bni Bouayach are GeoNames names too
 
 
 def test_an_ambiguous_or_out_of_region_name_is_not_placed():
@@ -48,13 +54,13 @@ def test_geonames_is_a_listed_source():
 
 
 def test_a_latin_place_name_is_referenced_to_geonames_exactly_when_one_geonames_place_has_it():
-    """The per-cell reference of every Latin place name (members, event cities) is what the
-    gazetteer's match gives: the GeoNames id where one place of Morocco has that name, and an
+    """The per-cell reference of every Latin place name (members, event cities) not taken from HCP is
+    what the gazetteer's match gives: the GeoNames id where one place of Morocco has that name, and an
     editorial reading (never GeoNames) where none or several have it."""
     tables = {"collectivities": read("collectivities"), "events": read("events")}
     keys = {"collectivities": "collectivity_id", "events": "event_id"}
     expected = gazetteer.name_references(tables)
-    assert sum(ref is not None for ref in expected.values()) == 17  # 15 communes, Tétouan and Saïdia
+    assert sum(ref is not None for ref in expected.values()) == 2  # the event cities Tétouan and Saïdia
     for (table, key, column), ref in expected.items():
         row = next(r for r in tables[table] if r[keys[table]] == key)
         if ref is None:

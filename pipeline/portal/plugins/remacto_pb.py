@@ -48,10 +48,14 @@ SELECT c.cycle_id, c.pb_initiative_id, c.collectivity_id, c.year, c.edition, c.t
 FROM pb_cycles AS c JOIN collectivities AS k ON k.collectivity_id = c.collectivity_id
 {where} ORDER BY k.collectivity_id, c.year, c.edition, c.cycle_id"""
 INITIATIVES_SQL = """
-SELECT i.pb_initiative_id, i.collectivity_id, k.name_ar, k.name_latin,
+SELECT i.pb_initiative_id, i.collectivity_id, k.name_ar, k.name_latin, i.project_id, p.title_ar AS project_ar,
        (SELECT COUNT(*) FROM pb_cycles AS c WHERE c.pb_initiative_id = i.pb_initiative_id) AS cycles
 FROM pb_initiatives AS i JOIN collectivities AS k ON k.collectivity_id = i.collectivity_id
+LEFT JOIN projects AS p ON p.project_id = i.project_id
 ORDER BY k.collectivity_id"""
+SUPPORTERS_SQL = """
+SELECT s.pb_initiative_id, o.name_ar, o.name_latin FROM pb_initiative_supporters AS s
+JOIN organizations AS o ON o.organization_id = s.organization_id ORDER BY s.pb_initiative_id, o.organization_id"""
 
 
 def amount(tx, value, currency: str) -> str:
@@ -98,7 +102,10 @@ async def cycles_page(datasette, request):
         c["collectivity"] = tx.name(c)
         c["envelope_text"] = amount(tx, c["envelope"], c["currency"])
         c["status_text"] = tx.code_label("pb_cycles", "status", c["status"])
-    initiatives = [dict(i, collectivity=tx.name(i)) for i in await _rows(db, INITIATIVES_SQL)]
+    supporters = await _rows(db, SUPPORTERS_SQL)
+    initiatives = [dict(i, collectivity=tx.name(i),
+                        supporters=[tx.name(o) for o in supporters if o["pb_initiative_id"] == i["pb_initiative_id"]])
+                   for i in await _rows(db, INITIATIVES_SQL)]
     context = {"cycles": cycles, "initiatives": initiatives, "filtered": bool(where)}
     return Response.html(await datasette.render_template("remacto_pb_cycles.html", context, request=request))
 

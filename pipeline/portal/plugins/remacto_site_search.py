@@ -7,7 +7,7 @@ from datasette import hookimpl
 from datasette.utils import escape_fts, path_from_row_pks
 from datasette.utils.asgi import Response
 
-from pipeline.portal import context, i18n
+from pipeline.portal import context, i18n, search_more
 from pipeline.read.text import search_key
 from pipeline.settings import DB_NAME
 
@@ -40,8 +40,9 @@ async def search_all(datasette, request):
                           "parts": [str(r[c]) for c in labels if r[c]] or [", ".join(str(r[p]) for p in pks)]}
                          for r in rows],
             })
+    more = await search_more.groups(db, tx, query)  # communes, pages and tables by what they say
     html = await datasette.render_template(
-        "remacto_search.html", {"q": query, "groups": groups, "searched": bool(query),
+        "remacto_search.html", {"q": query, "groups": groups, "searched": bool(query), "more": more,
                                 "too_short": bool(query) and not groups and not any(len(t) >= 3 for t in key.split())},
         request=request)
     return Response.html(html)
