@@ -58,6 +58,10 @@ class Texts:
         """A number with the language's separators (CLDR): 1.000,5 · 1 000,5 · 1,000.5."""
         return words.number(self.lang, value)
 
+    def change(self, pct: float) -> str:
+        """A signed change in per cent (CLDR): +11,0 % · +11.0%."""
+        return words.change(self.lang, pct)
+
     def day(self, iso) -> str:
         """A date with the month's name as the language writes it (CLDR): 22 ماي 2025, 22 mai 2025."""
         return words.day(self.lang, iso)

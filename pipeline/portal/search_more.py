@@ -3,7 +3,8 @@ communes that are not members, said so) and the tables and pages whose titles or
 of the three languages, hold every word of the query. Folded as the index is (read/text.py search_key)."""
 from __future__ import annotations
 
-from pipeline.portal import members as data
+from pipeline.model.texts import LANGS
+from pipeline.portal import members as data, words
 from pipeline.read.text import search_key
 
 # The portal's own pages a query may name, by the word that titles them.
@@ -36,7 +37,7 @@ async def communes(db, tx, terms: list[str]) -> list[dict]:
 
 def tables(tx, terms: list[str]) -> list[dict]:
     """The portal's pages and the tables whose title or description holds the query, in any language."""
-    out = [{"label": tx.ui(word), "url": url} for url, word in PAGES if _any_lang(tx.config["ui"].get(word), terms)]
+    out = [{"label": tx.ui(word), "url": url} for url, word in PAGES if _any_lang({lang: words.word(lang, word) for lang in LANGS}, terms)]
     for name, spec in tx.config["tables"].items():
         if _any_lang(spec.get("title"), terms) or _any_lang(spec.get("description"), terms):
             out.append({"label": tx.table_title(name), "url": f"/remacto/{name}"})

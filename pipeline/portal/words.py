@@ -18,7 +18,8 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -62,6 +63,13 @@ def count(lang: str, key: str, n: int) -> str:
 
 def number(lang: str, value) -> str:
     return format_decimal(value, locale=FORMAT_LOCALES[lang], decimal_quantization=False)
+
+
+def change(lang: str, pct: float) -> str:
+    """A signed change in per cent with one decimal, as the language writes it (+11,0 %, +11.0%)."""
+    locale = Locale.parse(FORMAT_LOCALES[lang])
+    pattern = locale.percent_formats[None].pattern.replace("#,##0", "#,##0.0", 1)
+    return format_percent(pct / 100, f"+{pattern};-{pattern}", locale=locale)
 
 
 def day(lang: str, iso: str | dt.date | None) -> str:

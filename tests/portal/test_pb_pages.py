@@ -135,7 +135,7 @@ def test_todays_release_says_no_cycle_published_yet_on_the_index_and_the_initiat
 
 def test_the_initiatives_read_by_their_commune_with_supporters_and_project(portal):
     html = unescape(page(portal, "/-/pb", "ar"))
-    items = re.findall(r'<li data-initiative="([^"]+)"><a href="/-/member/(tta-\d+)"><strong>([^<]+)</strong>', html)
+    items = re.findall(r'<li data-initiative="([^"]+)"><a href="/-/member/(tta-\d+)"><strong><bdi>([^<]+)</bdi></strong>', html)
     assert items == [("pb-tta-009", "tta-009", "جماعة العرائش"), ("pb-tta-016", "tta-016", "جماعة تطوان"),
                      ("pb-tta-021", "tta-021", "جماعة شفشاون"), ("pb-tta-023", "tta-023", "جماعة الحسيمة")]
     al_hoceima = html[html.index('data-initiative="pb-tta-023"'):]

@@ -63,9 +63,9 @@ def test_the_source_is_a_compact_link_per_row_with_the_place_in_it_on_demand(por
     assert cell(html, "tta-002", "source_ref") == (
         '<details class="source-ref"><summary>où dans la source</summary>Note des responsables, en anglais : '
         '<bdi><span lang="en" dir="ltr">Members table, row 2</span></bdi></details>')
-    assert cell(html, "tta-002", "name_latin_ref").startswith(
+    assert cell(html, "tta-001", "name_latin_ref").startswith(
         '<details class="source-ref"><summary>où dans la source</summary>Note des responsables, en anglais : '
-        '<bdi><span lang="en" dir="ltr">GeoNames 2530335 (Tangier;')
+        '<bdi><span lang="en" dir="ltr">Editorial: a council, not a place')
     # The source's 30-word title is on its own page, not in each of the 29 rows.
     assert html.count("الملتقى الجهوي لأعضاء الشبكة المغربية للجماعات الترابية المفتوحة") <= 1
 
@@ -118,8 +118,8 @@ def test_a_ready_made_querys_columns_are_titled_from_the_schema_column_they_come
 
 def test_a_pb_initiative_is_listed_and_titled_by_its_commune_never_its_id(portal):
     listing = page(portal, "/-/pb?_lang=ar")
-    first_cells = re.findall(r'<tr data-initiative="[^"]+"><td><a href="/remacto/pb_initiatives/[^"]+">([^<]*)<bdi>([^<]*)</bdi>', listing)
-    assert [name for _, name in first_cells] == ["جماعة العرائش", "جماعة تطوان", "جماعة شفشاون", "جماعة الحسيمة"]
+    names = re.findall(r'<li data-initiative="[^"]+"><a href="/-/member/[^"]+"><strong><bdi>([^<]*)</bdi></strong>', listing)
+    assert names == ["جماعة العرائش", "جماعة تطوان", "جماعة شفشاون", "جماعة الحسيمة"]
     row = page(portal, "/remacto/pb_initiatives/pb-tta-016?_lang=fr")
     assert re.search(r"<h1[^>]*>[^<]*: <bdi>Tétouan</bdi>", row)
 

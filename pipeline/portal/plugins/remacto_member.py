@@ -38,8 +38,7 @@ def change(tx, now, before) -> str:
     if not now or not before:
         return ""
     pct = 100 * (now - before) / before
-    text = ("+" if pct >= 0 else "-") + tx.number(abs(round(pct, 1)))
-    return f"{text}\u00a0%"
+    return tx.change(pct)
 
 
 def place_marks(tx, member: dict, communes: list[dict], provinces: dict) -> tuple[dict, list[dict]]:
