@@ -146,7 +146,9 @@ def test_an_unknown_hcp_code_in_a_members_link_is_reported(tmp_path):
 def test_a_member_commune_linked_outside_its_province_is_reported(tmp_path):
     def defect(raw):  # Assilah (row 5) linked to Larache's commune of Larache
         replace_in(raw / "collectivity_hcp_units.csv", "tta-004,,,01.511.01.01,", "tta-004,,,01.331.01.03,")
-    assert problems_after(tmp_path, defect) == {("collectivity_hcp_units.csv", 5, "commune_code", "rule-violation")}
+    # Its Latin name, HCP's «Assilah» with code 01.511.01.01, no longer is the linked commune's either.
+    assert problems_after(tmp_path, defect) == {("collectivity_hcp_units.csv", 5, "commune_code", "rule-violation"),
+                                                ("collectivities.csv", 5, "name_latin", "rule-violation")}
 
 
 def test_an_unmatched_member_with_a_code_is_reported(tmp_path):
