@@ -29,8 +29,9 @@ AUDIT_NODE_STAMP := tools/audit/node_modules/.package-lock.json
 # chromium (Playwright drives it; it downloads no browser), systemd (systemd-analyze verifies
 # deploy/systemd/'s units), nginx (tests/portal/test_replicas.py serves as `make serve-prod`).
 TEST_DEBIAN_PACKAGES := chromium systemd nginx
-# pytest's workers: one a core (pytest-xdist); tests that share a server or a port are grouped
-# (@pytest.mark.xdist_group) and run by one worker. TEST_WORKERS=0 runs the suite in one process.
+# pytest's workers: one a core (pytest-xdist), each test file run whole by one worker, so a module's
+# server, port, browser or survey is made once (--dist loadfile: pytest-xdist 3.8.0's loadgroup does
+# nothing on pytest 9.2, which no longer reads the item._nodeid it rewrites). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= auto
 LOADTEST_SECONDS ?= 10
 # The language of the problems validate and publish report (ar, fr or en); empty: the locale's.
@@ -149,7 +150,7 @@ test: $(TEST_STAMP) $(NODE_STAMP)
 	$(PY) -m ruff format --check pipeline tests
 	$(PY) -m mypy
 	@echo "==> Running the test suite ($(TEST_WORKERS) workers)"
-	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadgroup)
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile)
 
 lock: $(TEST_STAMP)
 	@echo "==> Locking pyproject.toml's dependencies with hashes: requirements/runtime.txt, then requirements/test.txt within it"

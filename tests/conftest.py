@@ -69,14 +69,3 @@ def published_project(released, tmp_path):
     shutil.copytree(paths.root, tmp_path / "p", symlinks=True)
     return Paths(tmp_path / "p")
 
-
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), the tests of a module run in
-    one worker, so its module fixtures (a server on a port, a browser, a survey) are made once; the
-    modules that use the session's synthetic project run in one worker, which publishes it once. A
-    test's own @pytest.mark.xdist_group wins."""
-    synthetic_modules = {item.module.__name__ for item in items if "synthetic" in getattr(item, "fixturenames", ())}
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            module = item.module.__name__
-            item.add_marker(pytest.mark.xdist_group("synthetic" if module in synthetic_modules else module))
