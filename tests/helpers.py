@@ -3,9 +3,14 @@ real Datasette process serving a release on a free localhost port, as `make serv
 from __future__ import annotations
 
 import contextlib
+import csv
+import hashlib
+import itertools
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from pipeline.portal.serve import datasette_args, datasette_env
 from pipeline.settings import ROOT, Paths
@@ -15,8 +20,28 @@ from pipeline.tools.pages import CHROMIUM, CHROMIUM_ARGS
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"  # fixtures named after their defect
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "DATA", "TESTS", "chromium", "copy_project", "free_port", "serving",
-           "serving_process", "wait_ready"]
+__all__ = ["BAD_INPUT_CASES", "CHROMIUM", "CHROMIUM_ARGS", "DATA", "TESTS", "chromium", "copy_project", "edit_source_ref",
+           "free_port", "linked_files", "published_rows", "raw_rows", "serving", "serving_process", "serving_published",
+           "strip_where", "tree_digest", "wait_ready"]
+LINKED = re.compile(r'<(?:link|script)\b[^>]*?(?:href|src)="([^"]+)"')
+
+# fixture file -> (raw table it replaces, exact (file, row, field, code) problems)
+BAD_INPUT_CASES = {
+    "wrong-type.csv": ("network_growth", {("network_growth.csv", 2, "members_joined", "type-error")}),
+    "out-of-enum.csv": ("network_composition", {("network_composition.csv", 3, "kind", "constraint-error")}),
+    "missing-required.csv": ("network_growth", {("network_growth.csv", 2, "source_id", "constraint-error")}),
+    "duplicate-id.csv": ("network_growth", {("network_growth.csv", 4, "cohort_id", "primary-key"),
+                                            ("network_growth.csv", 4, "cohort_id", "unique-error")}),
+    "dangling-foreign-key.csv": ("network_growth", {("network_growth.csv", 2, "source_id", "foreign-key")}),
+    "missing-column.csv": ("network_growth", {("network_growth.csv", 1, "month", "missing-label")}),
+    "extra-column.csv": ("network_growth", {("network_growth.csv", 1, "notes", "extra-label")}),
+    "not-utf8.csv": ("territories", {("territories.csv", 2, None, "encoding-error")}),
+    "empty-file.csv": ("network_composition", {("network_composition.csv", None, None, "empty-file")}),
+    "end-before-start.csv": ("event_sessions", {("event_sessions.csv", 3, "end_time", "range-error")}),
+    "latin-name-without-source.csv": ("collectivities", {("collectivities.csv", 12, "name_latin_source_id", "provenance-error")}),
+    "totals-disagree.csv": ("network_growth", {("network_growth.csv", None, "members_joined", "cross-check-error")}),
+}
+
 
 
 @contextlib.contextmanager
@@ -67,3 +92,55 @@ def serving_process(release: Path, model, log_path: Path, *, env: dict | None = 
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+def serving_published(paths: Paths, release, model, **settings):
+    """serving() of a project's release, its log in the project's folder named after the settings."""
+    return serving(release.path, model, paths.root / f"datasette-{'-'.join(settings) or 'default'}.log", **settings)
+
+
+def strip_where(url: str) -> str:
+    """A page's URL without its `_where` parameters."""
+    parts = urlsplit(url)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "_where"])
+    return parts.path + ("?" + query if query else "")
+
+
+def raw_rows(name: str) -> list[list[str]]:
+    with (ROOT / "raw" / f"{name}.csv").open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))[1:]
+
+
+def published_rows(paths, name: str) -> list[list[str]]:
+    with (paths.published / "csv" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))[1:]
+
+
+def tree_digest(path) -> dict:
+    root = path.resolve()
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+
+
+_edits = itertools.count(1)
+
+
+def edit_source_ref(paths: Paths, text: str) -> None:
+    """A valid change to raw/ that gives a new release, with the patch version bump it needs."""
+    release_yaml = paths.metadata / "release.yaml"
+    text_now = release_yaml.read_text(encoding="utf-8")
+    major, minor, patch = re.search(r"(?m)^version: (\d+)\.(\d+)\.(\d+)", text_now).groups()
+    # Past the project's own patch number, whatever it is: the same number would be refused as unchanged.
+    release_yaml.write_text(re.sub(r"(?m)^version: .*$", f"version: {major}.{minor}.{int(patch) + next(_edits)}", text_now),
+                            encoding="utf-8")
+    path = paths.raw / "network_composition.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][-1] = f"{text}: {rows[1][-1]}"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def linked_files(html: str) -> list[str]:
+    """The stylesheets and scripts a page links (not its JSON-LD, nor links to pages)."""
+    return sorted({url for url in LINKED.findall(html) if not url.startswith(("data:", "http"))
+                   and re.search(r"\.(css|js)$", url)})

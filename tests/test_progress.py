@@ -18,12 +18,14 @@ from pipeline.tools import synth
 from tests.helpers import copy_project
 
 BALLOTS = 60_000
+# A small network: the national tables' rows are the ballots; the other tables stay small.
+NETWORK = 120
 
 
 @pytest.fixture(scope="module")
 def synthetic_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("synthetic")
-    synth.generate(root, BALLOTS, seed=3)
+    synth.generate(root, BALLOTS, seed=3, collectivities=NETWORK)
     return root
 
 

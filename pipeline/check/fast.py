@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 import os
 import re
 import tempfile
@@ -379,6 +380,7 @@ class Checker:
 
     def __init__(self, work_dir: Path | None = None, threads: int | None = None, in_memory: bool = False):
         self._tmp = tempfile.TemporaryDirectory(prefix="fastcheck-", dir=work_dir)
+        self._folder = Path(self._tmp.name)
         # In memory the scan table is written twice as fast; on disk, memory stays flat at any size.
         self.con = connect(":memory:" if in_memory else str(Path(self._tmp.name) / "check.duckdb"), Path(self._tmp.name))
         if threads:
@@ -427,15 +429,15 @@ class Checker:
             return self._scan(con, table, text_source(path, table, one_thread=True), key_fields_wanted, max_cell_chars)
 
     def scan_rows(self, table: Table, rows: list[list[str]], key_fields_wanted: set[str], max_cell_chars: int) -> int:
-        """The one scan of a table read into memory; its rows carry their numbers (column "#rid"),
-        so no order has to be kept."""
-        text = q("text_" + table.name)
-        _load_pairs(self.con, text, [(i, *row) for i, row in enumerate(rows)], [RID, *table.field_names],
-                    ["BIGINT"] + ["VARCHAR"] * len(table.fields))
+        """The one scan of a table read into memory: its rows written as a CSV to the checker's
+        folder and scanned as a CSV on disk is (see _load_pairs for why DuckDB is not handed the
+        Python values). The strict reader kept no cell longer than the scan's line limits allow."""
+        path = self._folder / f"rows-{table.name}.csv"
+        _write_csv(path, table.field_names, rows)
         try:
-            return self._scan(self.con, table, text, key_fields_wanted, max_cell_chars, numbered=True)
+            return self.scan(table, path, key_fields_wanted, max_cell_chars)
         finally:
-            self.con.execute(f"DROP TABLE {text}")
+            path.unlink()
 
     def _scan(self, con, table: Table, source: str, key_fields_wanted: set[str], max_cell_chars: int,
               numbered: bool = False) -> int:
@@ -554,7 +556,7 @@ class Checker:
             found += [(rid, 0, 0, errors.BlankRowError(note="", cells=[], row_number=rid + 2)) for rid in sorted(blank)]
         for fname, pairs in overrides.items():
             f = next(f for f in fields if f["name"] == fname)
-            _load_pairs(con, "ov", [(rid, _as_text(v)) for rid, v in pairs], ["rid", "v"])
+            _load_pairs(con, self._folder, "ov", [(rid, _as_text(v)) for rid, v in pairs], ["rid", "v"])
             con.execute(f"UPDATE {keys} SET {q(fname)} = TRY_CAST(ov.v AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) "
                         f"FROM ov WHERE {keys}.{rid_sql} = ov.rid")
         # Every row kept, a candidate or not, goes through the project's rules: they are exact.
@@ -667,7 +669,7 @@ class Checker:
             values.append(tuple(_as_text(v) if v is not None else None for v in parsed))
         name = q(f"lookup_{target}_{'_'.join(ref)}")
         types = [EXACT_TYPES.get(schema.get_field(r).type, "VARCHAR") for r in ref]
-        _load_pairs(self.con, name, values, [f"k{i}" for i in range(len(ref))])
+        _load_pairs(self.con, self._folder, name, values, [f"k{i}" for i in range(len(ref))])
         return f"(SELECT {', '.join(f'CAST(k{i} AS {t}) AS k{i}' for i, t in enumerate(types))} FROM {name})"
 
     @staticmethod
@@ -702,13 +704,39 @@ class Checker:
         return sorted(out, key=lambda p: (p.row, names.index(p.field) if p.field in names else -1))
 
 
-def _load_pairs(con, name: str, rows: list[tuple], columns: list[str], types: list[str] | None = None) -> None:
-    """A temporary table from Python tuples, handed to DuckDB as one list a column (executemany
-    costs ~1 ms a row in DuckDB; a list parameter is converted in one call)."""
-    lists = [list(column) for column in zip(*rows)] if rows else [[] for _ in columns]
+def _load_pairs(con, folder: Path, name: str, rows: list[tuple], columns: list[str], types: list[str] | None = None) -> None:
+    """A temporary table from Python tuples, written as a CSV to `folder` and read back by DuckDB's
+    CSV reader: handed as Python values, DuckDB 1.5.5 tries `import pandas` (absent from the
+    runtime, and a failed import is searched for again each time) for every value it converts,
+    which made a table read into memory 60 times slower to check than the same file from disk.
+    An empty cell and None both come back NULL, as an empty cell of a CSV read from disk does."""
     types = types or ["BIGINT" if c == "rid" else "VARCHAR" for c in columns]
-    unnested = ", ".join(f"unnest(${i}::{t}[]) AS {q(c)}" for i, (c, t) in enumerate(zip(columns, types), start=1))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {unnested}", lists)
+    path = folder / f"load-{next(_LOADS)}.csv"
+    _write_csv(path, columns, rows)
+    # Room for the longest record as written: its longest cell in every column, each character up
+    # to 4 bytes and doubled if a quote (measured by C-level maps: a loop in Python cost seconds).
+    cell = max(map(len, map(str, itertools.chain.from_iterable(rows))), default=0)
+    longest = len(columns) * (8 * cell + 3) + 2
+    spec = "{" + ", ".join(f"{lit(c)}: {lit(t)}" for c, t in zip(columns, types)) + "}"
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_csv({lit(str(path))}, header = true, "
+                    f"auto_detect = false, columns = {spec}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+                    f"null_padding = false, max_line_size = {longest}, buffer_size = {max(8 << 20, 2 * longest)}, "
+                    f"encoding = 'utf-8', parallel = false)")
+    finally:
+        path.unlink()
+
+
+def _write_csv(path: Path, header: list[str], rows) -> None:
+    """Rows as a CSV DuckDB's strict reader reads back cell for cell (Python's writer quotes a cell
+    with a comma, a quote or a line break; an empty cell is read back NULL, as from any CSV)."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+_LOADS = itertools.count()
 
 
 def _cells(values) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import graphlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -38,7 +39,7 @@ class Field:
 
     def descriptor(self) -> dict:
         """Frictionless field descriptor: English title/description, translations beside."""
-        d = {"name": self.name, "type": self.type}
+        d: dict[str, Any] = {"name": self.name, "type": self.type}
         if self.format:
             d["format"] = self.format
         d["title"] = self.title.get("en", "")

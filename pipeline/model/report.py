@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dc_field
 
 from pipeline.model.texts import LANGS
 
@@ -17,11 +17,11 @@ class Problem:
     code: str  # frictionless error type where frictionless found it, else ours
     message: str  # in English
     # The message in each language, {lang: text} (pipeline.model.problems fills all three).
-    messages: dict[str, str] = field(default_factory=dict, compare=False)
+    messages: dict[str, str] = dc_field(default_factory=dict, compare=False)
     # What the templates were filled with, so a page can set each value apart from the words
     # (pipeline.model.problems.message_parts): in Arabic, a Latin value must not reorder the sentence.
-    variant: str = field(default="", compare=False)
-    values: dict = field(default_factory=dict, compare=False, repr=False)
+    variant: str = dc_field(default="", compare=False)
+    values: dict = dc_field(default_factory=dict, compare=False, repr=False)
 
     def text(self, lang: str = "en") -> str:
         return self.messages.get(lang, self.message)
@@ -33,7 +33,7 @@ class Problem:
 
 @dataclass
 class Report:
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = dc_field(default_factory=list)
     tables: int = 0
     rows: int = 0
 

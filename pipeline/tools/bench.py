@@ -18,6 +18,9 @@ after the other (on a shared machine, compare CPU time as well as wall time):
                  Parquet, Pabulib, catalogs, checksums), with its stage times
   portal         pipeline/tools/portalbench.py: our portal and bare `datasette -i` on the same release
                  under wrk, page by page, on its largest table (for the largest size of the run)
+  memory         the fast check of the project's largest table (pb_ballots: 7 MB at 100k) from
+                 its rows already read into memory, then from its CSV on disk, in one process
+                 (the rows handed to DuckDB must cost no more than DuckDB reading the file)
   servers        pipeline/tools/serverbench.py: `make serve`'s one server beside `make serve-prod`'s
                  nginx + replicas on the same pages, warm and cold (for the largest size of the run);
                  its table goes into docs/deploying.md
@@ -147,7 +150,38 @@ def stage(name: str, root: Path) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
 
-STEPS = ["frictionless", "duckdb-read", "ours", "ours+rules", "sqlite", "parquet", "publish", "portal", "servers"]
+STEPS = ["frictionless", "duckdb-read", "ours", "ours+rules", "sqlite", "parquet", "publish", "memory", "portal", "servers"]
+
+
+def memory_vs_disk(root: Path, name: str = LARGE_TABLES[0]) -> dict:
+    """Seconds of the fast check of one table from its rows in memory and from its CSV on disk (the
+    same Checker calls validation makes; the tables it refers to given read into memory, as validation
+    gives its small ones), best of three each, and the CSV's size."""
+    import time
+
+    from pipeline.check import fast
+    from pipeline.read import csv as strict_csv
+    model = load_model(root / "schemas", root / "metadata")
+    table, path = model.tables[name], root / "raw" / f"{name}.csv"
+    rows = strict_csv.read_csv(path, name)[0].rows
+    referred = {fk.table for fk in table.foreign_keys} - {name}
+    small = {}
+    for n in referred:
+        raw = strict_csv.read_csv(root / "raw" / f"{n}.csv", n)[0]
+        small[n] = (model.tables[n], raw.header, raw.rows)
+    limit = strict_csv.MAX_CELL_CHARS
+    runs = {"memory": lambda c: c.check_rows(table, rows, name, small, limit),
+            "disk": lambda c: c.check(table, path, name, small, limit)}
+    seconds, found = {}, {}
+    for where, check in runs.items():
+        times = []
+        for _ in range(3):
+            with fast.Checker(in_memory=True) as checker:
+                start = time.perf_counter()
+                result = check(checker)
+                times.append(time.perf_counter() - start)
+        seconds[where], found[where] = min(times), (result.rows, len(result.errors), len(result.problems))
+    return {"table": name, "mib": path.stat().st_size / 2**20, **seconds, "same": found["memory"] == found["disk"]}
 
 
 def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
@@ -202,6 +236,9 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
                                          stderr=stages, env={"REMACTO_TIMINGS": "1"})
                 stages.seek(0)
                 line["stages"] = [ln.rstrip() for ln in stages if ln.startswith("  ")]
+        if "memory" in steps:
+            print(f"  {size}: the largest table checked from memory, then from disk ...", flush=True)
+            line["memory"] = memory_vs_disk(clean)
         if "portal" in steps and size == sizes[-1]:  # the portal on the largest table of the run
             from pipeline.tools import portalbench
             print(f"  {size}: portal under load (ours, then bare datasette -i) ...", flush=True)
@@ -226,7 +263,7 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
 def table(results: list[dict]) -> str:
     lines = ["| size | step | wall s | CPU s | rows/s | peak MiB | exit |", "|---|---|---|---|---|---|---|"]
     for r in results:
-        for s in [s for s in STEPS if s in r and s not in ("portal", "servers")]:
+        for s in [s for s in STEPS if s in r and s not in ("portal", "servers", "memory")]:
             wall, mib, rc, cpu = r[s]
             lines.append(f"| {r['size']} | {s} | {wall:.2f} | {cpu:.1f} | {r['rows'] / max(wall, 0.01):,.0f} | {mib:,.0f} | {rc} |")
     lines += ["", "| size | rows (all tables) | frictionless ÷ ours | ours ÷ DuckDB typed read | frictionless ÷ publish | same error set (ours, frictionless) |",
@@ -251,6 +288,17 @@ def table(results: list[dict]) -> str:
     if len(results) > 1:
         peaks = {r["size"]: max(r[s][1] for s in ("ours", "ours+rules", "sqlite", "parquet", "publish") if s in r) for r in results}
         lines += ["", "Peak memory of our steps by size (MiB, largest process): " + ", ".join(f"{k}: {v:,.0f}" for k, v in peaks.items())]
+    return "\n".join(lines)
+
+
+def memory_lines(results: list[dict]) -> str:
+    """The `memory` step's figures, a line a size."""
+    lines = []
+    for r in results:
+        if m := r.get("memory"):
+            lines.append(f"- {r['size']}: the fast check of {m['table']} ({m['mib']:.1f} MiB) from its rows in memory "
+                         f"{m['memory']:.2f} s, from its CSV on disk {m['disk']:.2f} s (memory ÷ disk "
+                         f"{m['memory'] / m['disk']:.2f}×; same rows and verdicts: {'yes' if m['same'] else 'NO'})")
     return "\n".join(lines)
 
 
@@ -282,9 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     steps = args.steps.split(",")
     results = run(args.sizes.split(","), args.seed, steps)
     print(table(results))
+    print(memory_lines(results))
     blocks = {}
-    if set(steps) - {"portal", "servers"}:
+    if set(steps) - {"portal", "servers", "memory"}:
         blocks["bench"] = table([{k: v for k, v in r.items() if k not in ("portal", "servers")} for r in results])
+    if "memory" in steps:
+        blocks["memorybench"] = memory_lines(results)
     if any(r.get("portal") for r in results):
         blocks["portalbench"] = "\n\n".join(f"Portal at {r['size']}:\n{r['portal']}" for r in results if r.get("portal"))
     heading = (f"Measured on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
@@ -295,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     servers = {"servers": "\n\n".join(f"Servers at {r['size']}:\n{r['servers']}" for r in results if r.get("servers"))}
     if servers["servers"]:
         write_docs(servers, heading, DEPLOYING_DOCS)
-    return 0 if all(r["same_errors"] in (True, None) for r in results) else 1
+    return 0 if all(r["same_errors"] in (True, None) and r.get("memory", {}).get("same", True) for r in results) else 1
 
 
 if __name__ == "__main__":

@@ -1,14 +1,14 @@
 """Precomputed facet counts (pipeline/build/facet_counts.py, pipeline/portal/facet_lookup.py) against live SQL, served by a real Datasette.
 
-A small synthetic national project (pipeline.tools.synth, 400 ballots) is published into a temporary
-folder; its pb_ballots table has four facet fields (cycle_id, channel, age_band, sex)."""
+The session's small synthetic national project (tests/conftest.py `synthetic`, 400 ballots) is published
+into a temporary folder; its pb_ballots table has four facet fields (cycle_id, channel, age_band, sex)."""
 from __future__ import annotations
 
 import html
 import itertools
 import re
 import sqlite3
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
@@ -16,29 +16,11 @@ import pytest
 from pipeline.build import facet_counts as facets
 from pipeline.portal import words
 from pipeline.model.layout import FACET_COUNTS_SUFFIX, counts_table
-from pipeline.tools import synth
-from pipeline.settings import Paths
-from pipeline.model import load_model
 from pipeline.read.text import search_key
 from pipeline.tools.portalbench import TITLE_COUNT, dropped_reasons
-from pipeline.release.publish import publish
-from tests.helpers import serving as conftest_serving
+from tests.helpers import serving_published as serving, strip_where
 
 TABLE = "pb_ballots"
-
-
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    root = tmp_path_factory.mktemp("synthetic")
-    synth.generate(root, 400)
-    paths = Paths(root)
-    report, release = publish(paths)
-    assert report.valid, report.to_text()
-    return paths, release, load_model(paths.schemas, paths.metadata)
-
-
-def serving(paths: Paths, release, model, **settings):
-    return conftest_serving(release.path, model, paths.root / f"datasette-{'-'.join(settings) or 'default'}.log", **settings)
 
 
 @pytest.fixture(scope="module")
@@ -106,12 +88,6 @@ def test_counts_and_facets_of_equality_pages_equal_live_sql_and_come_from_the_co
         assert not [q for q in queries if "group by" in q.lower()], filters  # nothing counted live
         assert [q for q in queries if FACET_COUNTS_SUFFIX in q], filters
     db.close()
-
-
-def strip_where(url: str) -> str:
-    parts = urlsplit(url)
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "_where"])
-    return parts.path + ("?" + query if query else "")
 
 
 def test_counted_facets_are_the_ones_datasette_computes_live(portal, synthetic):

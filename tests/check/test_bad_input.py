@@ -1,6 +1,5 @@
 """Each defect, in a tiny file named after it, is reported with file, row, column and code,
 and publishes nothing: the last good release stays byte for byte."""
-import hashlib
 import json
 import shutil
 import subprocess
@@ -8,39 +7,10 @@ import sys
 
 import pytest
 
-from pipeline.settings import ROOT, Paths
+from pipeline.settings import ROOT
 from pipeline.release.publish import publish
-from tests.helpers import DATA
+from tests.helpers import BAD_INPUT_CASES as CASES, DATA, tree_digest
 
-# fixture file -> (raw table it replaces, exact (file, row, field, code) problems)
-CASES = {
-    "wrong-type.csv": ("network_growth", {("network_growth.csv", 2, "members_joined", "type-error")}),
-    "out-of-enum.csv": ("network_composition", {("network_composition.csv", 3, "kind", "constraint-error")}),
-    "missing-required.csv": ("network_growth", {("network_growth.csv", 2, "source_id", "constraint-error")}),
-    "duplicate-id.csv": ("network_growth", {("network_growth.csv", 4, "cohort_id", "primary-key"),
-                                            ("network_growth.csv", 4, "cohort_id", "unique-error")}),
-    "dangling-foreign-key.csv": ("network_growth", {("network_growth.csv", 2, "source_id", "foreign-key")}),
-    "missing-column.csv": ("network_growth", {("network_growth.csv", 1, "month", "missing-label")}),
-    "extra-column.csv": ("network_growth", {("network_growth.csv", 1, "notes", "extra-label")}),
-    "not-utf8.csv": ("territories", {("territories.csv", 2, None, "encoding-error")}),
-    "empty-file.csv": ("network_composition", {("network_composition.csv", None, None, "empty-file")}),
-    "end-before-start.csv": ("event_sessions", {("event_sessions.csv", 3, "end_time", "range-error")}),
-    "latin-name-without-source.csv": ("collectivities", {("collectivities.csv", 12, "name_latin_source_id", "provenance-error")}),
-    "totals-disagree.csv": ("network_growth", {("network_growth.csv", None, "members_joined", "cross-check-error")}),
-}
-
-
-def tree_digest(path) -> dict:
-    root = path.resolve()
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
-
-
-@pytest.fixture
-def published_project(released, tmp_path):
-    """A project with a good release already published, to be broken."""
-    paths, _ = released
-    shutil.copytree(paths.root, tmp_path / "p", symlinks=True)
-    return Paths(tmp_path / "p")
 
 
 @pytest.mark.parametrize("fixture", sorted(CASES))

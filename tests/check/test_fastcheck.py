@@ -27,6 +27,10 @@ from tests.helpers import TESTS
 
 NEVER = 10**15   # no table is large enough: all are read into memory first
 ALWAYS = 0       # every table is read by DuckDB from disk
+# The synthetic network's size: its 12 regions' and 75 provinces' councils and 33 communes, each with
+# a PB cycle (some 2,400 rows, against 80,000 at the national default). Every path is forced by the
+# thresholds above, not by size; at 10,000 bytes some tables are still large and some small.
+NETWORK = 120
 
 EDGE_SCHEMA = {
     "dataset": "participatory_budget",
@@ -127,7 +131,7 @@ def _typed_table(root: Path, n: int, seed: int) -> Path:
 
 def _corpus(tmp_path: Path) -> Path:
     root = tmp_path / "synthetic"
-    synth.generate(root, 120, seed=11)
+    synth.generate(root, 120, seed=11, collectivities=NETWORK)
     _typed_table(root, 120, seed=11)
     (root / "schemas" / "edge_cases.yaml").write_text(yaml.safe_dump(EDGE_SCHEMA, allow_unicode=True), encoding="utf-8")
     ballots = root / "raw" / "synthetic_ballots.csv"
@@ -186,7 +190,7 @@ def test_fast_path_gives_frictionless_verdicts(corpus, reference, fast_min_bytes
 
 def test_fast_path_finds_exactly_the_injected_errors(tmp_path):
     root = tmp_path / "synthetic"
-    injected = synth.generate(root, 3_000, seed=5, errors=True)
+    injected = synth.generate(root, 3_000, seed=5, errors=True, collectivities=NETWORK)
     assert json.loads((root / "injected-errors.json").read_text(encoding="utf-8")) == injected
     expected = Counter((e["file"], e["row"], e["field"], e["code"]) for e in injected)
     # One defect of every kind the schemas check, in the national tables and the smaller ones.
@@ -199,7 +203,7 @@ def test_fast_path_finds_exactly_the_injected_errors(tmp_path):
 
 def test_a_damaged_large_file_is_read_the_slow_way_with_the_exact_defect(tmp_path):
     root = tmp_path / "synthetic"
-    synth.generate(root, 200, seed=3)
+    synth.generate(root, 200, seed=3, collectivities=NETWORK)
     with (root / "raw" / "pb_ballots.csv").open("a", encoding="utf-8") as fh:
         fh.write("b-99999999,only,three\n")
     assert _verdicts(root, ALWAYS) == _verdicts(root, NEVER) == _verdicts(root, NEVER, reference=True)
@@ -210,7 +214,7 @@ def test_a_short_row_in_a_small_table_is_named_by_frictionless_with_the_other_ta
     """A table read into memory with a row of the wrong length goes to frictionless (with the other
     tables read into memory), which names the missing cell; every other verdict stays the same."""
     root = tmp_path / "synthetic"
-    synth.generate(root, 200, seed=3)
+    synth.generate(root, 200, seed=3, collectivities=NETWORK)
     cycles = root / "raw" / "pb_cycles.csv"
     lines = cycles.read_text(encoding="utf-8").split("\n")
     short = lines[3].split(",")
@@ -223,7 +227,7 @@ def test_a_short_row_in_a_small_table_is_named_by_frictionless_with_the_other_ta
 
 def test_an_empty_line_in_a_large_file_keeps_frictionless_row_numbers(tmp_path):
     root = tmp_path / "synthetic"
-    synth.generate(root, 200, seed=3)
+    synth.generate(root, 200, seed=3, collectivities=NETWORK)
     ballots = root / "raw" / "pb_ballots.csv"
     lines = ballots.read_text(encoding="utf-8").split("\n")
     lines[50:50] = [""]
@@ -236,7 +240,7 @@ def test_an_empty_line_in_a_large_file_keeps_frictionless_row_numbers(tmp_path):
 
 def test_synthetic_files_say_so_and_stay_out_of_raw(tmp_path):
     root = tmp_path / "synthetic"
-    synth.generate(root, 50, seed=1)
+    synth.generate(root, 50, seed=1, collectivities=NETWORK)
     assert "SYNTHETIC" in (root / "SYNTHETIC.md").read_text(encoding="utf-8")
     with (root / "raw" / "sources.csv").open(encoding="utf-8") as fh:
         sources = list(csv.DictReader(fh))
@@ -250,12 +254,12 @@ def test_synthetic_files_say_so_and_stay_out_of_raw(tmp_path):
                 if "source_id" in row and path.stem not in (*synth.REFERENCE_TABLES, "sources"):
                     assert row["source_id"] == "synthetic", path
     with (root / "raw" / "collectivities.csv").open(encoding="utf-8") as fh:
-        assert sum(1 for _ in fh) - 1 == synth.COLLECTIVITIES
+        assert sum(1 for _ in fh) - 1 == NETWORK
 
 
 def test_synth_is_deterministic(tmp_path):
-    synth.generate(tmp_path / "a", 500, seed=9, errors=True)
-    synth.generate(tmp_path / "b", 500, seed=9, errors=True)
+    synth.generate(tmp_path / "a", 500, seed=9, errors=True, collectivities=NETWORK)
+    synth.generate(tmp_path / "b", 500, seed=9, errors=True, collectivities=NETWORK)
     for path in sorted((tmp_path / "a" / "raw").glob("*.csv")):
         assert path.read_bytes() == (tmp_path / "b" / "raw" / path.name).read_bytes(), path.name
 
@@ -269,7 +273,7 @@ def test_a_release_streamed_from_the_fast_path_is_byte_for_byte_the_in_memory_on
     sums = []
     for threshold in ("0", str(NEVER)):
         root = tmp_path / f"threshold-{threshold}"
-        synth.generate(root, 300, seed=4)
+        synth.generate(root, 300, seed=4, collectivities=NETWORK)
         ballots = _typed_table(root, 300, seed=4)
         with ballots.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
@@ -317,7 +321,7 @@ def test_tables_built_in_worker_processes_equal_the_ones_built_in_line(tmp_path,
     sums = {}
     for name, parallel in (("in-line", str(NEVER)), ("workers", "0")):
         root = tmp_path / name
-        synth.generate(root, 400, seed=6)
+        synth.generate(root, 400, seed=6, collectivities=NETWORK)
         _typed_table(root, 200, seed=6)  # every type, through the worker's typed path
         monkeypatch.setenv("REMACTO_FAST_MIN_BYTES", "0")
         monkeypatch.setenv("REMACTO_PARALLEL_MIN_ROWS", parallel)
@@ -375,7 +379,7 @@ def test_a_clean_project_is_validated_without_importing_frictionless(tmp_path, c
     import sys
 
     root = tmp_path / "synthetic"
-    synth.generate(root, 300, seed=2)
+    synth.generate(root, 300, seed=2, collectivities=NETWORK)
     env = {**os.environ, "REMACTO_FAST_MIN_BYTES": threshold}
     run = [sys.executable, "-c", IMPORTED, "--root", str(root), *command]
     out = subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout

@@ -9,7 +9,7 @@ import pytest
 from pipeline.settings import ROOT
 from pipeline.release.publish import publish
 from tests.helpers import DATA
-from tests.check.test_bad_input import published_project, tree_digest  # noqa: F401  (fixture)
+from tests.helpers import tree_digest
 
 REFUSED = {
     "utf-16.csv": ("network_growth", {("network_growth.csv", None, None, "encoding-error")}),

@@ -17,7 +17,7 @@ from pipeline.check import html_report
 from pipeline.model import load_model
 from pipeline.model.report import Report
 from pipeline.settings import ROOT
-from tests.check.test_bad_input import CASES as BAD_INPUT_CASES
+from tests.helpers import BAD_INPUT_CASES
 from tests.helpers import DATA, copy_project
 from tests.portal.browser_audit import axe_violations
 

@@ -31,7 +31,8 @@ def sideways_overflow(page) -> int:
 
 
 def look(browser, url: str, width: int, shot: str | None = None):
-    """Open `url` at `width` px; gives (axe violations, sideways overflow, page text), with a screenshot."""
+    """Open `url` at `width` px; gives (axe violations, sideways overflow, page text), with a
+    full-page screenshot in tests/output/ if `shot` names one."""
     # axe-core goes in as an inline script, which the portal's CSP rightly blocks (tested apart).
     context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
     page = context.new_page()

@@ -14,16 +14,10 @@ from pipeline.portal.assets import Assets, StaticRoot, hashed_path
 from pipeline.portal.headers import IMMUTABLE, SECURITY_HEADERS
 from pipeline.settings import ROOT
 from pipeline.tools.pages import LANGS, PAGES
+from tests.helpers import linked_files
 
 STATIC = {"/assets/": ROOT / "pipeline" / "portal" / "static",
           "/-/static/": Path(__import__("datasette").__file__).parent / "static"}
-LINKED = re.compile(r'<(?:link|script)\b[^>]*?(?:href|src)="([^"]+)"')
-
-
-def linked_files(html: str) -> list[str]:
-    """The stylesheets and scripts a page links (not its JSON-LD, nor links to pages)."""
-    return sorted({url for url in LINKED.findall(html) if not url.startswith(("data:", "http"))
-                   and re.search(r"\.(css|js)$", url)})
 
 
 def digest_of(url: str) -> str:

@@ -16,13 +16,13 @@ import pytest
 from pipeline.portal.cache import ENV as RESPONSE_CACHE_ENV
 from pipeline.portal.server import WORKERS_ENV
 from pipeline.portal import words
-from tests.build.test_facet_counts import strip_where, serving, synthetic  # noqa: F401  (the module's synthetic project)
+from tests.helpers import serving_published as serving, strip_where
 
 LANGS_IN_TURN = ("ar", "en", "fr", "ar")  # Arabic first (the kept words are built there), then again last
 
 
 @pytest.fixture(scope="module")
-def cold_portal(synthetic):  # noqa: F811
+def cold_portal(synthetic):
     """One process, no response cache: every answer is computed, as a first visit is."""
     paths, release, model = synthetic
     with pytest.MonkeyPatch.context() as patch:
@@ -40,7 +40,7 @@ def _tbody(page: str) -> str:
     return re.search(r"<tbody>.*?</tbody>", page, re.S).group(0)
 
 
-def test_a_table_page_reads_the_same_on_its_first_visit_and_after_other_languages(cold_portal, synthetic):  # noqa: F811
+def test_a_table_page_reads_the_same_on_its_first_visit_and_after_other_languages(cold_portal, synthetic):
     paths, _, model = synthetic
     pages = [httpx.get(f"{cold_portal}/remacto/pb_ballots", params={"_lang": lang, "_size": 50}, timeout=30)
              for lang in LANGS_IN_TURN]
@@ -78,7 +78,7 @@ def _queries(data: dict) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def traced_portal(synthetic):  # noqa: F811
+def traced_portal(synthetic):
     paths, release, model = synthetic
     with serving(paths, release, model, trace_debug=1) as base:
         yield base
@@ -107,7 +107,7 @@ def test_a_search_page_counts_and_facets_as_datasette_does(traced_portal, filter
     assert (len(from_index), len(joined)) == ((1, 1) if not filters else (0, 0)), filters  # only a search alone
 
 
-def test_the_portal_bench_profile_computes_every_page_of_a_release(synthetic):  # noqa: F811
+def test_the_portal_bench_profile_computes_every_page_of_a_release(synthetic):
     """`portalbench --profile`: each page it loads under wrk, computed here in a process of its own
     (Datasette's plugins are process-wide), each answer a 200 (the tool stops otherwise)."""
     import subprocess

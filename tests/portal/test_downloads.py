@@ -9,7 +9,7 @@ import httpx
 import openpyxl
 
 from pipeline.portal import downloads as exports
-from tests.release.test_release import published_rows
+from tests.helpers import published_rows
 
 
 def get(portal, path, **params):

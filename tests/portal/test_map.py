@@ -136,6 +136,7 @@ def test_the_whole_map_page_weighs_at_most_100_kb_compressed(portal):
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_map_page_has_no_axe_violation_and_no_sideways_scroll(portal, browser, lang, width):
-    violations, overflow, text = look(browser, f"{portal}/-/map?_lang={lang}", width, shot=f"map-{lang}-{width}")
+    violations, overflow, text = look(browser, f"{portal}/-/map?_lang={lang}", width,
+                                       shot=f"map-{lang}-{width}" if width == WIDTHS[0] else None)  # a phone shot for a person
     assert (violations, overflow) == ([], 0)
     assert "29/29" in text

@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 
 from tests.helpers import serving_process
-from tests.release.test_release import raw_rows
+from tests.helpers import raw_rows
 
 
 def get(base, path, **params):

@@ -19,8 +19,8 @@ from pipeline.portal.headers import IMMUTABLE, SECURITY_HEADERS
 from pipeline.portal.proxy import DEPLOY, NGINX, nginx_command, replicas_for, write_run_dir
 from pipeline.release.publish import publish
 from tests.helpers import copy_project, free_port, wait_ready
-from tests.portal.test_asset_urls import linked_files
-from tests.release.test_resilience import edit_source_ref
+from tests.helpers import linked_files
+from tests.helpers import edit_source_ref
 
 
 def test_the_shipped_nginx_configuration_passes_nginx_t(tmp_path):

@@ -15,8 +15,8 @@ from pipeline.release.publish import publish
 from pipeline.portal.cache import ENV
 from tests.helpers import copy_project
 from tests.helpers import serving as conftest_serving
-from tests.build.test_facet_counts import serving, synthetic  # noqa: F401  (the module's synthetic project)
-from tests.release.test_resilience import edit_source_ref
+from tests.helpers import serving_published as serving
+from tests.helpers import edit_source_ref
 
 STATE = "x-remacto-cache"
 # Headers that differ between any two answers, cached or not.
@@ -32,7 +32,7 @@ def one_process():
 
 
 @pytest.fixture(scope="module")
-def portal(one_process, synthetic):  # noqa: F811
+def portal(one_process, synthetic):
     paths, release, model = synthetic
     with serving(paths, release, model) as base:
         yield base
@@ -81,7 +81,7 @@ def test_each_language_gets_its_own_page_and_other_cookies_do_not_split_it(porta
     assert fetch(portal, path, cookies={"remacto_lang": "xx", "_ga": "x"}).text.count('<html lang="ar"') == 1
 
 
-def test_a_page_whose_facets_timed_out_is_never_kept(synthetic):  # noqa: F811
+def test_a_page_whose_facets_timed_out_is_never_kept(synthetic):
     paths, release, model = synthetic
     # Datasette's own search SQL (a no-op `_where`): a search alone, joined on the index, may finish in 1 ms.
     search = "/remacto/pb_proposals?_where=1%20%3D%201&_search=" + quote("تجريبي")
@@ -108,7 +108,7 @@ def test_a_page_whose_count_timed_out_is_never_kept(portal):
         assert response.headers[STATE] == "pass"
 
 
-def test_the_byte_bound_evicts_the_least_recently_used_and_big_answers_are_not_kept(synthetic):  # noqa: F811
+def test_the_byte_bound_evicts_the_least_recently_used_and_big_answers_are_not_kept(synthetic):
     paths, release, model = synthetic
     limits = {"max_mb": 0.05, "max_entry_kb": 20}  # about 52 kB in all, 20 kB an answer
     with serving(paths, release, model, env={ENV: json.dumps(limits)}) as base:

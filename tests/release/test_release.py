@@ -1,5 +1,4 @@
 """End to end on the real raw/: a release that frictionless accepts, reproducible byte for byte."""
-import csv
 import hashlib
 import json
 import sqlite3
@@ -11,17 +10,7 @@ import duckdb
 
 from pipeline.settings import ROOT
 from pipeline.release.publish import publish
-from tests.helpers import copy_project
-
-
-def raw_rows(name: str) -> list[list[str]]:
-    with (ROOT / "raw" / f"{name}.csv").open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.reader(fh))[1:]
-
-
-def published_rows(paths, name: str) -> list[list[str]]:
-    with (paths.published / "csv" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
-        return list(csv.reader(fh))[1:]
+from tests.helpers import copy_project, published_rows, raw_rows
 
 
 def test_the_real_frictionless_cli_accepts_the_published_package(released):

@@ -8,7 +8,7 @@ import sys
 from pipeline.release.publish import publish
 from pipeline.settings import ROOT
 from tests.helpers import copy_project
-from tests.release.test_resilience import edit_source_ref
+from tests.helpers import edit_source_ref
 
 
 def run(root, *args):

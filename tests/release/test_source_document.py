@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.settings import ROOT
 from pipeline.release.publish import PublishError, publish
-from tests.release.test_release import raw_rows
+from tests.helpers import raw_rows
 
 DOCUMENT = "000_e4906bd25129e705.txt"
 
