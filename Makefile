@@ -27,6 +27,8 @@ LOADTEST_SECONDS ?= 10
 # The language of the problems validate and publish report (ar, fr or en); empty: the locale's.
 PROBLEMS_LANG ?=
 LANG_OPTION := $(if $(PROBLEMS_LANG),--lang $(PROBLEMS_LANG))
+# `make serve`: the portal's port on 127.0.0.1 (a port already in use stops it with a message).
+PORT ?= 8001
 # `make serve-prod`: nginx's port and the portal replicas' ports, all on 127.0.0.1.
 PROD_PORT ?= 8080
 REPLICA_PORTS ?= 8101,8102
@@ -42,7 +44,7 @@ PORTALBENCH_SIZE ?= 1M
 .PHONY: help venv node geography workbook import-workbook validate publish serve serve-prod rollback prune test lock loadtest synth bench portalbench audit clean distclean
 
 help:
-	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
+	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:PORT (8001)"
 	@echo "make serve-prod  publish if needed, then serve it as Debian's nginx on PROD_PORT (8080) before replicas on REPLICA_PORTS (8101,8102)"
 	@echo "make rollback  point published/ back at the previous release kept in releases/"
 	@echo "make prune     remove all but the KEEP (3) newest releases from releases/, never the current one"
@@ -111,7 +113,7 @@ publish: $(VENV_STAMP)
 
 serve: publish
 	@echo "==> Serving the portal (Ctrl-C to stop)"
-	$(PY) -m pipeline serve
+	$(PY) -m pipeline serve --port $(PORT)
 
 serve-prod: publish
 	@echo "==> Serving the portal as nginx on 127.0.0.1:$(PROD_PORT) before replicas on $(REPLICA_PORTS) (Ctrl-C to stop)"
@@ -131,6 +133,8 @@ test: $(TEST_STAMP) $(NODE_STAMP)
 	@command -v chromium >/dev/null || { echo "chromium is missing: installing it with apt-get"; $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
 	@echo "==> Checking for Debian's systemd-analyze (the suite verifies deploy/systemd/'s units with it)"
 	@command -v systemd-analyze >/dev/null || { echo "systemd is missing: installing it with apt-get"; $(APT_GET) update -qq && $(APT_GET) install -y -qq systemd; }
+	@echo "==> Checking for Debian's LibreOffice Calc (the suite opens the portal's spreadsheets with soffice --headless)"
+	@command -v soffice >/dev/null || { echo "LibreOffice Calc is missing: installing it with apt-get"; $(APT_GET) update -qq && $(APT_GET) install -y -qq libreoffice-calc; }
 	@echo "==> Running the test suite"
 	$(PY) -m pytest
 

@@ -456,7 +456,7 @@ def _render(kind: str):
             return Response.text(
                 "This view has more rows than one download holds: add filters, or take the whole table "
                 "from /-/release.zip (csv/ folder) or the plain .csv link with _stream=on.", status=413)
-        values = [list(r) for r in rows]
+        columns, values = exports.plain_table(columns, [list(r) for r in rows], data.get("expanded_columns"))
         if kind == "xlsx":
             body, ctype, ext = exports.xlsx(columns, values), exports.XLSX_TYPE, ".xlsx"
         else:
