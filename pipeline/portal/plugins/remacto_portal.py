@@ -400,7 +400,9 @@ async def release_archive(datasette, request):
     info = release_info(datasette)
     body = exports.release_zip(_release_dir(datasette))
     return Response(body, content_type="application/zip",
-                    headers={"content-disposition": f'attachment; filename="{info["archive"]}"'})
+                    headers={"content-disposition": f'attachment; filename="{info["archive"]}"',
+                             # it follows the current release; each release's own is /-/release/<id>.zip (remacto_release)
+                             "cache-control": "public, max-age=60"})
 
 
 async def member_map(datasette, request):
