@@ -143,6 +143,9 @@ class ReleaseDatabase(Database):
         return self._facet_fields[table]
 
     async def execute(self, sql, params=None, *args, **kwargs):
+        # Datasette prints every failed query (a facet by an unknown column included) besides raising
+        # it; handle_exception below logs it once: one line for a client's mistake.
+        kwargs.setdefault("log_sql_errors", False)
         try:
             return await self._execute(sql, params, *args, **kwargs)
         except QueryInterrupted:
