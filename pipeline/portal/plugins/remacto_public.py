@@ -86,6 +86,26 @@ def _mistake_in(scope) -> ClientMistake | None:
     return None
 
 
+TABLE_PATH = re.compile(rf"^/{DB_NAME}/([^/.]+)(\.[a-z]+)?$")
+FACET_PARAMS = ("_facet", "_facet_array", "_facet_date")
+
+
+async def _unknown_facet(datasette, scope) -> ClientMistake | None:
+    """A facet by a column the table does not have. Checked before Datasette runs the facets: it would
+    fail with a 400 too, but leave its other facets' coroutines never awaited, each warning in the log."""
+    match = TABLE_PATH.match(scope.get("path", ""))
+    query = scope.get("query_string", b"").decode("utf-8", "replace")
+    asked = [v for k, v in parse_qsl(query) if k in FACET_PARAMS] if match else []
+    if not asked:
+        return None
+    db = datasette.databases.get(DB_NAME)
+    if db is None or not await db.table_exists(match.group(1)):
+        return None  # Datasette's 404 says the table is unknown
+    columns = set(await db.table_columns(match.group(1)))
+    unknown = [v for v in asked if v not in columns and not v.startswith("{")]  # {"simple": …} is JSON
+    return ClientMistake(f"cannot facet by {unknown[0][:60]!r}: no such column") if unknown else None
+
+
 def _status_of(exception) -> tuple[int, str]:
     """The answer's status and message. Datasette raises DatasetteError with status 500 for a bad
     parameter (`Cannot sort table by x`) or bad SQL: a mistake in the request, so a 400."""
@@ -145,7 +165,7 @@ class ReleaseDatabase(Database):
     async def execute(self, sql, params=None, *args, **kwargs):
         # Datasette prints every failed query (a facet by an unknown column included) besides raising
         # it; handle_exception below logs it once: one line for a client's mistake.
-        kwargs.setdefault("log_sql_errors", False)
+        kwargs["log_sql_errors"] = False
         try:
             return await self._execute(sql, params, *args, **kwargs)
         except QueryInterrupted:
@@ -285,16 +305,15 @@ def asgi_wrapper(datasette):
     def wrap(app):
         async def public(scope, receive, send):
             if scope.get("type") == "http":
-                mistake = ClientMistake("not found", 404) if HIDDEN.match(scope.get("path", "")) else _mistake_in(scope)
+                if PUBLISHED:
+                    _follow_published(datasette)
+                mistake = (ClientMistake("not found", 404) if HIDDEN.match(scope.get("path", ""))
+                           else _mistake_in(scope) or await _unknown_facet(datasette, scope))
                 if mistake is not None:
-                    if PUBLISHED:
-                        _follow_published(datasette)
                     # Datasette's CSRF layer, which sets the token templates read, is inside this one.
                     request = Request({**scope, "csrftoken": lambda: ""}, receive)
                     await (await handle_exception(datasette, request, mistake)()).asgi_send(send)
                     return
-                if PUBLISHED:
-                    _follow_published(datasette)
             await app(scope, receive, send)
 
         return public
