@@ -108,6 +108,8 @@ MALFORMED = [
     ("GET", "/remacto/collectivities?_facet=no_such_column", "facet by an unknown column"),
     ("GET", "/remacto/collectivities/no_such_row", "an unknown row"),
     ("GET", "/remacto/no_such_table", "an unknown table"),
+    ("GET", "/-/dictionary/no_such_table", "an unknown table's dictionary"),
+    ("GET", "/release/9.9.9/csv/collectivities.csv", "a release version that does not exist"),
     ("GET", "/remacto/collectivities?_size=lots", "a page size that is not a number"),
     ("GET", "/remacto/collectivities?_size=99999999", "a page size past the limit"),
     ("GET", "/remacto/collectivities?_next=%00garbage", "a bad _next token"),

@@ -30,6 +30,14 @@ def test_careless_requests_get_a_client_error_on_the_portals_page_in_its_languag
     assert len(answers) == len(MALFORMED)
 
 
+def test_the_error_page_shows_what_the_visitor_sent_as_text_never_as_markup(portal):
+    import httpx
+
+    response = httpx.get(f"{portal}/remacto/collectivities", params={"_sort": "<script>alert(1)</script>"}, timeout=30)
+    assert response.status_code == 400
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text and "<script>alert(1)" not in response.text
+
+
 def test_a_clients_mistake_is_logged_as_one_line_without_a_traceback(portal, released):
     paths, _ = released
     log = paths.root / "datasette.log"

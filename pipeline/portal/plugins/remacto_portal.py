@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.utils import escape_fts, path_from_row_pks, tilde_encode
-from datasette.utils.asgi import Request, Response
+from datasette.utils.asgi import NotFound, Request, Response
 from markupsafe import Markup
 
 from pipeline.portal import charts, downloads as exports, i18n
@@ -382,7 +382,7 @@ async def dictionary(datasette, request):
     resources = {r["name"]: r for r in package["resources"]}
     name = request.url_vars.get("table")
     if name is not None and name not in resources:
-        return Response.html(f"<h1>404</h1><p>No table named {escape(name)}.</p>", status=404)
+        raise NotFound(f"No table named {name}")  # the portal's error page (remacto_public)
     context = {"resources": [(r["name"], tx.pick(r["titles"])) for r in package["resources"]]}
     if name:
         resource = resources[name]
