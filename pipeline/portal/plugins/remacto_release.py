@@ -103,7 +103,8 @@ def register_routes():
         folder = _release_folder(datasette)
         name = request.url_vars["name"]
         if folder is None or name not in _release_files(str(folder))["documents"]:
-            raise NotFound(f"no source document named {name}")
+            # Not NotFound: Datasette answers that with a redirect when the path holds a "%" (..%2F).
+            return Response.text("Not found", status=404)
         return Response((folder / "documents" / name).read_bytes(), content_type="text/plain; charset=utf-8")
 
     async def file_by_version(datasette, request):
