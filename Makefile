@@ -27,8 +27,9 @@ NODE_STAMP := node_modules/.package-lock.json
 AUDIT_NODE_STAMP := tools/audit/node_modules/.package-lock.json
 # The Debian packages the tests drive, installed when missing (one list: add a package here):
 # chromium (Playwright drives it; it downloads no browser), systemd (systemd-analyze verifies
-# deploy/systemd/'s units), nginx (tests/portal/test_replicas.py serves as `make serve-prod`).
-TEST_DEBIAN_PACKAGES := chromium systemd nginx
+# deploy/systemd/'s units), nginx (tests/portal/test_replicas.py serves as `make serve-prod`), libreoffice-calc
+# (tests/portal/test_downloads_open.py opens the spreadsheets with soffice --headless).
+TEST_DEBIAN_PACKAGES := chromium systemd nginx libreoffice-calc
 # pytest's workers: one a core (pytest-xdist), each test file run whole by one worker, so a module's
 # server, port, browser or survey is made once (--dist loadfile: pytest-xdist 3.8.0's loadgroup does
 # nothing on pytest 9.2, which no longer reads the item._nodeid it rewrites). TEST_WORKERS=0: one process.
@@ -37,6 +38,8 @@ LOADTEST_SECONDS ?= 10
 # The language of the problems validate and publish report (ar, fr or en); empty: the locale's.
 PROBLEMS_LANG ?=
 LANG_OPTION := $(if $(PROBLEMS_LANG),--lang $(PROBLEMS_LANG))
+# `make serve`: the portal's port on 127.0.0.1 (a port already in use stops it with a message).
+PORT ?= 8001
 # `make serve-prod`: nginx's port and the portal replicas' ports, all on 127.0.0.1.
 PROD_PORT ?= 8080
 REPLICA_PORTS ?= 8101,8102
@@ -52,7 +55,7 @@ PORTALBENCH_SIZE ?= 1M
 .PHONY: help venv node geography region-geometry reference workbook import-workbook validate publish serve serve-prod rollback prune test lock loadtest synth bench portalbench audit clean distclean
 
 help:
-	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:8001"
+	@echo "make serve     build the release if needed and serve the portal on http://127.0.0.1:PORT (8001)"
 	@echo "make serve-prod  publish if needed, then serve it as Debian's nginx on PROD_PORT (8080) before replicas on REPLICA_PORTS (8101,8102)"
 	@echo "make rollback  point published/ back at the previous release kept in releases/"
 	@echo "make prune     remove all but the KEEP (3) newest releases from releases/, never the current one"
@@ -137,7 +140,7 @@ publish: $(VENV_STAMP)
 
 serve: publish
 	@echo "==> Serving the portal (Ctrl-C to stop)"
-	$(PY) -m pipeline serve
+	$(PY) -m pipeline serve --port $(PORT)
 
 serve-prod: publish
 	@echo "==> Serving the portal as nginx on 127.0.0.1:$(PROD_PORT) before replicas on $(REPLICA_PORTS) (Ctrl-C to stop)"

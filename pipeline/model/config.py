@@ -63,7 +63,7 @@ class ReleaseMeta:
     """metadata/release.yaml: what a release carries besides its data (checked in release/versions.py)."""
     version: Any
     release_date: dt.date | str
-    base_url: str
+    base_url: str | None
     citation: dict = field(default_factory=dict)
 
     @classmethod

@@ -5,7 +5,6 @@ downloads, meant to be opened in a spreadsheet, neutralise formula injection.
 """
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from pathlib import Path
@@ -14,28 +13,37 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from pipeline.read.text import is_formula
+from pipeline.release.spreadsheets import BOM, excel_csv, neutralise  # noqa: F401 (the portal's downloads use them)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BOM = "\ufeff"
 # Fixed timestamp inside the archive: the same release gives the same zip bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-def neutralise(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and is_formula(value, in_spreadsheet=True):
-        return "'" + value
-    return value
+def plain_table(columns: list[str], rows: list, expanded: list[str] | None = None) -> tuple[list[str], list[list]]:
+    """Cells a spreadsheet can hold. With `_labels=on` Datasette gives a linked cell as
+    {"value": code, "label": name}: as its CSV does, the code stays in its column and the name goes
+    into `<column>_label` beside it (empty when the linked row has none)."""
+    expanded = (set(expanded or []) | {c for i, c in enumerate(columns) if any(isinstance(r[i], dict) for r in rows)}) & set(columns)
+    header = [h for c in columns for h in ((c, f"{c}_label") if c in expanded else (c,))]
+
+    def cells(column, value):
+        if column not in expanded:
+            return (_plain(value),)
+        if isinstance(value, dict):
+            return _plain(value.get("value")), _plain(value.get("label"))
+        return _plain(value), None
+
+    return header, [[v for c, value in zip(columns, row) for v in cells(c, value)] for row in rows]
 
 
-def excel_csv(columns: list[str], rows: list[list]) -> bytes:
-    """UTF-8 with a byte-order mark (Excel then reads Arabic right), CRLF, formulas neutralised."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    writer.writerows([neutralise(v) for v in row] for row in rows)
-    return (BOM + out.getvalue()).encode("utf-8")
+def _plain(value):
+    """A value as one cell: text, a number or empty; a blob as hexadecimal, never a Python repr."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    return str(value)
 
 
 def xlsx(columns: list[str], rows: list[list]) -> bytes:

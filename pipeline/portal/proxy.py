@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.model import Model
-from pipeline.portal.serve import datasette_args, datasette_env
+from pipeline.portal.serve import datasette_args, datasette_env, require_free_ports
 from pipeline.settings import ROOT, Paths
 
 DEPLOY = ROOT / "deploy" / "nginx"
@@ -117,6 +117,8 @@ def serve_prod(paths: Paths, model: Model, port: int, replica_ports: list[int], 
     a replica that dies is started again."""
     if not (paths.published.resolve() / "datapackage.json").exists():
         raise SystemExit(f"No release in {paths.published}: run `make publish` first.")
+    require_free_ports("127.0.0.1", {port: f"make serve-prod PROD_PORT={port + 1}", **{
+        p: f"make serve-prod REPLICA_PORTS={','.join(str(q + 100) for q in replica_ports)}" for p in replica_ports}})
     conf = write_run_dir(run, f"127.0.0.1:{port}", [f"127.0.0.1:{p}" for p in replica_ports], paths)
     subprocess.run(nginx_command(run, conf, test=True), check=True)
     replicas = replicas_for(paths, model, replica_ports, run)

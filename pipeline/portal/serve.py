@@ -2,8 +2,10 @@
 `serve`, which runs it. The Datasette metadata it reads is written by release/portal_metadata.py."""
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -43,11 +45,37 @@ def datasette_env(paths: Paths, follow: Path | None = None) -> dict:
     return env
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether another program (another portal, say) already listens on host:port. The portal's
+    socket has no SO_REUSEPORT, so it could not share the port; asked first to say so plainly."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is no owner
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def require_free_ports(host: str, ports: dict[int, str]) -> None:
+    """Stop with a message naming each port already in use and the make variable that chooses another."""
+    taken = [(port, how) for port, how in ports.items() if port_in_use(host, port)]
+    if taken:
+        raise SystemExit("\n".join(
+            f"Port {port} on {host} is already in use (another `make serve`, or another program, listens on it).\n"
+            f"Stop that program, or choose another port: {how}" for port, how in taken))
+
+
 def serve(paths: Paths, model: Model, host: str | None = None, port: int | None = None) -> None:
     """Replace this process with Datasette serving the current release, read-only."""
     release = paths.published.resolve()
     if not (release / "datapackage.json").exists():
         raise SystemExit(f"No release in {paths.published}: run `make publish` first.")
-    args = datasette_args(release, paths, model, host or model.portal.host, port or model.portal.port, follow=paths.published)
+    host, port = host or model.portal.host, port or model.portal.port
+    require_free_ports(host, {port: f"make serve PORT={port + 1}"})
+    args = datasette_args(release, paths, model, host, port, follow=paths.published)
     print(f"Serving release {release.name} on http://{args[args.index('-h') + 1]}:{args[args.index('-p') + 1]}/", flush=True)
     os.execve(sys.executable, args, datasette_env(paths, follow=paths.published))

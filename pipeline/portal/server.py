@@ -3,9 +3,12 @@ gunicorn with its ASGI worker class. Datasette serves from one process, and rend
 costs 30-40 ms of one core: a worker a core multiplies the pages a second the portal can compute.
 Each worker builds its Datasette from the same arguments (and so follows the `published` symlink on
 its own); they share the secret that signs Datasette's cookies. gunicorn starts them, restarts one
-that dies, stops them on SIGTERM or Ctrl-C, and they die with it if it is killed; its listening socket has SO_REUSEPORT and
+that dies, stops them on SIGTERM or Ctrl-C, and they die with it if it is killed; its listening socket has
 TCP_NODELAY, which accepted connections inherit (without it a small answer waits 40 ms for a
-delayed ACK on a kept-alive connection).
+delayed ACK on a kept-alive connection). The socket has no SO_REUSEPORT: a second portal on the same
+port would silently share its requests (serve.port_in_use refuses to start one), and no gunicorn
+control socket: every gunicorn on a machine would share ~/.gunicorn/gunicorn.ctl and the first to
+stop would delete it for all.
 
     python -m pipeline.portal.server [--workers N] <the options of `datasette serve`>
 
@@ -77,7 +80,8 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict:
         # with uvicorn's worker 3 of some 12 SIGKILLs cost a request (tests/portal/test_replicas.py).
         "worker_class": "asgi",
         "workers": workers,
-        "reuse_port": True,
+        "reuse_port": False,
+        "control_socket_disable": True,
         "backlog": 2048,
         "graceful_timeout": GRACEFUL_SECONDS,
         "keepalive": 5,

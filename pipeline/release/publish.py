@@ -24,7 +24,7 @@ from datasette.app import Datasette
 from pipeline import build, workers
 from pipeline.build import facet_counts
 from pipeline.build.ddl import schema_sql
-from pipeline.release import dictionary, pabulib, portal_metadata, versions
+from pipeline.release import dictionary, pabulib, portal_metadata, spreadsheets, versions
 from pipeline.release.catalogs import write_catalogs
 from pipeline.release.files import sha256
 from pipeline.settings import DB_NAME, Paths
@@ -146,6 +146,8 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
         pb_files = pool.submit(pabulib.write_release_files, db, release / "pabulib")  # none when no cycle has ballots
         with stage("csv and json exports"):
             build.export_tables(model, db, release / "csv", release / "json", done=exported)
+        with stage("spreadsheet csv"):
+            spreadsheets.write_excel_csvs(release / "csv", release / "excel")
         with stage("parquet"):
             rest = [t for t in model.tables.values() if t.name not in exported]
             build.build_parquet(rest, release / "csv", release / "parquet")

@@ -32,9 +32,13 @@ def release_info(model: Model) -> dict:
         date = raw_date if isinstance(raw_date, dt.date) else dt.date.fromisoformat(str(raw_date))
     except ValueError:
         raise ModelError(f"{where}: release_date {raw_date!r} is not a date YYYY-MM-DD; fix it and publish again") from None
-    base_url = str(meta.base_url).rstrip("/")
-    if not re.match(r"https?://", base_url):
-        raise ModelError(f"{where}: base_url {base_url!r} must start with http:// or https://")
+    # The public address the release is cited at; None until the portal is deployed at one.
+    base_url = str(meta.base_url).rstrip("/") if meta.base_url else None
+    if base_url and not re.match(r"https?://[^/]", base_url):
+        raise ModelError(f"{where}: base_url {base_url!r} must start with http:// or https:// (or be left empty)")
+    if base_url and re.match(r"https?://(127\.|localhost\b|\[?::1\]?)", base_url):
+        raise ModelError(f"{where}: base_url {base_url!r} is a loopback address, nobody's public address: "
+                         "leave it empty until the portal is deployed (docs/deploying.md)")
     return {"version": version, "release_date": date.isoformat(), "base_url": base_url,
             "citation": meta.citation or {}}
 

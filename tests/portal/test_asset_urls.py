@@ -35,8 +35,9 @@ def page_assets(portal):
 
 def test_every_page_type_links_its_css_and_scripts_by_their_content(page_assets):
     for (page, lang), urls in page_assets.items():
-        assert [u for u in urls if u.startswith("/assets/portal")][:1] == (
-            [] if page == "not-found" else [f"/assets/portal-{digest_of('/assets/portal.css')}.css"]), (page, lang)
+        # The error pages too are the portal's, in its style (remacto_public's handle_exception).
+        assert [u for u in urls if u.startswith("/assets/portal")][:1] == [
+            f"/assets/portal-{digest_of('/assets/portal.css')}.css"], (page, lang)
         assert f"/assets/close-menus-{digest_of('/assets/close-menus.js')}.js" in urls, (page, lang)
         assert f"/-/static/app-{digest_of('/-/static/app.css')}.css" in urls, (page, lang)
         for url in urls:

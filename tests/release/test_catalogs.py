@@ -1,5 +1,7 @@
 """The release's catalogs: DCAT-AP 3.0 (validated offline against the official SHACL shapes),
-CKAN (mapped by frictionless-ckan-mapper, round-tripped), schema.org and citations."""
+CKAN (mapped by frictionless-ckan-mapper, round-tripped), schema.org and citations, of a release
+published with its public address set (metadata/release.yaml base_url). Without one (the default):
+tests/release/test_public_address.py."""
 import asyncio
 import hashlib
 import json
@@ -20,7 +22,9 @@ from pipeline.release.catalogs.context import context
 from pipeline.settings import ROOT, Paths
 from pipeline.release.catalogs.dcat import SPDX
 from pipeline.release.versions import release_info
-from tests.helpers import copy_project
+from pipeline.model import load_model
+from pipeline.release.publish import publish
+from tests.helpers import copy_project, serving
 
 _RELEASE = yaml.safe_load((ROOT / "metadata" / "release.yaml").read_text(encoding="utf-8"))
 VERSION, RELEASE_DATE = str(_RELEASE["version"]), str(_RELEASE["release_date"])
@@ -28,6 +32,38 @@ VERSION, RELEASE_DATE = str(_RELEASE["version"]), str(_RELEASE["release_date"])
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")  # open namespace: DCAT 3 terms too
 SHAPES = ROOT / "tests" / "standards" / "dcat-ap-3.0.0-SHACL.ttl"  # CC BY 4.0, see its README
 DATASETS = ("network", "events", "participatory_budget", "reference")
+PUBLIC_ADDRESS = "https://data.example.org/remacto"  # RFC 2606's domain for examples: a test's, never a release's
+
+
+def with_public_address(root, address: str = PUBLIC_ADDRESS):
+    """The project copied to `root` with metadata/release.yaml's base_url set to `address`."""
+    paths = copy_project(root)
+    release_yaml = paths.metadata / "release.yaml"
+    release_yaml.write_text(release_yaml.read_text(encoding="utf-8").replace("\nbase_url:", f"\nbase_url: {address}  #"),
+                            encoding="utf-8")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """The real raw/ published once with a public address."""
+    paths = with_public_address(tmp_path_factory.mktemp("public"))
+    report, release = publish(paths)
+    assert report.valid, report.to_text()
+    return paths, release
+
+
+@pytest.fixture(scope="module")
+def model(released):
+    paths, _ = released
+    return load_model(paths.schemas, paths.metadata)
+
+
+@pytest.fixture(scope="module")
+def portal(released, model):
+    paths, release = released
+    with serving(release.path, model, paths.root / "datasette.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +130,7 @@ def test_dcat_datasets_languages_and_checksums_come_from_the_release(released, d
 def test_catalogs_are_the_same_bytes_under_another_hash_seed(released, tmp_path):
     """rdflib iterates sets: a new interpreter with another hash seed must still write the same files."""
     paths, release = released
-    again = copy_project(tmp_path)
+    again = with_public_address(tmp_path)
     env = dict(os.environ, PYTHONHASHSEED="12345")
     subprocess.run([sys.executable, "-m", "pipeline", "--root", str(again.root), "publish"], check=True,
                    capture_output=True, env=env, cwd=ROOT)
@@ -166,8 +202,9 @@ def test_release_files_and_changelog_are_served(portal, released):
     paths, _ = released
     for name in ("dcat.ttl", "dcat.jsonld", "ckan/network.json", "CITATION.cff", "csv/events.csv"):
         assert httpx.get(f"{portal}/release/{name}", timeout=10).content == (paths.published / name).read_bytes(), name
-    page = httpx.get(f"{portal}/changelog", timeout=10)
-    assert page.status_code == 200 and "First release" in page.text and VERSION in page.text
+    for lang, first in (("ar", "الإصدار الأول."), ("fr", "Première version."), ("en", "First release.")):
+        page = httpx.get(f"{portal}/changelog?_lang={lang}", timeout=10)
+        assert page.status_code == 200 and first in page.text and VERSION in page.text, lang
 
 
 def test_the_schema_org_partial_renders_the_dataset_of_a_table(released):

@@ -1,10 +1,9 @@
 """Portal plugin: /-/dictionary and /-/dictionary/<table>, the release's data dictionary."""
 from __future__ import annotations
 
-from html import escape
 
 from datasette import hookimpl
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 
 from pipeline.portal import context, i18n
 
@@ -37,7 +36,7 @@ async def dictionary(datasette, request):
     resources = {r["name"]: r for r in package["resources"]}
     name = request.url_vars.get("table")
     if name is not None and name not in resources:
-        return Response.html(f"<h1>404</h1><p>No table named {escape(name)}.</p>", status=404)
+        raise NotFound(f"No table named {name}")  # the portal's error page (remacto_public)
     page = {"resources": [(r["name"], tx.pick(r["titles"])) for r in package["resources"]]}
     if name:
         resource = resources[name]

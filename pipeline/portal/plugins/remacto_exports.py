@@ -13,7 +13,9 @@ async def release_archive(datasette, request):
     info = context.release_info(datasette)
     body = exports.release_zip(context.release_dir(datasette))
     return Response(body, content_type="application/zip",
-                    headers={"content-disposition": f'attachment; filename="{info["archive"]}"'})
+                    headers={"content-disposition": f'attachment; filename="{info["archive"]}"',
+                             # it follows the current release; each release's own is /-/release/<id>.zip (remacto_release)
+                             "cache-control": "public, max-age=60"})
 
 
 @hookimpl
@@ -34,7 +36,7 @@ def _render(kind: str):
             return Response.text(
                 "This view has more rows than one download holds: add filters, or take the whole table "
                 "from /-/release.zip (csv/ folder) or the plain .csv link with _stream=on.", status=413)
-        values = [list(r) for r in rows]
+        columns, values = exports.plain_table(columns, [list(r) for r in rows], data.get("expanded_columns"))
         if kind == "xlsx":
             body, ctype, ext = exports.xlsx(columns, values), exports.XLSX_TYPE, ".xlsx"
         else:

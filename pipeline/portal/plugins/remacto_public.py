@@ -5,6 +5,11 @@
   finish on the old release, whose folder is never deleted.
 - Hides debug pages that show file paths, versions and threads; answers /health and /robots.txt.
 - Caps the size of any string or blob a query can build, so one request cannot eat the memory.
+- Answers every mistake a visitor can make (an unknown column to sort or facet by, an unknown row or
+  table, a bad `_size` or `_next`, a wrong `_shape`, a method other than GET, an absurdly long
+  search) with 400, 404 or 405 on the portal's own error page in the page's language, logged as one
+  line; only a fault of the portal is a 500, logged with its traceback (Datasette's default handler,
+  which prints every local variable of every frame, is blocked).
 - Answers a table page's row count from the release's precomputed facet counts when its only
   filters are equalities on facet fields (pipeline/build/facet_counts.py), and a search-only page's
   from its full-text index; any other count runs live.
@@ -14,12 +19,17 @@ import json
 import os
 import re
 import sqlite3
+import sys
 import threading
+import traceback
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from datasette import hookimpl
 from datasette.database import Database, QueryInterrupted, connections
-from datasette.utils.asgi import Response
+from datasette.plugins import pm
+from datasette.utils.asgi import Base400, Request, Response
+from datasette.views.base import DatasetteError
 
 from pipeline.portal import facet_lookup as facets
 from pipeline.portal import cache as response_cache
@@ -44,6 +54,93 @@ Allow: /
 """
 
 _swap_lock = threading.Lock()
+# Datasette's own handler prints a traceback with every frame's locals for any error, a client's
+# mistake included (150 lines for an unknown sort column): the portal's handler below replaces it.
+pm.set_blocked("datasette.handle_exception")
+# The methods a read-only portal answers; any other is a 405.
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# A search longer than this is no search a person typed: refused before any index is read.
+MAX_SEARCH_CHARS = 500
+SEARCH_PARAM = re.compile(r"^(q|_search(_.+)?)$")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ClientMistake(Base400):
+    """A request the portal refuses as it was sent: status 400 unless given."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def _mistake_in(scope) -> ClientMistake | None:
+    """What is wrong with a request before any page is computed, or None."""
+    if scope.get("method", "GET") not in READ_METHODS:
+        return ClientMistake(f"method {scope.get('method')} not allowed: this portal is read-only", 405)
+    query = scope.get("query_string", b"").decode("utf-8", "replace")
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if CONTROL_CHARS.search(key + value):
+            return ClientMistake(f"the parameter {key[:40]!r} holds a control character")
+        if SEARCH_PARAM.match(key) and len(value) > MAX_SEARCH_CHARS:
+            return ClientMistake(f"a search of {len(value)} characters: at most {MAX_SEARCH_CHARS}")
+    return None
+
+
+TABLE_PATH = re.compile(rf"^/{DB_NAME}/([^/.]+)(\.[a-z]+)?$")
+FACET_PARAMS = ("_facet", "_facet_array", "_facet_date")
+
+
+async def _unknown_facet(datasette, scope) -> ClientMistake | None:
+    """A facet by a column the table does not have. Checked before Datasette runs the facets: it would
+    fail with a 400 too, but leave its other facets' coroutines never awaited, each warning in the log."""
+    match = TABLE_PATH.match(scope.get("path", ""))
+    query = scope.get("query_string", b"").decode("utf-8", "replace")
+    asked = [v for k, v in parse_qsl(query) if k in FACET_PARAMS] if match else []
+    if not asked:
+        return None
+    db = datasette.databases.get(DB_NAME)
+    if db is None or not await db.table_exists(match.group(1)):
+        return None  # Datasette's 404 says the table is unknown
+    columns = set(await db.table_columns(match.group(1)))
+    unknown = [v for v in asked if v not in columns and not v.startswith("{")]  # {"simple": …} is JSON
+    return ClientMistake(f"cannot facet by {unknown[0][:60]!r}: no such column") if unknown else None
+
+
+def _status_of(exception) -> tuple[int, str]:
+    """The answer's status and message. Datasette raises DatasetteError with status 500 for a bad
+    parameter (`Cannot sort table by x`) or bad SQL: a mistake in the request, so a 400."""
+    if isinstance(exception, Base400):
+        return exception.status, str(exception.args[0] if exception.args else exception.status)
+    if isinstance(exception, DatasetteError):
+        return (400 if exception.status == 500 else exception.status), str(exception.message)
+    return 500, "the portal could not answer this request"
+
+
+async def error_response(datasette, request, status: int, message: str) -> Response:
+    """The portal's error page (templates/error.html) in the page's language, or JSON for .json."""
+    headers = {"allow": ", ".join(READ_METHODS)} if status == 405 else {}
+    if request.path.endswith(".json"):
+        return Response.json({"ok": False, "error": message, "status": status}, status=status, headers=headers)
+    context = {"ok": False, "error": message, "status": status, "title": None}
+    html = await datasette.render_template("error.html", context, request=request, view_name="error")
+    return Response.html(html, status=status, headers=headers)
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    async def inner():
+        status, message = _status_of(exception)
+        if status >= 500:
+            traceback.print_exception(exception, file=sys.stderr)
+        else:
+            print(f"{status} {request.method} {request.path[:200]}: {message[:200]}", file=sys.stderr, flush=True)
+        try:
+            return await error_response(datasette, request, status, message)
+        except Exception as failed:  # the error page itself failed: say so plainly, once
+            print(f"error page failed: {failed!r}", file=sys.stderr, flush=True)
+            return Response.text(f"Error {status}: {message}", status=status)
+
+    return inner
 
 
 class ReleaseDatabase(Database):
@@ -66,6 +163,9 @@ class ReleaseDatabase(Database):
         return self._facet_fields[table]
 
     async def execute(self, sql, params=None, *args, **kwargs):
+        # Datasette prints every failed query (a facet by an unknown column included) besides raising
+        # it; handle_exception below logs it once: one line for a client's mistake.
+        kwargs["log_sql_errors"] = False
         try:
             return await self._execute(sql, params, *args, **kwargs)
         except QueryInterrupted:
@@ -205,11 +305,15 @@ def asgi_wrapper(datasette):
     def wrap(app):
         async def public(scope, receive, send):
             if scope.get("type") == "http":
-                if HIDDEN.match(scope.get("path", "")):
-                    await Response.text("Not found", status=404).asgi_send(send)
-                    return
                 if PUBLISHED:
                     _follow_published(datasette)
+                mistake = (ClientMistake("not found", 404) if HIDDEN.match(scope.get("path", ""))
+                           else _mistake_in(scope) or await _unknown_facet(datasette, scope))
+                if mistake is not None:
+                    # Datasette's CSRF layer, which sets the token templates read, is inside this one.
+                    request = Request({**scope, "csrftoken": lambda: ""}, receive)
+                    await (await handle_exception(datasette, request, mistake)()).asgi_send(send)
+                    return
             await app(scope, receive, send)
 
         return public

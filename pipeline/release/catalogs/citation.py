@@ -9,6 +9,14 @@ import yaml
 
 from pipeline.model.texts import direction
 
+# Where a citation gives the address, when the release has no public address yet (metadata/release.yaml base_url).
+NOT_YET_PUBLIC = {
+    "ar": "هذا الإصدار غير منشور بعد على عنوان عام.",
+    "fr": "Cette version n'est pas encore publiée à une adresse publique.",
+    "en": "This release is not yet published at a public address.",
+}
+
+
 def cite(ctx: dict, key: str | None, lang: str) -> str:
     """One citation from metadata/release.yaml's template; key None cites the whole release."""
     pkg, info, urls = ctx["package"], ctx["info"], ctx["urls"]
@@ -16,8 +24,12 @@ def cite(ctx: dict, key: str | None, lang: str) -> str:
     template = info["citation"].get(lang)
     if not template:
         raise ValueError(f"metadata/release.yaml: citation has no template for {lang!r}")
+    if urls.public:
+        url = urls.dataset(key) if key else urls.portal
+    else:  # no address the release does not have: say it has none yet
+        url = NOT_YET_PUBLIC[lang]
     return template.format(publisher=ctx["publisher"][lang], title=" ".join(title.split()), version=info["version"],
-                           date=info["release_date"], url=urls.dataset(key) if key else urls.portal)
+                           date=info["release_date"], url=url)
 
 
 def citations(ctx: dict) -> dict:
@@ -42,17 +54,19 @@ def cff(ctx: dict) -> str:
     pkg, info = ctx["package"], ctx["info"]
     doc = {
         "cff-version": "1.2.0",
-        "message": "If you use these data, please cite them as below.",
+        "message": "If you use these data, please cite them as below." + (
+            "" if ctx["urls"].public else " " + NOT_YET_PUBLIC["en"]),
         "type": "dataset",
         "title": " ".join(pkg["title"]["en"].split()),
         "abstract": " ".join(pkg["description"]["en"].split()),
         "authors": [{"name": ctx["publisher"]["en"]}],
         "version": info["version"],
         "date-released": info["release_date"],
-        "url": ctx["urls"].portal,
         "license": pkg["licenses"][0]["name"],
         "keywords": list(pkg["keywords"]),
     }
+    if ctx["urls"].public:  # CFF's url is optional: none rather than an address the release does not have
+        doc["url"] = ctx["urls"].portal
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=1000)
 
 

@@ -54,11 +54,24 @@ def database_file(release: Path) -> File:
 
 
 class Urls:
-    """Every public address, from metadata/release.yaml's base_url, the release's id and the portal's routes."""
+    """Every public address, from metadata/release.yaml's base_url, the release's id and the portal's
+    routes. Without a base_url (base ""), addresses are paths on whichever site serves the release
+    (`/datasets/network`), which a page's JSON-LD resolves against the address it is served from."""
 
     def __init__(self, base: str, release_id: str):
         self.base = base
         self.release_id = release_id
+
+    @property
+    def public(self) -> bool:
+        return bool(self.base)
+
+    def node(self, key: str, fragment: str) -> str:
+        """An RDF node described within a dataset's page (its dcat:Dataset, period, distributions)."""
+        return f"{self.dataset(key)}#{fragment}"
+
+    def place(self, territory_id: str) -> str:
+        return self.row("territories", territory_id)
 
     @property
     def portal(self) -> str:
@@ -79,6 +92,35 @@ class Urls:
         return f"{self.base}/release/{self.release_id}/{rel}"
 
 
+class RelativeUrls(Urls):
+    """Addresses relative to the release folder, for the DCAT-AP catalogs of a release with no public
+    address: a reader resolves them against where it read the catalog, and the files sit beside it
+    (in the folder, the zip, /release/<id>/ and /release/ alike). Nothing names an address the
+    release does not have."""
+
+    def __init__(self, release_id: str):
+        super().__init__("", release_id)
+
+    @property
+    def portal(self) -> str:
+        return ""
+
+    def dataset(self, key: str) -> str:
+        return f"#{key}"
+
+    def node(self, key: str, fragment: str) -> str:
+        return f"#{key}-{fragment}"
+
+    def place(self, territory_id: str) -> str:
+        return f"#territory-{territory_id}"
+
+    def table(self, name: str) -> str:
+        return f"csv/{name}.csv"
+
+    def file(self, rel: str) -> str:
+        return rel
+
+
 def territories(release: Path, ids: list[str]) -> list[dict]:
     """Names of the territories a dataset covers, from the published territories table."""
     with (release / "csv" / "territories.csv").open(encoding="utf-8", newline="") as fh:
@@ -95,7 +137,7 @@ def context(model: Model, release: Path) -> dict:
     pkg = model.package
     return {
         "info": info,
-        "urls": Urls(info["base_url"], release_id(release)),
+        "urls": Urls(info["base_url"] or "", release_id(release)),
         "package": pkg,
         "publisher": pkg["publisher"]["name"],
         "licence": pkg["licenses"][0],

@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
-from pipeline.release.catalogs.context import TABLE_SCHEMA_SPEC, File, database_file, table_files, territories
+from pipeline.release.catalogs.context import TABLE_SCHEMA_SPEC, File, RelativeUrls, database_file, table_files, territories
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 EU_LANG = Namespace("http://publications.europa.eu/resource/authority/language/")
@@ -63,10 +63,13 @@ def graph(ctx: dict, release: Path) -> Graph:
     g = Graph()
     for prefix, ns in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("skos", SKOS), ("spdx", SPDX)):
         g.bind(prefix, ns)
-    urls, info, pkg, langs = ctx["urls"], ctx["info"], ctx["package"], ctx["langs"]
+    info, pkg, langs = ctx["info"], ctx["package"], ctx["langs"]
+    urls = ctx["urls"] if ctx["urls"].public else RelativeUrls(ctx["urls"].release_id)
+    ctx = {**ctx, "urls": urls}
     catalog = URIRef(urls.portal + "#catalog")
     homepage = URIRef(urls.portal)
-    g.add((homepage, RDF.type, FOAF.Document))
+    if urls.public:
+        g.add((homepage, RDF.type, FOAF.Document))
     publisher = URIRef(urls.portal + "#publisher")
     g.add((publisher, RDF.type, FOAF.Agent))
     _texts(g, publisher, FOAF.name, ctx["publisher"], langs)
@@ -86,7 +89,8 @@ def graph(ctx: dict, release: Path) -> Graph:
     _texts(g, catalog, DCTERMS.title, pkg["title"], langs)
     _texts(g, catalog, DCTERMS.description, pkg["description"], langs)
     g.add((catalog, DCTERMS.publisher, publisher))
-    g.add((catalog, FOAF.homepage, homepage))
+    if urls.public:
+        g.add((catalog, FOAF.homepage, homepage))
     g.add((catalog, DCTERMS.license, licence))
     g.add((catalog, DCTERMS.modified, _date(info["release_date"])))
     g.add((catalog, DCAT_VERSION, Literal(info["version"])))
@@ -96,19 +100,21 @@ def graph(ctx: dict, release: Path) -> Graph:
 
     db = database_file(release)
     db_dist = URIRef(urls.file(db.path) + "#distribution")
-    _distribution(g, ctx, db_dist, db, {lang: pkg["title"][lang] + " (SQLite)" for lang in langs}, urls.portal)
+    _distribution(g, ctx, db_dist, db, {lang: pkg["title"][lang] + " (SQLite)" for lang in langs},
+                  urls.portal if urls.public else urls.file(db.path))
 
     for key, tables in ctx["datasets"].items():
         meta = pkg["datasets"][key]
-        ds = URIRef(urls.dataset(key) + "#dataset")
+        ds = URIRef(urls.node(key, "dataset"))
         g.add((catalog, DCAT.dataset, ds))
         g.add((ds, RDF.type, DCAT.Dataset))
         _texts(g, ds, DCTERMS.title, meta["title"], langs)
         _texts(g, ds, DCTERMS.description, meta["description"], langs)
         g.add((ds, DCTERMS.identifier, Literal(f"{pkg['name']}/{key}")))
         g.add((ds, DCTERMS.publisher, publisher))
-        g.add((ds, DCAT.landingPage, URIRef(urls.dataset(key))))
-        g.add((URIRef(urls.dataset(key)), RDF.type, FOAF.Document))
+        if urls.public:
+            g.add((ds, DCAT.landingPage, URIRef(urls.dataset(key))))
+            g.add((URIRef(urls.dataset(key)), RDF.type, FOAF.Document))
         g.add((ds, DCTERMS.modified, _date(info["release_date"])))
         g.add((ds, DCAT_VERSION, Literal(info["version"])))
         g.add((ds, DCTERMS.conformsTo, spec))
@@ -118,14 +124,14 @@ def graph(ctx: dict, release: Path) -> Graph:
             g.add((ds, DCAT.keyword, Literal(word, lang="ar") if re.search("[\u0600-\u06ff]", word) else Literal(word)))
         g.add((ds, DCTERMS.spatial, country))
         for t in territories(release, meta.get("spatial_territories") or []):
-            place = URIRef(urls.row("territories", t["territory_id"]))
+            place = URIRef(urls.place(t["territory_id"]))
             g.add((ds, DCTERMS.spatial, place))
             g.add((place, RDF.type, DCTERMS.Location))
             g.add((place, SKOS.prefLabel, Literal(t["name_ar"], lang="ar")))
             if t["name_latin"]:
                 g.add((place, SKOS.prefLabel, Literal(t["name_latin"], lang="fr")))
         if meta.get("temporal"):
-            period = URIRef(urls.dataset(key) + "#temporal")
+            period = URIRef(urls.node(key, "temporal"))
             g.add((ds, DCTERMS.temporal, period))
             g.add((period, RDF.type, DCTERMS.PeriodOfTime))
             g.add((period, DCAT.startDate, _date(meta["temporal"]["start"])))
@@ -133,7 +139,7 @@ def graph(ctx: dict, release: Path) -> Graph:
         g.add((ds, DCAT.distribution, db_dist))
         for table in tables:
             for f in table_files(release, table.name):
-                dist = URIRef(f"{urls.dataset(key)}#{table.name}-{f.path.split('/')[0]}")
+                dist = URIRef(urls.node(key, f"{table.name}-{f.path.split('/')[0]}"))
                 g.add((ds, DCAT.distribution, dist))
                 title = {lang: f"{table.title[lang]} ({f.format})" for lang in langs}
                 _distribution(g, ctx, dist, f, title, urls.table(table.name))
