@@ -138,13 +138,12 @@ def test_a_filtered_view_downloads_as_csv_for_excel(visit, released):
     assert len(rows) == 1 + 24 and "جماعة تطوان" in {r[1] for r in rows}
 
 
-def test_the_map_places_members_and_lists_the_others(visit):
+def test_the_map_draws_the_communes_and_lists_every_member_with_its_page(visit):
     page = visit.go("/-/map?_lang=fr")
-    placed = page.locator("svg.map g.place").count()
-    listed = page.locator("ul.unplaced li").count()
-    assert placed > 0 and placed + listed == 29
-    assert page.locator('svg.map g.place[data-id="tta-016"]').count() == 1  # Tétouan
-    assert page.locator('ul.unplaced li[data-id="tta-011"]').count() == 1  # no Latin name: never placed
+    assert page.locator("figure.map svg path.commune").count() == 146
+    assert page.locator("ol.map-members li").count() == 29
+    assert page.locator('ol.map-members li[data-id="tta-016"] a').get_attribute("href") == "/-/member/tta-016"  # Tétouan
+    assert page.locator('ol.map-members li[data-id="tta-011"]').count() == 1  # matches no HCP commune: still listed
     visit.shot("map-fr")
 
 

@@ -4,18 +4,48 @@ openpyxl for XLSX, Python's csv and pandas for CSV, json for JSON and JSON lines
 import csv
 import io
 import json
+import re
 import subprocess
 
 import httpx
 import openpyxl
 import pandas
+import yaml
 
 BOM = b"\xef\xbb\xbf"
 
 
+def max_download_rows(paths) -> int:
+    return yaml.safe_load((paths.metadata / "portal.yaml").read_text(encoding="utf-8"))["settings"]["max_returned_rows"]
+
+
 def tables(released) -> list[str]:
+    """The tables whose every row one download holds (Datasette's max_returned_rows)."""
+    paths, _ = released
+    return sorted(t for t in all_tables(released) if rows_of(paths, t) <= max_download_rows(paths))
+
+
+def all_tables(released) -> list[str]:
     paths, _ = released
     return sorted(p.stem for p in (paths.published / "csv").glob("*.csv"))
+
+
+def rows_of(paths, table: str) -> int:
+    with (paths.published / "csv" / f"{table}.csv").open(encoding="utf-8", newline="") as f:
+        return sum(1 for _ in csv.reader(f)) - 1
+
+
+def test_a_table_larger_than_one_download_links_the_releases_whole_file_not_a_download_that_would_refuse(portal, released):
+    paths, _ = released
+    larger = [t for t in all_tables(released) if rows_of(paths, t) > max_download_rows(paths)]
+    assert larger == ["hcp_communes"]
+    html = get(portal, "/remacto/hcp_communes?_lang=ar").text
+    assert 'class="dl-xlsx"' not in html and 'class="dl-excelcsv"' not in html
+    link = re.search(r'class="dl-release-excel" href="([^"]+)"', html).group(1)
+    body = get(portal, link).content
+    assert body.startswith(BOM) and rows_of(paths, "hcp_communes") == len(list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))) - 1
+    filtered = get(portal, "/remacto/hcp_communes?region_code=01&_lang=ar").text
+    assert 'class="dl-xlsx"' in filtered  # 146 communes of the region: one download holds them
 
 
 def get(portal, path):

@@ -81,6 +81,9 @@ def prepare_jinja2_environment(env, datasette):
         return datasette.urls.path(f"release/{release.name}/{file}") if (release / file).is_file() else None
 
     env.globals["release_url"] = release_url
+    # A view of more rows than this is refused as one XLSX or CSV for Excel (413): the page offers the
+    # release's whole-table file instead of links that cannot work.
+    env.globals["max_download_rows"] = int(datasette.setting("max_returned_rows"))
 
 
 @hookimpl
