@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline.build import parallel_min_rows
 from pipeline.settings import DB_NAME
 from pipeline.release.versions import read_release_json
 
@@ -114,6 +115,8 @@ def change_level(log: dict) -> str:
     tables = log["tables"].values()
     if log["tables_removed"] or any(t["schema"]["columns_removed"] or t["schema"]["columns_retyped"] for t in tables):
         return "major"
+    if log.get("json_dropped"):  # a file a script downloads is gone (issue 22)
+        return "major"
     if log["tables_added"] or any(t["schema"]["columns_added"] or t["added_count"] or t["removed_count"] for t in tables):
         return "minor"
     return "patch"
@@ -133,6 +136,12 @@ def changelog(new_release: Path, previous: Path | None) -> dict:
         "tables_removed": [],
         "tables": {},
     }
+    # --- issue 22: the national tables ship without a JSON copy; the changelog says which
+    without_json = [r["name"] for r in new_pkg["resources"] if not (new_release / "json" / f"{r['name']}.json").is_file()]
+    if without_json:
+        out["without_json"] = without_json
+        out["json_dropped"] = [n for n in without_json if previous and (previous / "json" / f"{n}.json").is_file()]
+    # --- end issue 22
     if not prev_info:
         out["tables_added"] = [{"table": r["name"], "rows": _count(new_release, r)} for r in new_pkg["resources"]]
         return out
@@ -175,6 +184,10 @@ def _cell(value: str) -> str:
 def markdown(log: dict) -> str:
     """CHANGELOG.md: what a reader needs to see what changed, table by table."""
     lines = [f"# Changelog of release {log['version']} ({log['release_date']})", ""]
+    if log.get("without_json"):  # --- issue 22
+        dropped = [f"**{n}**" + (" (no longer)" if n in log["json_dropped"] else "") for n in log["without_json"]]
+        lines += [f"Tables of at least {parallel_min_rows():,} rows ship as CSV, Parquet and SQLite, without a JSON copy "
+                  f"(the portal's JSON API serves every row): {', '.join(dropped)}.", ""]
     prev = log["previous"]
     if prev is None:
         lines += ["First release: nothing to compare with.", "", "| table | rows |", "|---|---|"]

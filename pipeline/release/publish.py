@@ -167,7 +167,8 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
             (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
             (release / "schema.sql").write_text(schema_sql(model), encoding="utf-8")
         with stage("portal metadata, inspect"):
-            _json(release / "portal" / "metadata.json", portal_metadata.portal_metadata(model))
+            national = frozenset(n for n, rows in tables.items() if len(rows) >= build.parallel_min_rows())  # issue 22
+            _json(release / "portal" / "metadata.json", portal_metadata.portal_metadata(model, national))
             (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
         with stage("pabulib (waiting for it)"):
             if pb_files:
