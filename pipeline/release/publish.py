@@ -146,7 +146,7 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
     with workers.pool(1) as pool:
         # --- issue 22: the Pabulib files come from the build cache when their tables are unchanged
         pb_key = _pabulib_key(model, tables, cache)
-        pb_cached = cache.get(pb_key) if cache else None
+        pb_cached = cache.get(pb_key) if cache and pb_key else None
         if pb_cached:
             pb_files = None
             _take_pabulib(pb_cached, release / "pabulib")
@@ -173,7 +173,7 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
         with stage("pabulib (waiting for it)"):
             if pb_files:
                 written = pb_files.result()
-                if cache:  # --- issue 22
+                if cache and pb_key:  # --- issue 22
                     cache.put(pb_key, {p.name: p for p in written})
         # Last: the catalogs cite the release's id, a digest of every other file (versions.release_id).
         with stage("catalogs, changelog"):
