@@ -94,8 +94,12 @@ class BuildCache:
         return None
 
     def info(self, key: str) -> dict | None:
+        """What the entry's DONE file says, or None (no entry, or one a publish is pruning)."""
         entry = self.get(key)
-        return json.loads((entry / DONE).read_text(encoding="utf-8")) if entry else None
+        try:
+            return json.loads((entry / DONE).read_text(encoding="utf-8")) if entry else None
+        except (OSError, ValueError):
+            return None
 
     def put(self, key: str, links: dict[str, Path], moves: dict[str, Path] | None = None,
             texts: dict[str, str] | None = None, info: dict | None = None) -> Path:
