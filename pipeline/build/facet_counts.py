@@ -78,8 +78,12 @@ def _analyze(db: sqlite3.Connection, stats: dict[str, list[tuple]] | None) -> No
         if name not in stats:
             db.execute(f"ANALYZE {q(name)}")
     db.execute("ANALYZE sqlite_schema")  # makes sqlite_stat1 if no table did
-    for name in sorted(stats):
-        db.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", stats[name])
+    # Every row in one order, whichever tables were analysed here: a table built in line or in a
+    # worker gives the same file.
+    rows = db.execute("SELECT tbl, idx, stat FROM sqlite_stat1").fetchall() + [r for n in stats for r in stats[n]]
+    db.execute("DELETE FROM sqlite_stat1")
+    db.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
+                   sorted(rows, key=lambda r: (r[0], r[1] or "", r[2])))
 
 
 def _write_cube(db: sqlite3.Connection, table: Table, counted: list[tuple] | None = None) -> None:
