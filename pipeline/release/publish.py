@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -247,6 +248,21 @@ def _remember_verdicts(tables: dict, keys: dict[str, str], cache: BuildCache) ->
         if hasattr(rows, "path") and name in keys:  # the large tables (the others are read again anyway)
             if not cache.get(keys[name]):
                 cache.put(keys[name], {}, info={"rows": rows.rows})
+def _rule_keys(model: Model, db: Path, raw: Path, cache: BuildCache) -> dict[str, str]:
+    """Each rule's key: its text and the inputs of the tables it reads (none for a rule reading a
+    table the model does not hold, which runs every time)."""
+    from pipeline.check.rules import tables_read
+
+    keys = {}
+    with contextlib.closing(sqlite3.connect(db)) as con:
+        for rule in model.rules:
+            read = tables_read(rule, con)
+            if read is None or not read or not read <= set(model.tables):
+                continue
+            related = [(model.tables[n], raw / f"{n}.csv") for n in sorted(read)]
+            keys[rule.id] = "rule-" + cache.table_key(*related[0], *related[1:]) + "-" + \
+                hashlib.sha256(repr(rule).encode()).hexdigest()[:16]
+    return keys
 # --- end issue 22
 
 
@@ -326,7 +342,9 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             # publishes nothing.
             with ThreadPoolExecutor(1) as pool:
                 say(f"Checking the {len(model.rules)} rules of metadata/rules.yaml (beside the release's files)")
-                rules = pool.submit(check_rules, model, db)
+                rule_keys = _rule_keys(model, db, paths.raw, cache)  # --- issue 22: a rule whose tables are unchanged passed
+                passed = {rule for rule, key in rule_keys.items() if cache.get(key)}
+                rules = pool.submit(check_rules, model, db, [r for r in model.rules if r.id not in passed])
                 try:
                     versions.check_new_version(info, current)
                     say("Writing the release: exports, Parquet, data package, dictionary, catalogs, checksums")
@@ -340,6 +358,9 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             if not report.valid:
                 shutil.rmtree(staging)
                 return report, None
+            for key in rule_keys.values():  # --- issue 22
+                if not cache.get(key):
+                    cache.put(key, {})
             try:
                 if refused:
                     raise refused
