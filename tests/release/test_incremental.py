@@ -108,3 +108,15 @@ def test_a_national_table_ships_without_json_and_the_changelog_says_so(history):
     metadata = json.loads((release / "portal" / "metadata.json").read_text(encoding="utf-8"))
     tables = metadata["databases"]["remacto"]["tables"]
     assert (tables["pb_ballots"].get("size"), tables["events"].get("size")) == (50, None)
+
+
+def test_a_rule_is_known_by_the_tables_its_sql_reads():
+    from pipeline.check.rules import tables_read
+    from pipeline.model.config import Rule
+
+    db = sqlite3.connect(":memory:")
+    db.executescript("CREATE TABLE a (x); CREATE TABLE b (y); CREATE TABLE c (z);")
+    rule = Rule(id="r", description="", file="raw/a.csv", actual="SELECT SUM(x) FROM a JOIN b ON b.y = a.x",
+                expected="SELECT count(*) FROM c")
+    assert tables_read(rule, db) == {"a", "b", "c"}
+    assert tables_read(Rule(id="s", description="", file="raw/a.csv", violations="SELECT rowid, x FROM nowhere"), db) is None
