@@ -48,7 +48,7 @@ KEEP ?= 3
 # Rows of the synthetic ballots table for `make synth` and `make bench` (100k, 1M, 10M).
 SIZES ?= 100k,1M
 # Steps `make bench` times (e.g. STEPS=ours,sqlite,parquet,publish skips the slow reference at 10M).
-STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,portal,servers
+STEPS ?= frictionless,duckdb-read,ours,ours+rules,sqlite,parquet,publish,incremental,memory,portal,servers
 # The synthetic size whose largest table `make portalbench` loads (generated and published first).
 PORTALBENCH_SIZE ?= 1M
 

@@ -44,10 +44,13 @@ def _ddl(table: Table) -> list[str]:
             f"CREATE INDEX {q(name + '_lookup')} ON {q(name)} ({', '.join(q(c) for c in [SET_COLUMN, *fields, ROWS_COLUMN])})"]
 
 
-def write_facet_counts(model: Model, db_path: Path, counted: dict[str, list[tuple]] | None = None) -> None:
+def write_facet_counts(model: Model, db_path: Path, counted: dict[str, list[tuple]] | None = None,
+                       stats: dict[str, list[tuple]] | None = None) -> None:
     """Add the facet-count tables to a freshly built release database, then ANALYZE it. `counted`
     gives, for some tables, the rows counted by every combination of facet values as the build
-    loaded them (native.export_part): the same numbers as a GROUP BY, without another pass."""
+    loaded them (native.export_part): the same numbers as a GROUP BY, without another pass.
+    `stats` gives, for some tables, their sqlite_stat1 rows (counted in their part file): those
+    are not analysed again, every other table is, one at a time."""
     names = set(model.tables)
     for table in faceted_tables(model):
         if counts_table(table.name) in names:
@@ -60,9 +63,27 @@ def write_facet_counts(model: Model, db_path: Path, counted: dict[str, list[tupl
         with db:
             for table in faceted_tables(model):
                 _write_cube(db, table, (counted or {}).get(table.name))
-            db.execute("ANALYZE")
+            _analyze(db, stats)
     finally:
         db.close()
+
+
+def _analyze(db: sqlite3.Connection, stats: dict[str, list[tuple]] | None) -> None:
+    if stats is None:
+        db.execute("ANALYZE")
+        return
+    tables = [n for (n,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                       "ORDER BY name")]
+    for name in tables:
+        if name not in stats:
+            db.execute(f"ANALYZE {q(name)}")
+    db.execute("ANALYZE sqlite_schema")  # makes sqlite_stat1 if no table did
+    # Every row in one order, whichever tables were analysed here: a table built in line or in a
+    # worker gives the same file.
+    rows = db.execute("SELECT tbl, idx, stat FROM sqlite_stat1").fetchall() + [r for n in stats for r in stats[n]]
+    db.execute("DELETE FROM sqlite_stat1")
+    db.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
+                   sorted(rows, key=lambda r: (r[0], r[1] or "", r[2])))
 
 
 def _write_cube(db: sqlite3.Connection, table: Table, counted: list[tuple] | None = None) -> None:

@@ -201,18 +201,21 @@ def _copy_lines(con: duckdb.DuckDBPyConnection, expression: str, order: str, pat
                 f"SUFFIX {lit(suffix)})")
 
 
-def write_csv_and_json(con: duckdb.DuckDBPyConnection, table: Table, rows: int, csv_path: Path, json_path: Path) -> None:
-    """The table's CSV and JSON in primary-key order (rowid without one), as SQLite's ORDER BY lists
-    them (text by code point, which is UTF-8 byte order, as DuckDB compares it)."""
+def write_csv_and_json(con: duckdb.DuckDBPyConnection, table: Table, rows: int, csv_path: Path,
+                       json_path: Path | None) -> None:
+    """The table's CSV and JSON (None: no JSON) in primary-key order (rowid without one), as SQLite's
+    ORDER BY lists them (text by code point, which is UTF-8 byte order, as DuckDB compares it)."""
     header = io.StringIO(newline="")
     csv.writer(header).writerow(table.field_names)
     order = ", ".join(map(q, table.primary_key)) or "rowid"
     if rows == 0:
         csv_path.write_text(header.getvalue(), encoding="utf-8", newline="")
-        json_path.write_text("[]\n", encoding="utf-8")
+        if json_path:
+            json_path.write_text("[]\n", encoding="utf-8")
         return
     _copy_lines(con, csv_line(table), order, csv_path, header.getvalue(), "\r\n", "\r\n")
-    _copy_lines(con, json_object(table), order, json_path, "[\n", ",\n", "\n]\n")
+    if json_path:
+        _copy_lines(con, json_object(table), order, json_path, "[\n", ",\n", "\n]\n")
 
 
 def facet_combinations(con: duckdb.DuckDBPyConnection, table: Table) -> list[tuple]:
@@ -258,6 +261,9 @@ def build_part(table: Table, csv_path: Path, part_path: Path, total: int | None 
             ddl.staging_pragmas(db)
             for statement in indexes:
                 db.execute(statement)
+            # Its statistics, taken into the main file's sqlite_stat1 (facet_counts.write_facet_counts):
+            # the same rows ANALYZE gives there, counted here, beside the other tables' work.
+            db.execute("ANALYZE")
             db.commit()
         finally:
             db.close()
@@ -266,17 +272,18 @@ def build_part(table: Table, csv_path: Path, part_path: Path, total: int | None 
 def export_part(table: Table, csv_path: Path, export_dirs: tuple[Path, Path, Path],
                 total: int | None = None) -> list[tuple]:
     """A national table's exports, in a worker process of its own beside the one that loads it: the
-    same rows (from the validated CSV, as SQLite values) to its CSV and JSON, then its Parquet (from
+    same rows (from the validated CSV, as SQLite values) to its CSV (no JSON copy: a national
+    table's rows are served as JSON by the portal's API; docs/releases.md), then its Parquet (from
     that CSV, as every table's). Returns the rows counted by every combination of the table's facet
     fields, [(values..., count)]: facet_counts.py builds the portal's counts from them."""
     from pipeline.build.parquet import build_parquet
 
-    csv_dir, json_dir, parquet_dir = export_dirs
-    with progress.rows(f"exporting {table.name} to CSV and JSON (worker)", total,
+    csv_dir, _, parquet_dir = export_dirs
+    with progress.rows(f"exporting {table.name} to CSV (worker)", total,
                        announce=(total or 0) >= progress.ANNOUNCE_ROWS) as tracker:
         with stage(f"worker: export {table.name}"), connection(csv_dir.parent / f".{table.name}.export.spill") as con:
             rows = typed_table(con, csv_path, table)
-            write_csv_and_json(con, table, rows, csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json")
+            write_csv_and_json(con, table, rows, csv_dir / f"{table.name}.csv", None)
             counted = facet_combinations(con, table)
             tracker.advance(rows)
     with stage(f"worker: parquet {table.name}"):

@@ -232,6 +232,105 @@ def read_header(path: Path) -> list[str]:
     return lines.header
 
 
+# --- issue 22: byte ranges of a CSV that start where a record starts
+# A file of at least this many bytes is scanned in ranges (REMACTO_SCAN_SPLIT_MIN_BYTES overrides).
+SPLIT_MIN_BYTES = 16 << 20
+
+
+def split_min_bytes() -> int:
+    return int(os.environ.get("REMACTO_SCAN_SPLIT_MIN_BYTES", SPLIT_MIN_BYTES))
+
+
+def scan_ranges() -> int:
+    """Ranges a big CSV is scanned in, side by side: one a core (REMACTO_SCAN_RANGES overrides; 1: one scan)."""
+    return max(1, int(os.environ.get("REMACTO_SCAN_RANGES", os.cpu_count() or 1)))
+
+
+def _record_end(fh, start: int, odd: bool) -> int | None:
+    """The offset just after the first LF at or after `start` that is outside a quoted field
+    (`odd`: the quotes before `start` are odd in number, i.e. `start` is inside one); None at the
+    file's end. In a well-formed file a field's quotes come in pairs (`""` inside one), so an LF
+    after an even number of quotes ends a record; in a damaged one, DuckDB fails on the defect in
+    the range that holds it, as it fails reading the whole file."""
+    fh.seek(start)
+    pos = start
+    while chunk := fh.read(SCAN_CHUNK):
+        i = 0
+        while (j := chunk.find(b"\n", i)) >= 0:
+            odd ^= chunk.count(b'"', i, j) & 1
+            if not odd:
+                return pos + j + 1
+            i = j + 1
+        odd ^= chunk.count(b'"', i) & 1
+        pos += len(chunk)
+    return None
+
+
+def _quotes(fh, start: int, end: int) -> int:
+    fh.seek(start)
+    count, left = 0, end - start
+    while left > 0 and (chunk := fh.read(min(SCAN_CHUNK, left))):
+        count += chunk.count(b'"')
+        left -= len(chunk)
+    return count
+
+
+def range_starts(path: Path, ranges: int, targets: list[int] | None = None) -> list[int]:
+    """Where the ranges after the first start: the first record end at or after each target
+    offset (by default the body cut in `ranges` equal parts), past the header, before the file's
+    end, each after the one before; [] when the file cannot be cut."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        header_end = _record_end(fh, 0, False)
+        if header_end is None:
+            return []
+        if targets is None:
+            targets = [header_end + (size - header_end) * k // ranges for k in range(1, ranges)]
+        starts, pos, odd = [], header_end, False
+        for target in sorted(targets):
+            target = max(target, pos)
+            odd ^= bool(_quotes(fh, pos, target) & 1)
+            end = _record_end(fh, target, odd)
+            if end is None or end >= size:
+                break
+            starts.append(end)
+            pos, odd = end, False
+    return starts
+
+
+def write_ranges(path: Path, starts: list[int], folder: Path) -> list[Path]:
+    """One file a range: the first is the file up to starts[0]; each other, the header's bytes
+    followed by its own (copied by the kernel)."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        header_end = _record_end(fh, 0, False)
+    bounds = [0, *starts, size]
+    files = []
+    with path.open("rb") as src:
+        for i, (start, end) in enumerate(zip(bounds, bounds[1:])):
+            out = folder / f"{i}.csv"
+            with out.open("wb") as dst:
+                if i:
+                    _copy(src, dst, 0, header_end)
+                _copy(src, dst, start, end)
+            files.append(out)
+    return files
+
+
+def _copy(src, dst, start: int, end: int) -> None:
+    while start < end:
+        try:
+            done = os.copy_file_range(src.fileno(), dst.fileno(), end - start, start)
+        except OSError:
+            src.seek(start)
+            done = dst.write(src.read(min(SCAN_CHUNK, end - start)))
+            dst.flush()
+        if not done:
+            raise OSError(f"{src.name}: could not copy bytes {start} to {end}")
+        start += done
+# --- end issue 22
+
+
 def _format_regex(fmt: str) -> str | None:
     out, i = [], 0
     while i < len(fmt):
@@ -424,9 +523,56 @@ class Checker:
 
     def scan(self, table: Table, path: Path, key_fields_wanted: set[str], max_cell_chars: int) -> int:
         """The one scan of a CSV on disk (see _scan); safe to run in another thread beside the
-        scans of other tables and the finish of a scanned one (its own connection). Its rows."""
+        scans of other tables and the finish of a scanned one (its own connection). A big file is
+        scanned in byte ranges side by side (see scan_in_ranges). Its rows."""
+        ranges = scan_ranges()
+        starts = range_starts(path, ranges) if ranges > 1 and path.stat().st_size >= split_min_bytes() else []
+        if starts:
+            return self.scan_in_ranges(table, path, starts, key_fields_wanted, max_cell_chars)
         with self.con.cursor() as con:
             return self._scan(con, table, text_source(path, table, one_thread=True), key_fields_wanted, max_cell_chars)
+
+    # --- issue 22: the national CSVs read in parallel, each row numbered in file order
+    def scan_in_ranges(self, table: Table, path: Path, starts: list[int], key_fields_wanted: set[str],
+                       max_cell_chars: int) -> int:
+        """The one scan of a CSV cut at record ends (`starts`, from range_starts) into ranges, each a
+        file of its own with the header in front, scanned by one DuckDB thread beside the others:
+        a range's rows are in its file's order, and its first row's number is the rows of the
+        ranges before it, so every row keeps its number in the file ("#rid") whatever order the
+        ranges finish in. The same verdicts as one scan of the whole file: a range starts where a
+        record does, so DuckDB reads the same records, and fails on the same defect."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        name = table.name
+        folder = Path(tempfile.mkdtemp(prefix=f"ranges-{name}-", dir=self._tmp.name))
+        files = write_ranges(path, starts, folder)
+        parts = [f"keys_{name}#{i}" for i in range(len(files))]
+
+        def one(i: int) -> int:
+            with self.con.cursor() as con:
+                return self._scan(con, table, text_source(files[i], table, one_thread=True), key_fields_wanted,
+                                  max_cell_chars, into=parts[i])
+        try:
+            with ThreadPoolExecutor(len(files)) as pool:
+                futures = [pool.submit(one, i) for i in range(len(files))]
+                counts = [f.result() for f in futures]
+        finally:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+        offsets = [sum(counts[:i]) for i in range(len(counts))]
+        union = " UNION ALL ".join(f"SELECT rowid + {o} AS {q(RID)}, * FROM {q(p)}" for o, p in zip(offsets, parts))
+        keys = q("keys_" + name)
+        with self.con.cursor() as con:  # this thread's own: the main connection may be busy in another
+            con.execute(f"DROP TABLE IF EXISTS {keys}")
+            con.execute(f"CREATE TABLE {keys} AS {union}")
+            for p in parts:
+                con.execute(f"DROP TABLE {q(p)}")
+        self._scanned[name] = dataclasses.replace(self._scanned.pop(parts[0]), rows=sum(counts), rid=q(RID))
+        for p in parts[1:]:
+            self._scanned.pop(p)
+        return sum(counts)
+    # --- end issue 22
 
     def scan_rows(self, table: Table, rows: list[list[str]], key_fields_wanted: set[str], max_cell_chars: int) -> int:
         """The one scan of a table read into memory: its rows written as a CSV to the checker's
@@ -440,12 +586,13 @@ class Checker:
             path.unlink()
 
     def _scan(self, con, table: Table, source: str, key_fields_wanted: set[str], max_cell_chars: int,
-              numbered: bool = False) -> int:
+              numbered: bool = False, into: str | None = None) -> int:
         """The one scan of a table: per row, a bit a column for the cells not certainly fine, why the
         row needs a second look (blank, a cell too long, a candidate for a project rule), the typed
         key values, and the cells of the rows kept for that look; stored as `keys_<name>`, whose
         rowid is the row's number (`numbered`: the source's column "#rid" is, and is kept). Raises
-        Fallback when DuckDB cannot read the file strictly."""
+        Fallback when DuckDB cannot read the file strictly. `into`: the table to store it as (and
+        the name its scan is known by), instead of `keys_<name>`."""
         name = table.name
         descriptor = table.frictionless_schema()
         fields = descriptor["fields"]
@@ -486,7 +633,7 @@ class Checker:
             select.append(f"CAST({_sub(expr, f['name'])} AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) AS {q(f['name'])}")
         select += [*([q(RID)] if numbered else []), *masks, '"#why"',
                    *(f"CASE WHEN {kept} THEN {q(n)} END AS {_cell(i)}" for i, n in enumerate(names))]
-        keys = q("keys_" + name)
+        keys = q(into or "keys_" + name)
         try:
             con.execute(f"DROP TABLE IF EXISTS {keys}")
             rows = con.execute(f"CREATE TABLE {keys} AS SELECT {', '.join(select)} FROM (SELECT *, {judged} FROM {source})").fetchone()[0]
@@ -498,7 +645,7 @@ class Checker:
             # DuckDB 1.5.5 quotes the offending line in its error, cut mid-character: the message
             # itself cannot be decoded. The strict reader names the defect.
             raise Fallback(f"DuckDB could not read the file strictly ({exc.reason})") from exc
-        self._scanned[name] = _Scan(rows, key_fields, list(masks), kept, q(RID) if numbered else "rowid")
+        self._scanned[into or name] = _Scan(rows, key_fields, list(masks), kept, q(RID) if numbered else "rowid")
         return rows
 
     def finish(self, table: Table, file: str, small: dict, max_cell_chars: int) -> Result:

@@ -25,9 +25,9 @@ def _violations(rule: Rule, db: sqlite3.Connection) -> list[Problem]:
     ]
 
 
-def _cross_checks(model: Model, db: sqlite3.Connection) -> list[Problem]:
+def _cross_checks(model: Model, db: sqlite3.Connection, rules: list[Rule] | None = None) -> list[Problem]:
     out = []
-    for rule in model.rules:
+    for rule in model.rules if rules is None else rules:
         if rule.violations is not None:
             out.extend(_violations(rule, db))
             continue
@@ -45,7 +45,27 @@ def _cross_checks(model: Model, db: sqlite3.Connection) -> list[Problem]:
     return out
 
 
-def check_rules(model: Model, db_path: Path) -> list[Problem]:
-    """The rules of metadata/rules.yaml, run on a database build.load_release_db loaded."""
+def check_rules(model: Model, db_path: Path, rules: list[Rule] | None = None) -> list[Problem]:
+    """The rules of metadata/rules.yaml (or those of `rules`), run on a database build.load_release_db loaded."""
     with sqlite_connection(db_path) as db:
-        return _cross_checks(model, db)
+        return _cross_checks(model, db, rules)
+
+
+def tables_read(rule: Rule, db: sqlite3.Connection) -> set[str] | None:
+    """The tables a rule's SQL reads (SQLite says so while preparing it); None if it cannot be prepared."""
+    read: set[str] = set()
+
+    def note(action, table, *_):
+        if action == sqlite3.SQLITE_READ and table:
+            read.add(table)
+        return sqlite3.SQLITE_OK
+    db.set_authorizer(note)
+    try:
+        for sql in (rule.violations, rule.actual, rule.expected if isinstance(rule.expected, str) else None):
+            if sql:
+                db.execute(f"EXPLAIN {sql}").fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.set_authorizer(None)
+    return read

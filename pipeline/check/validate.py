@@ -22,7 +22,8 @@ NO_LIMIT = 10**9
 
 
 def check_tables(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
-                 slow: frozenset = frozenset(), reference: bool = False) -> tuple[Report, dict]:
+                 slow: frozenset = frozenset(), reference: bool = False,
+                 known: dict[str, int] | None = None) -> tuple[Report, dict]:
     """Check raw/ against the model; return the report and, when valid, the normalised rows.
 
     Every table is checked in DuckDB with frictionless's verdicts (pipeline/check/fast.py). Tables
@@ -30,17 +31,20 @@ def check_tables(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
     their rows stay there and come back as a fast.LargeCsv to be streamed by the build. The others
     are read into memory first (the strict reader names a damaged file's defect). `reference`: the
     tables read into memory are checked by frictionless itself, as they are when one of them has
-    a row of the wrong length (the differential tests compare the two)."""
+    a row of the wrong length (the differential tests compare the two). `known`: tables found clean
+    before with the same inputs (their bytes, schema, code and the tables they refer to; publish's
+    build cache), with their rows: a large one is not read again unless a table checked now refers
+    to it (see _reused)."""
     raw_dir = Path(raw_dir)
     size = sum(p.stat().st_size for p in raw_dir.glob("*.csv"))
     progress.say(f"Checking {len(model.tables)} tables of {raw_dir.name}/ ({progress.size(size)}) against schemas/")
     with stage("schema checks"):
-        report, tables = _schema_checks(raw_dir, model, fast_min_bytes, slow, reference)
+        report, tables = _schema_checks(raw_dir, model, fast_min_bytes, slow, reference, known or {})
     return report, (tables if report.valid else {})
 
 
 def _schema_checks(raw_dir: Path, model: Model, fast_min_bytes: int | None, slow: frozenset,
-                   reference: bool) -> tuple[Report, dict]:
+                   reference: bool, known: dict[str, int]) -> tuple[Report, dict]:
     report = Report(tables=len(model.tables))
     prefix = raw_dir.name
     files = {name: f"{prefix}/{name}.csv" for name in model.tables}
@@ -71,13 +75,17 @@ def _schema_checks(raw_dir: Path, model: Model, fast_min_bytes: int | None, slow
         # lets go of the interpreter while it works): on two cores the two overlap.
         in_memory = pool.submit(_in_memory_checks, model, readable, files) if by_frictionless else None
         try:
-            checked = _duckdb_checks(raw_dir, model, large, in_duckdb, files, {} if in_duckdb else readable, report)
+            reused = _reused(model, large, known)
+            checked = _duckdb_checks(raw_dir, model, large - set(reused), in_duckdb, files, {} if in_duckdb else readable, report)
+            for name, rows in reused.items():
+                report.rows += rows
+                checked[name] = fast.LargeCsv(raw_dir / f"{name}.csv", rows, model.tables[name])
         except fast.Fallback as exc:  # a damaged large file: start again with it (and what it refers to) in memory
             if in_memory:
                 in_memory.result()
             if exc.args[0] not in large:  # DuckDB refused rows Python read: frictionless has the last word
-                return _schema_checks(raw_dir, model, fast_min_bytes, slow, True)
-            return _schema_checks(raw_dir, model, fast_min_bytes, slow | {exc.args[0]}, reference)
+                return _schema_checks(raw_dir, model, fast_min_bytes, slow, True, known)
+            return _schema_checks(raw_dir, model, fast_min_bytes, slow | {exc.args[0]}, reference, known)
         if in_memory:
             report.add(*in_memory.result())
     if not report.valid:
@@ -106,6 +114,15 @@ def _in_memory_checks(model: Model, readable: dict[str, strict_csv.RawTable], fi
         out += conventions.pair_rules(model.tables[name], files[name], t.rows)
         out += conventions.formula_cells(model.tables[name], files[name], t.rows)
     return out
+
+
+def _reused(model: Model, large: set[str], known: dict[str, int]) -> dict[str, int]:
+    """The large tables whose clean verdict is taken as it is: known, and referred to by no table
+    checked now (whose foreign keys need its keys read)."""
+    reused = {n for n in large if n in known}
+    while dropped := {fk.table for n, t in model.tables.items() if n not in reused for fk in t.foreign_keys} & reused:
+        reused -= dropped
+    return {n: known[n] for n in reused}
 
 
 def large_tables(raw_dir: Path, model: Model, min_bytes: int, slow: frozenset = frozenset()) -> set[str]:

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline.build import parallel_min_rows
 from pipeline.settings import DB_NAME
 from pipeline.release.versions import read_release_json
 
@@ -50,6 +51,13 @@ def _table_changes(old_release: Path, old: dict, new_release: Path, new: dict) -
         "columns_retyped": [{"column": n, "old": old_fields[n], "new": new_fields[n]}
                             for n in new_fields if n in old_fields and old_fields[n] != new_fields[n]],
     }
+    # --- issue 22: a table whose CSV has the same bytes (datapackage.json's hash) has no change to read for
+    if old.get("hash") and old.get("hash") == new.get("hash") and old["schema"] == new["schema"]:
+        rows = _count(new_release, new)
+        return {"primary_key": list(new["schema"].get("primaryKey") or next(_reader(new_release, new), [])),
+                "rows_before": rows, "rows_after": rows, "added_count": 0, "removed_count": 0, "changed_count": 0,
+                "added": [], "removed": [], "changed": [], "schema": schema}
+    # --- end issue 22
     old_rows, new_rows = _reader(old_release, old), _reader(new_release, new)
     old_header, new_header = next(old_rows, []), next(new_rows, [])
     pk = new["schema"].get("primaryKey") or new_header  # no key: the whole row is its identity
@@ -107,6 +115,8 @@ def change_level(log: dict) -> str:
     tables = log["tables"].values()
     if log["tables_removed"] or any(t["schema"]["columns_removed"] or t["schema"]["columns_retyped"] for t in tables):
         return "major"
+    if log.get("json_dropped"):  # a file a script downloads is gone (issue 22)
+        return "major"
     if log["tables_added"] or any(t["schema"]["columns_added"] or t["added_count"] or t["removed_count"] for t in tables):
         return "minor"
     return "patch"
@@ -126,6 +136,12 @@ def changelog(new_release: Path, previous: Path | None) -> dict:
         "tables_removed": [],
         "tables": {},
     }
+    # --- issue 22: the national tables ship without a JSON copy; the changelog says which
+    without_json = [r["name"] for r in new_pkg["resources"] if not (new_release / "json" / f"{r['name']}.json").is_file()]
+    if without_json:
+        out["without_json"] = without_json
+        out["json_dropped"] = [n for n in without_json if previous and (previous / "json" / f"{n}.json").is_file()]
+    # --- end issue 22
     if not prev_info:
         out["tables_added"] = [{"table": r["name"], "rows": _count(new_release, r)} for r in new_pkg["resources"]]
         return out
@@ -168,6 +184,10 @@ def _cell(value: str) -> str:
 def markdown(log: dict) -> str:
     """CHANGELOG.md: what a reader needs to see what changed, table by table."""
     lines = [f"# Changelog of release {log['version']} ({log['release_date']})", ""]
+    if log.get("without_json"):  # --- issue 22
+        dropped = [f"**{n}**" + (" (no longer)" if n in log["json_dropped"] else "") for n in log["without_json"]]
+        lines += [f"Tables of at least {parallel_min_rows():,} rows ship as CSV, Parquet and SQLite, without a JSON copy "
+                  f"(the portal's JSON API serves every row): {', '.join(dropped)}.", ""]
     prev = log["previous"]
     if prev is None:
         lines += ["First release: nothing to compare with.", "", "| table | rows |", "|---|---|"]

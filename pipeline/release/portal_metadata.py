@@ -52,8 +52,14 @@ def _query_columns(model: Model, query) -> dict:
     return out
 
 
-def portal_metadata(model: Model) -> dict:
-    """Datasette metadata: titles, descriptions, column notes, facets, search and canned queries."""
+# Rows a page of a national table shows by default (issue 22): a phone shows them as cards, and a
+# first visit renders half the cells of metadata/portal.yaml's default_page_size.
+NATIONAL_PAGE_SIZE = 50
+
+
+def portal_metadata(model: Model, national: frozenset = frozenset()) -> dict:
+    """Datasette metadata: titles, descriptions, column notes, facets, search and canned queries;
+    the `national` tables (at least 200,000 rows) show NATIONAL_PAGE_SIZE rows a page."""
     pkg = model.package
     tables = {}
     for t in model.tables.values():
@@ -67,6 +73,8 @@ def portal_metadata(model: Model) -> dict:
         if t.search_fields:
             entry.update({"fts_table": t.name + FTS_SUFFIX, "fts_pk": "rowid", "searchmode": "escaped",
                           "label_column": t.search_fields[0]})
+        if t.name in national:
+            entry["size"] = NATIONAL_PAGE_SIZE
         tables[t.name] = entry
     for name in hidden_tables(model):  # precomputed facet counts: read by the portal, not listed
         tables[name] = {"hidden": True}

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from datasette.app import Datasette
 
 from pipeline import build, workers
 from pipeline.build import facet_counts
+from pipeline.build.cache import BuildCache, link_or_copy
 from pipeline.build.ddl import schema_sql
 from pipeline.release import dictionary, pabulib, portal_metadata, spreadsheets, versions
 from pipeline.release.catalogs import write_catalogs
@@ -135,7 +137,7 @@ def copy_source_documents(sources: list[dict], documents: Path, release: Path) -
 
 
 def write_release(model: Model, tables: dict, release: Path, previous: Path | None, exported: set[str],
-                  documents: Path) -> None:
+                  documents: Path, cache: BuildCache | None = None) -> None:
     """Every file of a release, into a directory holding the finished database (loaded by
     build.load_release_db, with its facet counts) and the exports of the `exported` tables the
     load wrote; `previous` is the release it follows; `documents` holds the source documents.
@@ -143,14 +145,24 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
     db = release / f"{DB_NAME}.db"
     # The Pabulib files read only the database: written by a second process meanwhile.
     with workers.pool(1) as pool:
-        pb_files = pool.submit(pabulib.write_release_files, db, release / "pabulib")  # none when no cycle has ballots
+        # --- issue 22: the Pabulib files come from the build cache when their tables are unchanged
+        pb_key = _pabulib_key(model, tables, cache)
+        pb_cached = cache.get(pb_key) if cache and pb_key else None
+        if pb_cached:
+            pb_files = None
+            _take_pabulib(pb_cached, release / "pabulib")
+        else:
+            pb_files = pool.submit(pabulib.write_release_files, db, release / "pabulib")  # none when no cycle has ballots
+        # --- end issue 22
+        reused = _take_exports(model, release, exported, cache, documents.parent)  # --- issue 22
         with stage("csv and json exports"):
-            build.export_tables(model, db, release / "csv", release / "json", done=exported)
+            build.export_tables(model, db, release / "csv", release / "json", done=exported | set(reused))
         with stage("spreadsheet csv"):
             spreadsheets.write_excel_csvs(release / "csv", release / "excel")
         with stage("parquet"):
-            rest = [t for t in model.tables.values() if t.name not in exported]
+            rest = [t for t in model.tables.values() if t.name not in exported and t.name not in reused]
             build.build_parquet(rest, release / "csv", release / "parquet")
+        _keep_exports(release, rest, cache, documents.parent)  # --- issue 22
         with stage("data package, dictionary"):
             sources = [dict(zip(model.tables["sources"].field_names, row)) for row in tables["sources"]]
             copy_source_documents(sources, documents, release)
@@ -158,15 +170,102 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
             (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
             (release / "schema.sql").write_text(schema_sql(model), encoding="utf-8")
         with stage("portal metadata, inspect"):
-            _json(release / "portal" / "metadata.json", portal_metadata.portal_metadata(model))
+            national = frozenset(n for n, rows in tables.items() if len(rows) >= build.parallel_min_rows())  # issue 22
+            _json(release / "portal" / "metadata.json", portal_metadata.portal_metadata(model, national))
             (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
         with stage("pabulib (waiting for it)"):
-            pb_files.result()
+            if pb_files:
+                written = pb_files.result()
+                if cache and pb_key:  # --- issue 22
+                    cache.put(pb_key, {p.name: p for p in written})
         # Last: the catalogs cite the release's id, a digest of every other file (versions.release_id).
         with stage("catalogs, changelog"):
             write_catalogs(model, release, previous)
     with stage("checksums"):
         (release / "SHA256SUMS").write_text("".join(versions.checksum_lines(release)), encoding="utf-8")
+
+
+# --- issue 22: the build cache's part of a publish (pipeline/build/cache.py)
+PABULIB_TABLES = ("collectivities", "pb_cycles", "pb_headings", "pb_proposals", "pb_results", "pb_phases",
+                  "pb_ballots", "pb_ballot_selections")  # what pabulib.cycle_files reads
+
+
+def _pabulib_key(model: Model, tables: dict, cache: BuildCache | None) -> str | None:
+    if cache is None or not all(n in model.tables for n in PABULIB_TABLES):
+        return None
+    raw = {n: rows.path for n, rows in tables.items() if hasattr(rows, "path")}
+    if not all(n in raw for n in ("pb_ballots", "pb_ballot_selections")):
+        return None  # the ballots held in memory: small, written again
+    root = raw["pb_ballots"].parent
+    related = [(model.tables[n], root / f"{n}.csv") for n in PABULIB_TABLES[1:]]
+    return "pabulib-" + cache.table_key(model.tables[PABULIB_TABLES[0]], root / f"{PABULIB_TABLES[0]}.csv", *related)
+
+
+def _take_pabulib(entry: Path, folder: Path) -> None:
+    for path in sorted(entry.glob("*.pb")):
+        link_or_copy(path, folder / path.name)
+
+
+EXPORTS = ("csv", "json", "parquet")
+
+
+def _export_key(cache: BuildCache, table, raw: Path) -> str:
+    return "export-" + cache.table_key(table, raw / f"{table.name}.csv")
+
+
+def _take_exports(model: Model, release: Path, exported: set[str], cache: BuildCache | None, raw: Path) -> set[str]:
+    """The exports of the tables (built in line) whose inputs are unchanged, linked from the cache."""
+    reused = set()
+    for t in model.tables.values():
+        if cache and t.name not in exported and (raw / f"{t.name}.csv").is_file():
+            if entry := cache.get(_export_key(cache, t, raw)):
+                for ext in EXPORTS:
+                    if (entry / f"{t.name}.{ext}").is_file():
+                        link_or_copy(entry / f"{t.name}.{ext}", release / ext / f"{t.name}.{ext}")
+                reused.add(t.name)
+    return reused
+
+
+def _keep_exports(release: Path, tables: list, cache: BuildCache | None, raw: Path) -> None:
+    for t in tables if cache else []:
+        if (raw / f"{t.name}.csv").is_file():
+            files = {f"{t.name}.{ext}": release / ext / f"{t.name}.{ext}" for ext in EXPORTS}
+            cache.put(_export_key(cache, t, raw), {n: p for n, p in files.items() if p.is_file()})
+
+
+def _verdict_keys(model: Model, raw: Path, cache: BuildCache) -> dict[str, str]:
+    """Each table's verdict key: its inputs and those of the tables its foreign keys point into."""
+    return {name: "check-" + cache.table_key(t, raw / f"{name}.csv",
+                                              *((model.tables[fk.table], raw / f"{fk.table}.csv") for fk in t.foreign_keys
+                                                if fk.table in model.tables))
+            for name, t in model.tables.items() if (raw / f"{name}.csv").is_file()}
+
+
+def _known_verdicts(keys: dict[str, str], cache: BuildCache) -> dict[str, int]:
+    return {name: info["rows"] for name, key in keys.items() if (info := cache.info(key)) and "rows" in info}
+
+
+def _remember_verdicts(tables: dict, keys: dict[str, str], cache: BuildCache) -> None:
+    for name, rows in tables.items():
+        if hasattr(rows, "path") and name in keys:  # the large tables (the others are read again anyway)
+            if not cache.get(keys[name]):
+                cache.put(keys[name], {}, info={"rows": rows.rows})
+def _rule_keys(model: Model, db: Path, raw: Path, cache: BuildCache) -> dict[str, str]:
+    """Each rule's key: its text and the inputs of the tables it reads (none for a rule reading a
+    table the model does not hold, which runs every time)."""
+    from pipeline.check.rules import tables_read
+
+    keys = {}
+    with contextlib.closing(sqlite3.connect(db)) as con:
+        for rule in model.rules:
+            read = tables_read(rule, con)
+            if read is None or not read or not read <= set(model.tables):
+                continue
+            related = [(model.tables[n], raw / f"{n}.csv") for n in sorted(read)]
+            keys[rule.id] = "rule-" + cache.table_key(*related[0], *related[1:]) + "-" + \
+                hashlib.sha256(repr(rule).encode()).hexdigest()[:16]
+    return keys
+# --- end issue 22
 
 
 def _fsync_tree(root: Path) -> None:
@@ -218,7 +317,9 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
     """Validate raw/ and, if valid, make its release the published one."""
     model = load_model(paths.schemas, paths.metadata)
     info = versions.release_info(model)
-    report, tables = check_tables(paths.raw, model)
+    cache = BuildCache(paths.releases)  # --- issue 22: per-table products of the last publish
+    verdict_keys = _verdict_keys(model, paths.raw, cache)
+    report, tables = check_tables(paths.raw, model, known=_known_verdicts(verdict_keys, cache))
     if not report.valid:
         return report, None
     staging = paths.releases / f".staging-{os.getpid()}"
@@ -232,21 +333,25 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             # the national tables' exports are written by the same workers that load them.
             db = staging / f"{DB_NAME}.db"
             with stage("sqlite load (+ large exports)"):
-                exported, counted = build.load_release_db(model, tables, db, release=staging)
+                stats: dict = {}  # --- issue 22: the national tables' statistics, from their part files
+                exported, counted = build.load_release_db(model, tables, db, release=staging, cache=cache, stats=stats)
+            _remember_verdicts(tables, verdict_keys, cache)
             with stage("facet counts, analyze"):
-                facet_counts.write_facet_counts(model, db, counted)  # for the portal (portal/facet_lookup.py)
+                facet_counts.write_facet_counts(model, db, counted, stats)  # for the portal (portal/facet_lookup.py)
             current = paths.published.resolve() if paths.published.is_symlink() else None
             # From here the database is only read: the row rules run beside the release's files
             # (SQLite lets go of the interpreter while a query runs); a broken rule still
             # publishes nothing.
             with ThreadPoolExecutor(1) as pool:
                 say(f"Checking the {len(model.rules)} rules of metadata/rules.yaml (beside the release's files)")
-                rules = pool.submit(check_rules, model, db)
+                rule_keys = _rule_keys(model, db, paths.raw, cache)  # --- issue 22: a rule whose tables are unchanged passed
+                passed = {rule for rule, key in rule_keys.items() if cache.get(key)}
+                rules = pool.submit(check_rules, model, db, [r for r in model.rules if r.id not in passed])
                 try:
                     versions.check_new_version(info, current)
                     say("Writing the release: exports, Parquet, data package, dictionary, catalogs, checksums")
                     write_release(model, tables, staging, previous=current, exported=exported,
-                                  documents=paths.raw / "documents")
+                                  documents=paths.raw / "documents", cache=cache)
                     refused = None
                 except ValueError as exc:
                     refused = exc
@@ -255,6 +360,9 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             if not report.valid:
                 shutil.rmtree(staging)
                 return report, None
+            for key in rule_keys.values():  # --- issue 22
+                if not cache.get(key):
+                    cache.put(key, {})
             try:
                 if refused:
                     raise refused
@@ -276,6 +384,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
                 swap_symlink(paths.published, final)
                 changed = True
             versions.write_index(paths.releases, final)
+            cache.prune()  # --- issue 22: keep what this release was built from
     except PublishError:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -16,6 +16,9 @@ after the other (on a shared machine, compare CPU time as well as wall time):
   parquet        the Parquet build (DuckDB COPY) of every table
   publish        the whole `python -m pipeline publish` (validate, SQLite, rules, CSV/JSON,
                  Parquet, Pabulib, catalogs, checksums), with its stage times
+  incremental    the publish again after a one-row correction of a small table (and a patch bump),
+                 the national tables unchanged: their products come from the build cache
+                 (pipeline/build/cache.py); the ratio table's `full ÷ incremental`
   portal         pipeline/tools/portalbench.py: our portal and bare `datasette -i` on the same release
                  under wrk, page by page, on its largest table (for the largest size of the run)
   memory         the fast check of the project's largest table (pb_ballots: 7 MB at 100k) from
@@ -30,10 +33,12 @@ are compared, table by table; build steps read the clean project. No figure is a
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -104,14 +109,16 @@ def _datapackage(root: Path) -> Path:
     return path
 
 
-def _timed(cmd: list[str], cwd: Path, stdout=None, stderr=None, env: dict | None = None) -> tuple[float, float, int, float]:
+def _timed(cmd: list[str], cwd: Path, stdout=None, stderr=None, env: dict | None = None) -> tuple[float, float, int, float, float]:
     """(wall seconds, peak MiB of the largest process, exit code, CPU seconds of the whole process
-    tree: user + system, worker processes included) of one command, measured by /usr/bin/time."""
+    tree: user + system, worker processes included, the 1-minute load average at its start: the
+    machine may be shared) of one command, measured by /usr/bin/time."""
+    load = os.getloadavg()[0]
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
         proc = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", "-o", out.name, *cmd], cwd=cwd,
                               stdout=stdout or subprocess.DEVNULL, stderr=stderr or subprocess.DEVNULL, env={**_env(), **(env or {})})
         wall, kib, user, system = out.read().split()[-4:]
-    return float(wall), int(kib) / 1024, proc.returncode, float(user) + float(system)
+    return float(wall), int(kib) / 1024, proc.returncode, float(user) + float(system), load
 
 
 def _env() -> dict:
@@ -150,7 +157,7 @@ def stage(name: str, root: Path) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
 
-STEPS = ["frictionless", "duckdb-read", "ours", "ours+rules", "sqlite", "parquet", "publish", "memory", "portal", "servers"]
+STEPS = ["frictionless", "duckdb-read", "ours", "ours+rules", "sqlite", "parquet", "publish", "incremental", "memory", "portal", "servers"]
 
 
 def memory_vs_disk(root: Path, name: str = LARGE_TABLES[0]) -> dict:
@@ -182,6 +189,38 @@ def memory_vs_disk(root: Path, name: str = LARGE_TABLES[0]) -> dict:
                 times.append(time.perf_counter() - start)
         seconds[where], found[where] = min(times), (result.rows, len(result.errors), len(result.problems))
     return {"table": name, "mib": path.stat().st_size / 2**20, **seconds, "same": found["memory"] == found["disk"]}
+# --- issue 22: the publish after a one-row edit of a small table, the national tables unchanged
+EDITED_TABLE, EDITED_FIELD = "events", "name_ar"
+
+
+def _one_row_edit(root: Path) -> tuple[dict[Path, bytes], str]:
+    """Correct one cell of a small table and bump the patch version, as a maintainer does; returns
+    the files' bytes before (to put back) and the table edited."""
+    before = {p: p.read_bytes() for p in (root / "raw" / f"{EDITED_TABLE}.csv", root / "metadata" / "release.yaml")}
+    csv_path, release = before
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[1][rows[0].index(EDITED_FIELD)] += " (corrected)"
+    with csv_path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    text = release.read_text(encoding="utf-8")
+    release.write_text(re.sub(r"^version: (\d+)\.(\d+)\.(\d+)", lambda m: f"version: {m[1]}.{m[2]}.{int(m[3]) + 1}",
+                              text, count=1, flags=re.M), encoding="utf-8")
+    return before, EDITED_TABLE
+
+
+def _incremental(clean: Path) -> tuple:
+    """The timed publish after a one-row edit (the release before built by this run's publish)."""
+    if not (clean / "published").exists():
+        subprocess.run([PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(),
+                       check=True, stdout=subprocess.DEVNULL)
+    before, _ = _one_row_edit(clean)
+    try:
+        return _timed([PY, "-m", "pipeline", "--root", str(clean), "publish"], clean)
+    finally:
+        for path, data in before.items():
+            path.write_bytes(data)
+# --- end issue 22
 
 
 def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
@@ -239,6 +278,9 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
         if "memory" in steps:
             print(f"  {size}: the largest table checked from memory, then from disk ...", flush=True)
             line["memory"] = memory_vs_disk(clean)
+        if "incremental" in steps:  # --- issue 22
+            print(f"  {size}: publish after a one-row edit of {EDITED_TABLE} ...", flush=True)
+            line["incremental"] = _incremental(clean)
         if "portal" in steps and size == sizes[-1]:  # the portal on the largest table of the run
             from pipeline.tools import portalbench
             print(f"  {size}: portal under load (ours, then bare datasette -i) ...", flush=True)
@@ -261,11 +303,12 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| size | step | wall s | CPU s | rows/s | peak MiB | exit |", "|---|---|---|---|---|---|---|"]
+    lines = ["| size | step | wall s | CPU s | rows/s | peak MiB | exit | load |", "|---|---|---|---|---|---|---|---|"]
     for r in results:
         for s in [s for s in STEPS if s in r and s not in ("portal", "servers", "memory")]:
-            wall, mib, rc, cpu = r[s]
-            lines.append(f"| {r['size']} | {s} | {wall:.2f} | {cpu:.1f} | {r['rows'] / max(wall, 0.01):,.0f} | {mib:,.0f} | {rc} |")
+            wall, mib, rc, cpu, *load = r[s]
+            lines.append(f"| {r['size']} | {s} | {wall:.2f} | {cpu:.1f} | {r['rows'] / max(wall, 0.01):,.0f} | {mib:,.0f} | {rc} | "
+                         f"{load[0] if load else float('nan'):.1f} |")
     lines += ["", "| size | rows (all tables) | frictionless ÷ ours | ours ÷ DuckDB typed read | frictionless ÷ publish | same error set (ours, frictionless) |",
               "|---|---|---|---|---|---|"]
     def ratio(r: dict, a: str, b: str) -> str:  # a step left out of the run leaves its ratios out
@@ -276,6 +319,12 @@ def table(results: list[dict]) -> str:
             continue
         lines.append(f"| {r['size']} | {r['rows']:,} | {ratio(r, 'frictionless', 'ours')} | {ratio(r, 'ours', 'duckdb-read')} | "
                      f"{ratio(r, 'frictionless', 'publish')} | {'yes' if r['same_errors'] else 'NO'} {r['errors']} |")
+    incremental = [r for r in results if {"publish", "incremental"} <= set(r)]  # --- issue 22
+    if incremental:
+        lines += ["", f"| size | full publish s | publish after a one-row edit of {EDITED_TABLE} s | full ÷ incremental |",
+                  "|---|---|---|---|"]
+        lines += [f"| {r['size']} | {r['publish'][0]:.2f} | {r['incremental'][0]:.2f} | {ratio(r, 'publish', 'incremental')} |"
+                  for r in incremental]
     for r in results:
         if r.get("differences"):
             lines += ["", f"Differences at {r['size']}: {json.dumps(r['differences'], ensure_ascii=False)}"]
