@@ -1,4 +1,5 @@
 """Command line: a thin layer over the stage functions. `python -m pipeline --help`."""
+
 from __future__ import annotations
 
 import argparse
@@ -37,26 +38,36 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in [("validate", "check raw/ against schemas/ and the cross-table rules"),
-                       ("publish", "validate, build and atomically publish a release")]:
+    for name, text in [
+        ("validate", "check raw/ against schemas/ and the cross-table rules"),
+        ("publish", "validate, build and atomically publish a release"),
+    ]:
         p = sub.add_parser(name, help=text)
         p.add_argument("--report-json", help="also write the validation report as JSON to this file")
-        p.add_argument("--report-html", help="also write the validation report as a page to open (one section a file, "
-                                             "each problem with its row) to this file")
-        p.add_argument("--lang", choices=LANGS, help="the language of the problems: ar, fr or en (default: the "
-                                                      "locale's, from LC_ALL, LC_MESSAGES or LANG; else en)")
+        p.add_argument(
+            "--report-html",
+            help="also write the validation report as a page to open (one section a file, each problem with its row) to this file",
+        )
+        p.add_argument(
+            "--lang",
+            choices=LANGS,
+            help="the language of the problems: ar, fr or en (default: the locale's, from LC_ALL, LC_MESSAGES or LANG; else en)",
+        )
     sub.choices["validate"].add_argument(
-        "--schema-only", action="store_true",
+        "--schema-only",
+        action="store_true",
         help="stop after the checks frictionless makes (types, constraints, keys) and the conventions; skip the "
-             "row rules of metadata/rules.yaml, which need the release database loaded")
+        "row rules of metadata/rules.yaml, which need the release database loaded",
+    )
     s = sub.add_parser("serve", help="serve the published release with Datasette")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     sp = sub.add_parser("serve-prod", help="serve the published release as nginx before N portal replicas on loopback")
     sp.add_argument("--port", type=int, default=8080, help="nginx's port on 127.0.0.1 (default 8080)")
     sp.add_argument("--replica-ports", default="8101,8102", help="one portal replica on each (default 8101,8102)")
-    sp.add_argument("--run-dir", type=Path, default=Path("build/serve-prod"),
-                    help="nginx's configuration, logs and cache (default build/serve-prod)")
+    sp.add_argument(
+        "--run-dir", type=Path, default=Path("build/serve-prod"), help="nginx's configuration, logs and cache (default build/serve-prod)"
+    )
     sub.add_parser("rollback", help="point published/ back at the previous release kept in releases/")
     pr = sub.add_parser("prune", help="remove old releases from releases/, never the current one")
     pr.add_argument("--keep", type=int, default=3, help="how many of the newest releases to keep (default 3)")
@@ -112,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     if not (args.initiative and args.title_ar):
                         parser.error("pb-import pabulib needs --initiative and --title-ar")
-                    rows = pb_import.from_pabulib(args.file, paths.raw, args.cycle, args.initiative, args.title_ar,
-                                                  args.source, args.proposer_type)
+                    rows = pb_import.from_pabulib(
+                        args.file, paths.raw, args.cycle, args.initiative, args.title_ar, args.source, args.proposer_type
+                    )
                 added = pb_import.append_rows(paths.raw, load_model(paths.schemas, paths.metadata), rows)
             except pb_import.PBImportError as exc:
                 print(f"Import failed, nothing was written:\n{exc}", file=sys.stderr)
@@ -125,8 +137,10 @@ def main(argv: list[str] | None = None) -> int:
 
             out = args.out if args.out.is_absolute() else paths.root / args.out
             counts = workbook.write_workbook(load_model(paths.schemas, paths.metadata), paths.raw, out)
-            print(f"Wrote {out}: {len(counts)} sheets, {sum(counts.values())} rows. Edit it in Excel or LibreOffice "
-                  f"(rows from row 3), then run: make import-workbook")
+            print(
+                f"Wrote {out}: {len(counts)} sheets, {sum(counts.values())} rows. Edit it in Excel or LibreOffice "
+                f"(rows from row 3), then run: make import-workbook"
+            )
             return 0
         if args.command == "import-workbook":
             from pipeline.importers import workbook
@@ -138,8 +152,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(WORKBOOK_REFUSED[language(args.lang)].format(n=len(exc.report.problems)), file=sys.stderr)
                 return 1
             changed = [f"raw/{name}.csv ({rows} rows)" for name, (rows, was_changed) in result.items() if was_changed]
-            print(("Changed " + ", ".join(changed) if changed else "raw/ is unchanged: the workbook holds what raw/ holds")
-                  + ". Now run: make publish")
+            print(
+                ("Changed " + ", ".join(changed) if changed else "raw/ is unchanged: the workbook holds what raw/ holds")
+                + ". Now run: make publish"
+            )
             return 0
         if args.command in ("rollback", "prune"):
             from pipeline.release.publish import PublishError
@@ -159,8 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             from pipeline.portal.proxy import serve_prod
 
             ports = [int(p) for p in args.replica_ports.split(",")]
-            return serve_prod(paths, load_model(paths.schemas, paths.metadata), args.port, ports,
-                              (paths.root / args.run_dir).resolve())
+            return serve_prod(paths, load_model(paths.schemas, paths.metadata), args.port, ports, (paths.root / args.run_dir).resolve())
         if args.command == "serve":
             from pipeline.portal.serve import serve
 

@@ -4,6 +4,7 @@ of the main process that lasts longer than the interval draws a live bar (rich, 
 uses too); elsewhere (a file, a CI log, a worker process: a publish's national tables are loaded
 by two at once, whose bars would garble each other) it prints a plain line every few seconds. A
 short run prints its few start lines and nothing more, and never draws a bar."""
+
 from __future__ import annotations
 
 import contextlib
@@ -75,11 +76,18 @@ class Rows:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self.bar = Progress(TextColumn(f"    {self.what}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[rate]} rows/s"), TimeRemainingColumn(),
-                            console=Console(stderr=True), transient=True)
-        self.task = self.bar.add_task(self.what, total=self.total, completed=self.done,
-                                      rate=f"{self.done / max(now - self.start, 1e-9):,.0f}")
+        self.bar = Progress(
+            TextColumn(f"    {self.what}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} rows/s"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.task = self.bar.add_task(
+            self.what, total=self.total, completed=self.done, rate=f"{self.done / max(now - self.start, 1e-9):,.0f}"
+        )
         self.bar.start()
 
     def line(self, now: float) -> str:
@@ -99,8 +107,10 @@ class Rows:
             self.bar.stop()
         if self.reported:
             now = time.monotonic()
-            say(f"    {self.what}: done, {self.done:,} rows in {_duration(now - self.start)} "
-                f"({self.done / max(now - self.start, 1e-9):,.0f} rows/s)")
+            say(
+                f"    {self.what}: done, {self.done:,} rows in {_duration(now - self.start)} "
+                f"({self.done / max(now - self.start, 1e-9):,.0f} rows/s)"
+            )
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
 """Where things live. Tests point a Paths at a temporary copy of the project."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """Where a run spends its time: `REMACTO_TIMINGS=1 python -m pipeline publish` prints each
 stage's wall time to stderr (make bench does, for the whole publish)."""
+
 from __future__ import annotations
 
 import contextlib

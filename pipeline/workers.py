@@ -1,6 +1,7 @@
 """Worker processes that end with the process that started them: a publish or a portal killed with
 SIGKILL must not leave its workers behind, blocked on a pipe for ever (the kill trials left a dozen
 a test run)."""
+
 from __future__ import annotations
 
 import ctypes
@@ -25,5 +26,6 @@ def die_with_parent(parent: int) -> None:
 def pool(workers: int) -> ProcessPoolExecutor:
     """Spawned worker processes (a fresh interpreter each: no state forked from this one) that die
     with this process."""
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent, initargs=(os.getpid(),)
+    )

@@ -1,5 +1,6 @@
 """Shared fixtures: a temporary copy of the project, a real release built from raw/, and a real
 Datasette process serving it (the helpers they use are in tests/helpers.py)."""
+
 from __future__ import annotations
 
 import shutil
@@ -68,4 +69,3 @@ def published_project(released, tmp_path):
     paths, _ = released
     shutil.copytree(paths.root, tmp_path / "p", symlinks=True)
     return Paths(tmp_path / "p")
-

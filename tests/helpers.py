@@ -1,5 +1,6 @@
 """What tests share besides fixtures: the fixture folder, a temporary copy of the project, and a
 real Datasette process serving a release on a free localhost port, as `make serve` starts it."""
+
 from __future__ import annotations
 
 import contextlib
@@ -20,9 +21,26 @@ from pipeline.tools.pages import CHROMIUM, CHROMIUM_ARGS
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"  # fixtures named after their defect
-__all__ = ["BAD_INPUT_CASES", "CHROMIUM", "CHROMIUM_ARGS", "DATA", "TESTS", "chromium", "copy_project", "edit_source_ref",
-           "free_port", "linked_files", "published_rows", "raw_rows", "serving", "serving_process", "serving_published",
-           "strip_where", "tree_digest", "wait_ready"]
+__all__ = [
+    "BAD_INPUT_CASES",
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "DATA",
+    "TESTS",
+    "chromium",
+    "copy_project",
+    "edit_source_ref",
+    "free_port",
+    "linked_files",
+    "published_rows",
+    "raw_rows",
+    "serving",
+    "serving_process",
+    "serving_published",
+    "strip_where",
+    "tree_digest",
+    "wait_ready",
+]
 LINKED = re.compile(r'<(?:link|script)\b[^>]*?(?:href|src)="([^"]+)"')
 
 # fixture file -> (raw table it replaces, exact (file, row, field, code) problems)
@@ -30,8 +48,10 @@ BAD_INPUT_CASES = {
     "wrong-type.csv": ("network_growth", {("network_growth.csv", 2, "members_joined", "type-error")}),
     "out-of-enum.csv": ("network_composition", {("network_composition.csv", 3, "kind", "constraint-error")}),
     "missing-required.csv": ("network_growth", {("network_growth.csv", 2, "source_id", "constraint-error")}),
-    "duplicate-id.csv": ("network_growth", {("network_growth.csv", 4, "cohort_id", "primary-key"),
-                                            ("network_growth.csv", 4, "cohort_id", "unique-error")}),
+    "duplicate-id.csv": (
+        "network_growth",
+        {("network_growth.csv", 4, "cohort_id", "primary-key"), ("network_growth.csv", 4, "cohort_id", "unique-error")},
+    ),
     "dangling-foreign-key.csv": ("network_growth", {("network_growth.csv", 2, "source_id", "foreign-key")}),
     "missing-column.csv": ("network_growth", {("network_growth.csv", 1, "month", "missing-label")}),
     "extra-column.csv": ("network_growth", {("network_growth.csv", 1, "notes", "extra-label")}),
@@ -41,7 +61,6 @@ BAD_INPUT_CASES = {
     "latin-name-without-source.csv": ("collectivities", {("collectivities.csv", 12, "name_latin_source_id", "provenance-error")}),
     "totals-disagree.csv": ("network_growth", {("network_growth.csv", None, "members_joined", "cross-check-error")}),
 }
-
 
 
 @contextlib.contextmanager
@@ -74,16 +93,14 @@ def serving(release: Path, model, log_path: Path, *, env: dict | None = None, fo
 
 
 @contextlib.contextmanager
-def serving_process(release: Path, model, log_path: Path, *, env: dict | None = None, follow: Path | None = None,
-                    **settings):
+def serving_process(release: Path, model, log_path: Path, *, env: dict | None = None, follow: Path | None = None, **settings):
     """serving(), also giving the server's process: (base URL, subprocess.Popen)."""
     port = free_port()
     args = datasette_args(release, Paths(), model, "127.0.0.1", port, follow=follow)
     for key, value in settings.items():
         args += ["--setting", key, str(value)]
     log = log_path.open("w")
-    proc = subprocess.Popen(args, env={**datasette_env(Paths(), follow=follow), **(env or {})}, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(args, env={**datasette_env(Paths(), follow=follow), **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, proc, "/health", seconds=15, log=log_path)
@@ -130,8 +147,9 @@ def edit_source_ref(paths: Paths, text: str) -> None:
     text_now = release_yaml.read_text(encoding="utf-8")
     major, minor, patch = re.search(r"(?m)^version: (\d+)\.(\d+)\.(\d+)", text_now).groups()
     # Past the project's own patch number, whatever it is: the same number would be refused as unchanged.
-    release_yaml.write_text(re.sub(r"(?m)^version: .*$", f"version: {major}.{minor}.{int(patch) + next(_edits)}", text_now),
-                            encoding="utf-8")
+    release_yaml.write_text(
+        re.sub(r"(?m)^version: .*$", f"version: {major}.{minor}.{int(patch) + next(_edits)}", text_now), encoding="utf-8"
+    )
     path = paths.raw / "network_composition.csv"
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -142,5 +160,4 @@ def edit_source_ref(paths: Paths, text: str) -> None:
 
 def linked_files(html: str) -> list[str]:
     """The stylesheets and scripts a page links (not its JSON-LD, nor links to pages)."""
-    return sorted({url for url in LINKED.findall(html) if not url.startswith(("data:", "http"))
-                   and re.search(r"\.(css|js)$", url)})
+    return sorted({url for url in LINKED.findall(html) if not url.startswith(("data:", "http")) and re.search(r"\.(css|js)$", url)})

@@ -1,6 +1,7 @@
 """The runtime lock is what serving and publishing import, nothing more: `make serve` installs
 requirements/runtime.txt only, so a runtime import missing from it would fail on a fresh machine, and
 a runtime dependency no runtime code imports would be weight for nothing."""
+
 import ast
 import re
 import sys

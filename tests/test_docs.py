@@ -2,6 +2,7 @@
 target, `python -m pipeline` subcommand, REMACTO_* environment variable and validation problem code is
 named in README.md or docs/; the README stays short; local links lead somewhere; the figures of
 docs/national-scale.md are written by `make bench` between markers that are there."""
+
 import re
 import subprocess
 import sys
@@ -34,14 +35,14 @@ def make_targets() -> list[str]:
 
 
 def cli_subcommands() -> list[str]:
-    usage = subprocess.run([sys.executable, "-m", "pipeline", "--help"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout
+    usage = subprocess.run([sys.executable, "-m", "pipeline", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     return re.search(r"\{([a-z,-]+)\}", usage).group(1).split(",")
 
 
 def environment_variables() -> set[str]:
-    return {name for path in (ROOT / "pipeline").rglob("*.py")
-            for name in re.findall(r"REMACTO_[A-Z0-9_]+", path.read_text(encoding="utf-8"))}
+    return {
+        name for path in (ROOT / "pipeline").rglob("*.py") for name in re.findall(r"REMACTO_[A-Z0-9_]+", path.read_text(encoding="utf-8"))
+    }
 
 
 def problem_codes() -> set[str]:
@@ -57,12 +58,15 @@ def test_the_collectors_find_what_the_code_has():
     assert {"encoding-error", "formula-injection", "foreign-key", "import-error", "cell-too-long"} <= problem_codes()
 
 
-@pytest.mark.parametrize("kind, names", [
-    ("make target", [f"make {t}" for t in make_targets()]),
-    ("subcommand of python -m pipeline", cli_subcommands()),
-    ("environment variable", sorted(environment_variables())),
-    ("problem code", sorted(problem_codes())),
-])
+@pytest.mark.parametrize(
+    "kind, names",
+    [
+        ("make target", [f"make {t}" for t in make_targets()]),
+        ("subcommand of python -m pipeline", cli_subcommands()),
+        ("environment variable", sorted(environment_variables())),
+        ("problem code", sorted(problem_codes())),
+    ],
+)
 def test_every_make_target_subcommand_variable_and_problem_code_is_documented(kind, names):
     text = documentation()
     assert [name for name in names if not in_code_span(name, text)] == [], f"undocumented {kind}s"
@@ -103,12 +107,16 @@ def test_the_national_scale_page_has_the_markers_make_bench_writes_between():
 
 def test_make_bench_replaces_only_what_is_between_its_markers(tmp_path):
     page = tmp_path / "national-scale.md"
-    page.write_text("intro\n<!-- bench:start -->\nold figures\n<!-- bench:end -->\nafter\n"
-                    "<!-- portalbench:start -->\nold portal\n<!-- portalbench:end -->\n", encoding="utf-8")
+    page.write_text(
+        "intro\n<!-- bench:start -->\nold figures\n<!-- bench:end -->\nafter\n"
+        "<!-- portalbench:start -->\nold portal\n<!-- portalbench:end -->\n",
+        encoding="utf-8",
+    )
     bench.write_docs({"bench": "| size | step |\n|---|---|"}, "Measured now.", page)
     assert page.read_text(encoding="utf-8") == (
         "intro\n<!-- bench:start -->\nMeasured now.\n\n| size | step |\n|---|---|\n<!-- bench:end -->\nafter\n"
-        "<!-- portalbench:start -->\nold portal\n<!-- portalbench:end -->\n")
+        "<!-- portalbench:start -->\nold portal\n<!-- portalbench:end -->\n"
+    )
     page.write_text("no markers\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="the markers <!-- bench:start --> and <!-- bench:end --> are missing"):
         bench.write_docs({"bench": "x"}, "Measured now.", page)
@@ -116,9 +124,11 @@ def test_make_bench_replaces_only_what_is_between_its_markers(tmp_path):
 
 def test_no_file_of_the_project_refers_to_a_folder_beside_the_repository():
     beside = "../" + "shared"
-    referring = [path.relative_to(ROOT).as_posix() for path in ROOT.rglob("*")
-                 if path.is_file() and not NOT_PROJECT & set(path.relative_to(ROOT).parts)
-                 and beside.encode() in path.read_bytes()]
+    referring = [
+        path.relative_to(ROOT).as_posix()
+        for path in ROOT.rglob("*")
+        if path.is_file() and not NOT_PROJECT & set(path.relative_to(ROOT).parts) and beside.encode() in path.read_bytes()
+    ]
     assert referring == []
 
 
@@ -130,6 +140,9 @@ def test_every_module_the_documentation_names_exists():
     modules = set(re.findall(r"python -m (pipeline(?:\.\w+)+)", text))
     assert paths and modules
     missing = sorted(p for p in paths if not (ROOT / p).is_file())
-    missing += sorted(m for m in modules if not (ROOT / (m.replace(".", "/") + ".py")).is_file()
-                      and not (ROOT / m.replace(".", "/") / "__main__.py").is_file())
+    missing += sorted(
+        m
+        for m in modules
+        if not (ROOT / (m.replace(".", "/") + ".py")).is_file() and not (ROOT / m.replace(".", "/") / "__main__.py").is_file()
+    )
     assert missing == []

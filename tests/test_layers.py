@@ -1,6 +1,7 @@
 """The package layout as a checked contract: the layers and forbidden imports of pyproject.toml
 ([tool.importlinter]) hold, the portal's processes never load DuckDB, frictionless, checking or
 building, no module reaches into another's private names, and no import leads back to itself."""
+
 from __future__ import annotations
 
 import ast
@@ -63,8 +64,13 @@ def private_crossings(path: Path) -> list[tuple[str, int, str]]:
             out += [(shown, node.lineno, a.name) for a in node.names if a.name.startswith("_")]
     modules = _own_modules_bound(tree)
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
-                and isinstance(node.value, ast.Name) and node.value.id in modules):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+        ):
             out.append((shown, node.lineno, f"{node.value.id}.{node.attr}"))
     return out
 
@@ -103,5 +109,7 @@ def test_an_import_circle_is_found(tmp_path, monkeypatch):
     (package / "validate.py").write_text("from circular_probe import fast\n")
     (package / "fast.py").write_text("def check():\n    from circular_probe import validate\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    assert import_circles("circular_probe") == [("circular_probe.fast", "circular_probe.validate"),
-                                                ("circular_probe.validate", "circular_probe.fast")]
+    assert import_circles("circular_probe") == [
+        ("circular_probe.fast", "circular_probe.validate"),
+        ("circular_probe.validate", "circular_probe.fast"),
+    ]

@@ -1,5 +1,6 @@
 """Build stage: the release's SQLite database (served; its SQL from build/ddl.py), CSV and JSON
 exports read back from it, and Parquet (via DuckDB) for analysis. Entry: `load_release_db`."""
+
 from __future__ import annotations
 
 import contextlib
@@ -44,9 +45,13 @@ def _load_table(db: sqlite3.Connection, table: Table, rows, parted: bool = False
         return
     types = [f.type for f in table.fields]
     if isinstance(rows, LargeCsv):  # validated on disk by the fast path: streamed, never held whole
-        values = (row for batch in progress.batches(f"loading {table.name} into SQLite", rows.rows,
-                                                    stream.chunks(stream.sqlite_rows(rows.path, table)))
-                  for row in batch)
+        values = (
+            row
+            for batch in progress.batches(
+                f"loading {table.name} into SQLite", rows.rows, stream.chunks(stream.sqlite_rows(rows.path, table))
+            )
+            for row in batch
+        )
     else:
         values = ([typed_value(v, t) for v, t in zip(row, types)] for row in rows)
     db.executemany(insert_sql(table), values)
@@ -65,9 +70,14 @@ def parallel_min_rows() -> int:
     return int(os.environ.get("REMACTO_PARALLEL_MIN_ROWS", 200_000))
 
 
-def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path,
-                    release: Path | None = None, cache: BuildCache | None = None,
-                    stats: dict[str, list[tuple]] | None = None) -> tuple[set[str], dict[str, list[tuple]]]:
+def load_release_db(
+    model: Model,
+    tables: dict[str, list[list[str]]],
+    path: Path,
+    release: Path | None = None,
+    cache: BuildCache | None = None,
+    stats: dict[str, list[tuple]] | None = None,
+) -> tuple[set[str], dict[str, list[tuple]]]:
     """A new SQLite file with every table, row and index, rowids in file order (the row rules of
     metadata/rules.yaml name rows by rowid): the state in which validation runs those rules.
 
@@ -91,9 +101,11 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
     parts = {n: path.with_name(f".{path.stem}.{n}.part") for n in parted}
     parts.update({n: entry / CACHED_PART for n, entry in cached.items()})
     total = sum(t.rows if isinstance(t, LargeCsv) else len(t) for t in tables.values())
-    say(f"Loading {len(tables)} tables ({total:,} rows) into SQLite" + (f", {len(parted)} of them in worker processes"
-                                                                      if parted else "")
-        + (f" ({len(cached)} unchanged since the last publish, taken from its build cache)" if cached else ""))
+    say(
+        f"Loading {len(tables)} tables ({total:,} rows) into SQLite"
+        + (f", {len(parted)} of them in worker processes" if parted else "")
+        + (f" ({len(cached)} unchanged since the last publish, taken from its build cache)" if cached else "")
+    )
     with contextlib.ExitStack() as stack:
         loads, exporting = {}, {}
         built = [n for n in parted if n not in cached]
@@ -104,8 +116,7 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
             # jobs start at once and the short ones fill in after.
             for n in sorted(built, key=lambda n: -tables[n].rows * len(model.tables[n].fields)):
                 if exports:
-                    exporting[n] = pool.submit(native.export_part, model.tables[n], tables[n].path, exports,
-                                               tables[n].rows)
+                    exporting[n] = pool.submit(native.export_part, model.tables[n], tables[n].path, exports, tables[n].rows)
                 loads[n] = pool.submit(native.build_part, model.tables[n], tables[n].path, parts[n], tables[n].rows)
         with sqlite_connection(path) as db:
             staging_pragmas(db)
@@ -124,8 +135,7 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
                     db.execute(f"INSERT INTO main.{q(n)} SELECT * FROM part.{q(n)}")
                     _full_text(db, model.tables[n])
                 if stats is not None:
-                    stats[n] = db.execute("SELECT tbl, idx, stat FROM part.sqlite_stat1 WHERE tbl = ? ORDER BY idx",
-                                          (n,)).fetchall()
+                    stats[n] = db.execute("SELECT tbl, idx, stat FROM part.sqlite_stat1 WHERE tbl = ? ORDER BY idx", (n,)).fetchall()
                 db.execute("DETACH DATABASE part")
                 if not keys:
                     parts[n].unlink()
@@ -143,9 +153,12 @@ def load_release_db(model: Model, tables: dict[str, list[list[str]]], path: Path
 def _store(cache: BuildCache, key: str, name: str, part: Path, exports: tuple[Path, Path, Path], counted: list) -> None:
     """A national table's products into the build cache: its part file (moved in), CSV and Parquet
     (linked), facet counts."""
-    cache.put(key, {f"{name}.csv": exports[0] / f"{name}.csv", f"{name}.parquet": exports[2] / f"{name}.parquet"},
-              moves={CACHED_PART: part},
-              texts={CACHED_COUNTS: json.dumps([list(row) for row in counted], ensure_ascii=False)})
+    cache.put(
+        key,
+        {f"{name}.csv": exports[0] / f"{name}.csv", f"{name}.parquet": exports[2] / f"{name}.parquet"},
+        moves={CACHED_PART: part},
+        texts={CACHED_COUNTS: json.dumps([list(row) for row in counted], ensure_ascii=False)},
+    )
 
 
 def export_tables(model: Model, db_path: Path, csv_dir: Path, json_dir: Path, done: set[str] = frozenset()) -> None:
@@ -169,5 +182,4 @@ def export_table(db: sqlite3.Connection, table: Table, csv_dir: Path, json_dir: 
     order = ", ".join(map(q, table.primary_key)) or "rowid"
     cursor = db.execute(f"SELECT * FROM {q(table.name)} ORDER BY {order}")
     columns = [c[0] for c in cursor.description]
-    stream.write_csv_and_json(columns, stream.batches(cursor), csv_dir / f"{table.name}.csv",
-                                json_dir / f"{table.name}.json")
+    stream.write_csv_and_json(columns, stream.batches(cursor), csv_dir / f"{table.name}.csv", json_dir / f"{table.name}.json")

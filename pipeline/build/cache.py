@@ -9,6 +9,7 @@ bytes are the same (tests/release/test_incremental.py compares both, remacto.db 
 Whatever spans tables (the database file itself, facet-count tables, ANALYZE, catalogs, changelog,
 checksums) is made again each time. After a publish, only the entries it used are kept.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,9 +56,17 @@ def table_schema_text(table: Table) -> str:
     """What of a table's schema its products depend on (not its titles: those are the catalogs')."""
     from pipeline.build.ddl import table_ddl
 
-    return json.dumps({"schema": table.frictionless_schema(), "ddl": table_ddl(table),
-                       "facets": list(table.facet_fields), "search": list(table.search_fields)},
-                      ensure_ascii=False, sort_keys=True, default=str)
+    return json.dumps(
+        {
+            "schema": table.frictionless_schema(),
+            "ddl": table_ddl(table),
+            "facets": list(table.facet_fields),
+            "search": list(table.search_fields),
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
 
 
 def digest(*parts: str) -> str:
@@ -101,8 +110,14 @@ class BuildCache:
         except (OSError, ValueError):
             return None
 
-    def put(self, key: str, links: dict[str, Path], moves: dict[str, Path] | None = None,
-            texts: dict[str, str] | None = None, info: dict | None = None) -> Path:
+    def put(
+        self,
+        key: str,
+        links: dict[str, Path],
+        moves: dict[str, Path] | None = None,
+        texts: dict[str, str] | None = None,
+        info: dict | None = None,
+    ) -> Path:
         """Store an entry under `key`, each name in it from: `links`, files hard-linked where the file
         system allows (the release keeps the same bytes under its own name), else copied; `moves`,
         files moved in; `texts`, written. `info` goes into its DONE file, written last."""

@@ -1,5 +1,6 @@
 """The release database's SQL, generated from the schemas: tables, keys, indexes, full-text search,
 and how a validated cell becomes a SQLite value."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -29,9 +30,11 @@ def table_ddl(table: Table) -> list[str]:
     if table.primary_key:
         body.append(f"PRIMARY KEY ({', '.join(map(q, table.primary_key))})")
     for fk in table.foreign_keys:
-        body.append(f"FOREIGN KEY ({', '.join(map(q, fk.fields))}) REFERENCES {q(fk.table)} ({', '.join(map(q, fk.ref_fields))})"
+        body.append(
+            f"FOREIGN KEY ({', '.join(map(q, fk.fields))}) REFERENCES {q(fk.table)} ({', '.join(map(q, fk.ref_fields))})"
             # Deferred: a row may refer to one later in the same file (territories' parents).
-            " DEFERRABLE INITIALLY DEFERRED")
+            " DEFERRABLE INITIALLY DEFERRED"
+        )
     statements = [f"CREATE TABLE {q(table.name)} (\n  " + ",\n  ".join(body) + "\n)"]
     indexed = []
     for cols in [fk.fields for fk in table.foreign_keys] + [(f,) for f in table.facet_fields]:
@@ -40,14 +43,10 @@ def table_ddl(table: Table) -> list[str]:
             # The primary key after the column: a filtered page, listed in key order as Datasette
             # lists it, reads the index in order instead of sorting every matching row.
             keyed = list(cols) + [c for c in table.primary_key if c not in cols]
-            statements.append(
-                f"CREATE INDEX {q(table.name + '_' + '_'.join(cols))} ON {q(table.name)} ({', '.join(map(q, keyed))})"
-            )
+            statements.append(f"CREATE INDEX {q(table.name + '_' + '_'.join(cols))} ON {q(table.name)} ({', '.join(map(q, keyed))})")
     if table.search_fields:
         cols = ", ".join(map(q, table.search_fields))
-        statements.append(
-            f"CREATE VIRTUAL TABLE {q(table.name + FTS_SUFFIX)} USING fts5 ({cols}, tokenize = 'trigram')"
-        )
+        statements.append(f"CREATE VIRTUAL TABLE {q(table.name + FTS_SUFFIX)} USING fts5 ({cols}, tokenize = 'trigram')")
     return statements
 
 

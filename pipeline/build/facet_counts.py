@@ -12,6 +12,7 @@ statistics it took the last index it saw: `channel`, half the table, instead of 
 
 Everything here is derived from the rows, in a fixed order: the same release gives the same bytes.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -39,13 +40,16 @@ def _ddl(table: Table) -> list[str]:
     cols += [f"{q(c)} {SQLITE_TYPES[table.field(c).type]}" for c in fields]
     cols.append(f"{q(ROWS_COLUMN)} INTEGER NOT NULL")
     name = counts_table(table.name)
-    return [f"CREATE TABLE {q(name)} (\n  " + ",\n  ".join(cols) + "\n)",
-            # Covering: a page's lookup reads the index only.
-            f"CREATE INDEX {q(name + '_lookup')} ON {q(name)} ({', '.join(q(c) for c in [SET_COLUMN, *fields, ROWS_COLUMN])})"]
+    return [
+        f"CREATE TABLE {q(name)} (\n  " + ",\n  ".join(cols) + "\n)",
+        # Covering: a page's lookup reads the index only.
+        f"CREATE INDEX {q(name + '_lookup')} ON {q(name)} ({', '.join(q(c) for c in [SET_COLUMN, *fields, ROWS_COLUMN])})",
+    ]
 
 
-def write_facet_counts(model: Model, db_path: Path, counted: dict[str, list[tuple]] | None = None,
-                       stats: dict[str, list[tuple]] | None = None) -> None:
+def write_facet_counts(
+    model: Model, db_path: Path, counted: dict[str, list[tuple]] | None = None, stats: dict[str, list[tuple]] | None = None
+) -> None:
     """Add the facet-count tables to a freshly built release database, then ANALYZE it. `counted`
     gives, for some tables, the rows counted by every combination of facet values as the build
     loaded them (native.export_part): the same numbers as a GROUP BY, without another pass.
@@ -72,8 +76,7 @@ def _analyze(db: sqlite3.Connection, stats: dict[str, list[tuple]] | None) -> No
     if stats is None:
         db.execute("ANALYZE")
         return
-    tables = [n for (n,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                                       "ORDER BY name")]
+    tables = [n for (n,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
     for name in tables:
         if name not in stats:
             db.execute(f"ANALYZE {q(name)}")
@@ -82,8 +85,7 @@ def _analyze(db: sqlite3.Connection, stats: dict[str, list[tuple]] | None) -> No
     # worker gives the same file.
     rows = db.execute("SELECT tbl, idx, stat FROM sqlite_stat1").fetchall() + [r for n in stats for r in stats[n]]
     db.execute("DELETE FROM sqlite_stat1")
-    db.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
-                   sorted(rows, key=lambda r: (r[0], r[1] or "", r[2])))
+    db.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", sorted(rows, key=lambda r: (r[0], r[1] or "", r[2])))
 
 
 def _write_cube(db: sqlite3.Connection, table: Table, counted: list[tuple] | None = None) -> None:

@@ -17,6 +17,7 @@ writes everything from it:
 A DOUBLE cast to VARCHAR in DuckDB is the shortest round-trip spelling, as Python's repr() (a test
 compares them); an integer is its digits.
 """
+
 from __future__ import annotations
 
 import csv
@@ -50,8 +51,16 @@ assert NEEDS_CLEANING_RE2.endswith(_CELL_EDGES)
 _ROW_NEEDS_CLEANING = NEEDS_CLEANING_RE2[: -len(_CELL_EDGES)] + "|(^|\\x01) | (\\x01|$)"
 # The characters to_json escapes with upper-case hex digits (json.dumps writes lower case).
 _UPPER_HEX = "\x0b\x0e\x0f\x1a\x1b\x1c\x1d\x1e\x1f"
-_JSON_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                 **{chr(c): f"\\u{c:04x}" for c in range(0x20) if chr(c) not in "\b\f\n\r\t"}}
+_JSON_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    **{chr(c): f"\\u{c:04x}" for c in range(0x20) if chr(c) not in "\b\f\n\r\t"},
+}
 
 
 def sqlite_extension() -> Path:
@@ -59,8 +68,9 @@ def sqlite_extension() -> Path:
     root = Path(duckdb_extension_sqlite_scanner.__file__).parent / "extensions"
     path = root / f"v{duckdb.__version__}" / "sqlite_scanner.duckdb_extension"
     if not path.is_file():
-        raise RuntimeError(f"{path} is missing: duckdb and duckdb-extension-sqlite-scanner must have the same version "
-                           "(pyproject.toml pins both)")
+        raise RuntimeError(
+            f"{path} is missing: duckdb and duckdb-extension-sqlite-scanner must have the same version (pyproject.toml pins both)"
+        )
     return path
 
 
@@ -113,11 +123,12 @@ def typed_table(con: duckdb.DuckDBPyConnection, csv_path: Path, table: Table) ->
     names = [q(f.name) for f in table.fields]
     raw = ", ".join(f"CASE WHEN _special THEN {c} END AS {q('_raw_' + f.name)}" for c, f in zip(names, table.fields))
     typed = ", ".join(f"{e} AS {c}" for e, c in zip(exprs, names))
-    con.execute(f"CREATE TEMP TABLE {ROWS} AS SELECT _special, {typed}, {raw} "
-                f"FROM (SELECT ({flag}) AS _special, * FROM {text_source(csv_path, table, one_thread=True)})")
+    con.execute(
+        f"CREATE TEMP TABLE {ROWS} AS SELECT _special, {typed}, {raw} "
+        f"FROM (SELECT ({flag}) AS _special, * FROM {text_source(csv_path, table, one_thread=True)})"
+    )
     types = [f.type for f in table.fields]
-    cursor = con.execute(f"SELECT rowid, {', '.join(q('_raw_' + f.name) for f in table.fields)} FROM {ROWS} "
-                         "WHERE _special ORDER BY rowid")
+    cursor = con.execute(f"SELECT rowid, {', '.join(q('_raw_' + f.name) for f in table.fields)} FROM {ROWS} WHERE _special ORDER BY rowid")
     fixes = []
     while batch := cursor.fetchmany(BATCH):
         for rowid, *cells in batch:
@@ -127,7 +138,7 @@ def typed_table(con: duckdb.DuckDBPyConnection, csv_path: Path, table: Table) ->
         # Handed to DuckDB a column at a time (one list each), then one UPDATE joins them in.
         columns = [("_rowid", "BIGINT")] + [(f.name, DUCKDB_TYPES.get(f.type, "VARCHAR")) for f in table.fields]
         for start in range(0, len(fixes), BATCH):
-            part = list(zip(*fixes[start:start + BATCH]))
+            part = list(zip(*fixes[start : start + BATCH]))
             unnest = ", ".join(f"unnest(?::{t}[]) AS {q(n)}" for n, t in columns)
             con.execute(f"CREATE OR REPLACE TEMP TABLE typed_fixes AS SELECT {unnest}", [list(c) for c in part])
             sets = ", ".join(f"{c} = typed_fixes.{c}" for c in names)
@@ -139,8 +150,10 @@ def typed_table(con: duckdb.DuckDBPyConnection, csv_path: Path, table: Table) ->
 def delimited_cell(text: str, delimiter: str = ",") -> str:
     """A text value (SQL) as csv.writer's QUOTE_MINIMAL writes it, NULL as nothing: quoted when it
     holds the delimiter, the quote or a line break."""
-    return (f"CASE WHEN {text} IS NULL THEN '' WHEN regexp_matches({text}, '[{delimiter}\"\\r\\n]') "
-            f"THEN '\"' || replace({text}, '\"', '\"\"') || '\"' ELSE {text} END")
+    return (
+        f"CASE WHEN {text} IS NULL THEN '' WHEN regexp_matches({text}, '[{delimiter}\"\\r\\n]') "
+        f"THEN '\"' || replace({text}, '\"', '\"\"') || '\"' ELSE {text} END"
+    )
 
 
 def _csv_cell(f) -> str:
@@ -184,25 +197,30 @@ def csv_line(table: Table) -> str:
 
 def json_object(table: Table) -> str:
     """One row as json.dumps(..., indent=1) lays out an object inside a list."""
+
     def layout(exact_escapes: bool) -> str:
-        parts = [f"{lit(('{' if i == 0 else ',') + chr(10) + '  ' + json.dumps(f.name, ensure_ascii=False) + ': ')}, "
-                 f"{_json_value(f, exact_escapes)}" for i, f in enumerate(table.fields)]
+        parts = [
+            f"{lit(('{' if i == 0 else ',') + chr(10) + '  ' + json.dumps(f.name, ensure_ascii=False) + ': ')}, "
+            f"{_json_value(f, exact_escapes)}"
+            for i, f in enumerate(table.fields)
+        ]
         return f"concat(' ', {', '.join(parts)}, {lit(chr(10) + ' }')})"
+
     # to_json, but for the rare row holding a character it escapes in upper case.
     upper_hex = _row_holds(table, _UPPER_HEX)
     return f"CASE WHEN {upper_hex} THEN {layout(True)} ELSE {layout(False)} END" if upper_hex else layout(False)
 
 
-def _copy_lines(con: duckdb.DuckDBPyConnection, expression: str, order: str, path: Path,
-                prefix: str, separator: str, suffix: str) -> None:
+def _copy_lines(con: duckdb.DuckDBPyConnection, expression: str, order: str, path: Path, prefix: str, separator: str, suffix: str) -> None:
     """prefix + the lines (in `order`) joined by separator + suffix, written as they are."""
-    con.execute(f"COPY (SELECT {expression} FROM {ROWS} ORDER BY {order}) TO {lit(str(path))} "
-                f"(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', PREFIX {lit(prefix)}, NEW_LINE {lit(separator)}, "
-                f"SUFFIX {lit(suffix)})")
+    con.execute(
+        f"COPY (SELECT {expression} FROM {ROWS} ORDER BY {order}) TO {lit(str(path))} "
+        f"(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', PREFIX {lit(prefix)}, NEW_LINE {lit(separator)}, "
+        f"SUFFIX {lit(suffix)})"
+    )
 
 
-def write_csv_and_json(con: duckdb.DuckDBPyConnection, table: Table, rows: int, csv_path: Path,
-                       json_path: Path | None) -> None:
+def write_csv_and_json(con: duckdb.DuckDBPyConnection, table: Table, rows: int, csv_path: Path, json_path: Path | None) -> None:
     """The table's CSV and JSON (None: no JSON) in primary-key order (rowid without one), as SQLite's
     ORDER BY lists them (text by code point, which is UTF-8 byte order, as DuckDB compares it)."""
     header = io.StringIO(newline="")
@@ -241,8 +259,7 @@ def build_part(table: Table, csv_path: Path, part_path: Path, total: int | None 
         db.commit()
     finally:
         db.close()
-    with progress.rows(f"loading {table.name} into SQLite (worker)", total,
-                       announce=(total or 0) >= progress.ANNOUNCE_ROWS) as tracker:
+    with progress.rows(f"loading {table.name} into SQLite (worker)", total, announce=(total or 0) >= progress.ANNOUNCE_ROWS) as tracker:
         with stage(f"worker: load {table.name}"), connection(part_path.with_name(part_path.name + ".spill")) as con:
             rows = typed_table(con, csv_path, table)
             con.execute(f"ATTACH {lit(str(part_path))} AS part (TYPE sqlite)")
@@ -250,8 +267,10 @@ def build_part(table: Table, csv_path: Path, part_path: Path, total: int | None 
             con.execute("BEGIN")  # one SQLite transaction
             # A batch of rowids at a time, in file order: the progress is the rows in SQLite.
             for start in range(0, rows, BATCH):
-                con.execute(f"INSERT INTO part.{q(table.name)} ({columns}) SELECT {columns} FROM {ROWS} "
-                            f"WHERE rowid >= {start} AND rowid < {start + BATCH} ORDER BY rowid")
+                con.execute(
+                    f"INSERT INTO part.{q(table.name)} ({columns}) SELECT {columns} FROM {ROWS} "
+                    f"WHERE rowid >= {start} AND rowid < {start + BATCH} ORDER BY rowid"
+                )
                 tracker.advance(min(BATCH, rows - start))
             con.execute("COMMIT")
             con.execute("DETACH part")
@@ -269,8 +288,7 @@ def build_part(table: Table, csv_path: Path, part_path: Path, total: int | None 
             db.close()
 
 
-def export_part(table: Table, csv_path: Path, export_dirs: tuple[Path, Path, Path],
-                total: int | None = None) -> list[tuple]:
+def export_part(table: Table, csv_path: Path, export_dirs: tuple[Path, Path, Path], total: int | None = None) -> list[tuple]:
     """A national table's exports, in a worker process of its own beside the one that loads it: the
     same rows (from the validated CSV, as SQLite values) to its CSV (no JSON copy: a national
     table's rows are served as JSON by the portal's API; docs/releases.md), then its Parquet (from
@@ -279,8 +297,7 @@ def export_part(table: Table, csv_path: Path, export_dirs: tuple[Path, Path, Pat
     from pipeline.build.parquet import build_parquet
 
     csv_dir, _, parquet_dir = export_dirs
-    with progress.rows(f"exporting {table.name} to CSV (worker)", total,
-                       announce=(total or 0) >= progress.ANNOUNCE_ROWS) as tracker:
+    with progress.rows(f"exporting {table.name} to CSV (worker)", total, announce=(total or 0) >= progress.ANNOUNCE_ROWS) as tracker:
         with stage(f"worker: export {table.name}"), connection(csv_dir.parent / f".{table.name}.export.spill") as con:
             rows = typed_table(con, csv_path, table)
             write_csv_and_json(con, table, rows, csv_dir / f"{table.name}.csv", None)

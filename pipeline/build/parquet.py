@@ -1,4 +1,5 @@
 """Typed Parquet of each table, for analysis, from the published CSV."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """Streaming for the tables built in line (below the workers' threshold, build/native.py writes the
 others): rows go from the validated CSV (read by DuckDB) to SQLite, and from SQLite to the CSV and
 JSON exports, in batches, never a whole table in Python memory."""
+
 from __future__ import annotations
 
 import csv
@@ -29,7 +30,7 @@ class ExportWriter:
         # value can hold (a NUL inside a string is written \u0000); each row's values are then laid
         # out as indent=1 lays out an object inside a list.
         self.encode = json.JSONEncoder(ensure_ascii=False, separators=("\x00", ": ")).encode
-        self.template = " {\n" + ",\n".join(f'  {json.dumps(c, ensure_ascii=False).replace("%", "%%")}: %s' for c in columns) + "\n }"
+        self.template = " {\n" + ",\n".join(f"  {json.dumps(c, ensure_ascii=False).replace('%', '%%')}: %s" for c in columns) + "\n }"
         self.width = len(columns)
         self.first = True
 
@@ -40,7 +41,7 @@ class ExportWriter:
         values = self.encode([list(r) for r in batch])[1:-1].split("\x00")
         parts = []
         for i in range(0, len(values), self.width):
-            row = values[i:i + self.width]
+            row = values[i : i + self.width]
             row[0] = row[0][1:]  # the row's own [ and ]
             row[-1] = row[-1][:-1]
             parts.append(self.template % tuple(row))
@@ -93,9 +94,9 @@ def sqlite_rows(path: Path, table: Table) -> Iterator[tuple]:
         while batch := cursor.fetchmany(BATCH):
             for row in batch:
                 if row[0]:
-                    cells = ["" if c is None else c for c in row[1 + width:]]
+                    cells = ["" if c is None else c for c in row[1 + width :]]
                     yield tuple(ddl.typed_value(v, t) for v, t in zip(normalise_rows([cells], types)[0], types))
                 else:
-                    yield row[1:1 + width]
+                    yield row[1 : 1 + width]
     finally:
         con.close()

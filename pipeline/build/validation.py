@@ -2,6 +2,7 @@
 the release's own SQLite database, so a whole validation is the checks (pipeline.check), a build of
 that database in a temporary folder (this stage), then the rules (check.rules). Publish does the
 same in its staging folder and keeps the database."""
+
 from __future__ import annotations
 
 import tempfile
@@ -16,8 +17,14 @@ from pipeline.progress import say
 from pipeline.timing import stage
 
 
-def validate(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
-             slow: frozenset = frozenset(), rules: bool = True, reference: bool = False) -> tuple[Report, dict]:
+def validate(
+    raw_dir: Path,
+    model: Model,
+    fast_min_bytes: int | None = None,
+    slow: frozenset = frozenset(),
+    rules: bool = True,
+    reference: bool = False,
+) -> tuple[Report, dict]:
     """Validate raw/ against the model; return the report and, when valid, the normalised rows
     (check.validate.check_tables). The rules run last, on the release's database loaded into a
     temporary file (on disk, so a national table never has to fit in memory). `rules=False`

@@ -2,6 +2,7 @@
 schema's columns, no text cell starts like a spreadsheet formula, start_X <= end_X, and X is filled
 exactly when X_source_id is. The in-memory path runs them on every row; the fast path selects
 candidate rows in SQL and confirms each with the same functions."""
+
 from __future__ import annotations
 
 from pipeline.model import Table
@@ -75,6 +76,5 @@ def pair_rules(table: Table, file: str, rows: list[list[str]]) -> list[Problem]:
             filled = [bool(cells.get(f)) for f in group]
             if any(filled) and not all(filled):
                 together = ", ".join(group[:-1]) + " and " + group[-1]
-                out += [problem("provenance-error", file, number, f, together=together)
-                        for f, has in zip(group, filled) if not has]
+                out += [problem("provenance-error", file, number, f, together=together) for f, has in zip(group, filled) if not has]
     return out

@@ -17,6 +17,7 @@ validated without it.
 A file DuckDB cannot read strictly (ragged rows, bad quoting, not UTF-8, NUL bytes) raises
 `Fallback`: validation then reads it the slow way, which names the exact defect.
 """
+
 from __future__ import annotations
 
 import csv
@@ -57,8 +58,14 @@ IN_MEMORY_MAX_BYTES = 250_000_000
 C = "\x00c\x00"
 _MISSING = f"({C} IS NULL OR {C} = '')"
 # strptime directives with the exact two- or four-digit spelling DuckDB and Python both read alike.
-_DIRECTIVES = {"%Y": "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})", "%m": "(0[1-9]|1[0-2])",
-               "%d": "(0[1-9]|[12][0-9]|3[01])", "%H": "([01][0-9]|2[0-3])", "%M": "[0-5][0-9]", "%S": "[0-5][0-9]"}
+_DIRECTIVES = {
+    "%Y": "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})",
+    "%m": "(0[1-9]|1[0-2])",
+    "%d": "(0[1-9]|[12][0-9]|3[01])",
+    "%H": "([01][0-9]|2[0-3])",
+    "%M": "[0-5][0-9]",
+    "%S": "[0-5][0-9]",
+}
 _DEFAULT_FORMATS = {"date": "%Y-%m-%d", "time": "%H:%M:%S", "datetime": "%Y-%m-%dT%H:%M:%S"}
 _SQL_TYPE = {"date": "DATE", "time": "TIME", "datetime": "TIMESTAMP"}
 # Python's re and RE2 read \d \w \s \b differently outside ASCII.
@@ -72,6 +79,7 @@ _PRINTABLE_ONLY = re.compile(r"[ -~]*").fullmatch
 @dataclass(frozen=True)
 class LargeCsv:
     """A validated large table left on disk: the build streams it instead of holding its rows."""
+
     path: Path
     rows: int
     table: Table
@@ -129,9 +137,9 @@ class Fallback(Exception):
 @dataclass
 class Result:
     rows: int = 0
-    errors: list = dc_field(default_factory=list)     # frictionless Error objects, in row order
-    problems: list = dc_field(default_factory=list)   # Problems of the project's own rules
-    readable: bool = True                             # False: cells too long, not read further
+    errors: list = dc_field(default_factory=list)  # frictionless Error objects, in row order
+    problems: list = dc_field(default_factory=list)  # Problems of the project's own rules
+    readable: bool = True  # False: cells too long, not read further
 
 
 def text_source(path: Path, table: Table, one_thread: bool = False) -> str:
@@ -141,9 +149,11 @@ def text_source(path: Path, table: Table, one_thread: bool = False) -> str:
     SELECT computes (with two threads, DuckDB 1.5.5 and 2.0.1 both stored some rows of a 31,000-row
     CSV out of order once the SELECT computed more than its columns)."""
     columns = "{" + ", ".join(f"{lit(f.name)}: 'VARCHAR'" for f in table.fields) + "}"
-    return (f"read_csv({lit(str(path))}, header = true, auto_detect = false, columns = {columns}, delim = ',', "
-            f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, {line_limits(table)}, "
-            f"encoding = 'utf-8'{', parallel = false' if one_thread else ''})")
+    return (
+        f"read_csv({lit(str(path))}, header = true, auto_detect = false, columns = {columns}, delim = ',', "
+        f"quote = '\"', escape = '\"', strict_mode = true, null_padding = false, {line_limits(table)}, "
+        f"encoding = 'utf-8'{', parallel = false' if one_thread else ''})"
+    )
 
 
 BATCH = 50_000
@@ -170,10 +180,11 @@ SCAN_CHUNK = 8 << 20
 @dataclass(frozen=True)
 class Lines:
     """What a CSV's bytes say before DuckDB reads it: its header, and its line ends to count its rows by."""
+
     header: list[str]
-    newlines: int         # LF bytes
-    final_newline: bool   # the last byte is an LF
-    cr: bool              # a CR anywhere
+    newlines: int  # LF bytes
+    final_newline: bool  # the last byte is an LF
+    cr: bool  # a CR anywhere
 
 
 def read_lines(path: Path) -> Lines:
@@ -328,6 +339,8 @@ def _copy(src, dst, start: int, end: int) -> None:
         if not done:
             raise OSError(f"{src.name}: could not copy bytes {start} to {end}")
         start += done
+
+
 # --- end issue 22
 
 
@@ -335,7 +348,7 @@ def _format_regex(fmt: str) -> str | None:
     out, i = [], 0
     while i < len(fmt):
         if fmt[i] == "%":
-            token = fmt[i:i + 2]
+            token = fmt[i : i + 2]
             if token not in _DIRECTIVES:
                 return None
             out.append(_DIRECTIVES[token])
@@ -451,7 +464,7 @@ def _sub(expr: str, column: str) -> str:
 # Bits of "#why": why a row is kept for a second look (beside the cells of its "#bad" masks).
 BLANK, TOO_LONG, RULES = 1, 2, 4
 MASK_BITS = 62  # fields per "#bad" mask (a BIGINT)
-RID = "#rid"    # a row's number, carried by the rows read into memory
+RID = "#rid"  # a row's number, carried by the rows read into memory
 
 
 def _mask(i: int) -> str:
@@ -466,9 +479,9 @@ def _cell(i: int) -> str:
 class _Scan:
     rows: int
     key_fields: set[str]
-    masks: list[str]   # the "#bad" columns
-    kept: str          # SQL: the row is kept for a second look
-    rid: str           # SQL: the row's number (from 0) in the keys table
+    masks: list[str]  # the "#bad" columns
+    kept: str  # SQL: the row is kept for a second look
+    rid: str  # SQL: the row's number (from 0) in the keys table
 
 
 class Checker:
@@ -484,7 +497,7 @@ class Checker:
         self.con = connect(":memory:" if in_memory else str(Path(self._tmp.name) / "check.duckdb"), Path(self._tmp.name))
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        self.keys: dict[str, list[str]] = {}   # checked table -> fields held in its keys table
+        self.keys: dict[str, list[str]] = {}  # checked table -> fields held in its keys table
         self._scanned: dict[str, _Scan] = {}  # scanned table -> what its finish needs
         self._schemas: dict[str, Schema] = {}
 
@@ -506,8 +519,9 @@ class Checker:
     def __exit__(self, *exc):
         self.close()
 
-    def check(self, table: Table, path: Path, file: str, small: dict, max_cell_chars: int,
-              key_fields_wanted: set[str] = frozenset()) -> Result:
+    def check(
+        self, table: Table, path: Path, file: str, small: dict, max_cell_chars: int, key_fields_wanted: set[str] = frozenset()
+    ) -> Result:
         """Validate one CSV on disk whose header is already known to be the schema's.
 
         `small`: the tables validated by frictionless in memory, name -> (Table, header, rows), for
@@ -515,8 +529,9 @@ class Checker:
         self.scan(table, path, key_fields_wanted, max_cell_chars)
         return self.finish(table, file, small, max_cell_chars)
 
-    def check_rows(self, table: Table, rows: list[list[str]], file: str, small: dict, max_cell_chars: int,
-                   key_fields_wanted: set[str] = frozenset()) -> Result:
+    def check_rows(
+        self, table: Table, rows: list[list[str]], file: str, small: dict, max_cell_chars: int, key_fields_wanted: set[str] = frozenset()
+    ) -> Result:
         """Validate a table read into memory (every row as long as the header, which is the schema's)."""
         self.scan_rows(table, rows, key_fields_wanted, max_cell_chars)
         return self.finish(table, file, small, max_cell_chars)
@@ -533,8 +548,7 @@ class Checker:
             return self._scan(con, table, text_source(path, table, one_thread=True), key_fields_wanted, max_cell_chars)
 
     # --- issue 22: the national CSVs read in parallel, each row numbered in file order
-    def scan_in_ranges(self, table: Table, path: Path, starts: list[int], key_fields_wanted: set[str],
-                       max_cell_chars: int) -> int:
+    def scan_in_ranges(self, table: Table, path: Path, starts: list[int], key_fields_wanted: set[str], max_cell_chars: int) -> int:
         """The one scan of a CSV cut at record ends (`starts`, from range_starts) into ranges, each a
         file of its own with the header in front, scanned by one DuckDB thread beside the others:
         a range's rows are in its file's order, and its first row's number is the rows of the
@@ -550,8 +564,10 @@ class Checker:
 
         def one(i: int) -> int:
             with self.con.cursor() as con:
-                return self._scan(con, table, text_source(files[i], table, one_thread=True), key_fields_wanted,
-                                  max_cell_chars, into=parts[i])
+                return self._scan(
+                    con, table, text_source(files[i], table, one_thread=True), key_fields_wanted, max_cell_chars, into=parts[i]
+                )
+
         try:
             with ThreadPoolExecutor(len(files)) as pool:
                 futures = [pool.submit(one, i) for i in range(len(files))]
@@ -572,6 +588,7 @@ class Checker:
         for p in parts[1:]:
             self._scanned.pop(p)
         return sum(counts)
+
     # --- end issue 22
 
     def scan_rows(self, table: Table, rows: list[list[str]], key_fields_wanted: set[str], max_cell_chars: int) -> int:
@@ -585,8 +602,16 @@ class Checker:
         finally:
             path.unlink()
 
-    def _scan(self, con, table: Table, source: str, key_fields_wanted: set[str], max_cell_chars: int,
-              numbered: bool = False, into: str | None = None) -> int:
+    def _scan(
+        self,
+        con,
+        table: Table,
+        source: str,
+        key_fields_wanted: set[str],
+        max_cell_chars: int,
+        numbered: bool = False,
+        into: str | None = None,
+    ) -> int:
         """The one scan of a table: per row, a bit a column for the cells not certainly fine, why the
         row needs a second look (blank, a cell too long, a candidate for a project rule), the typed
         key values, and the cells of the rows kept for that look; stored as `keys_<name>`, whose
@@ -611,15 +636,16 @@ class Checker:
             parts = masks.setdefault(_mask(i), [])
             if fine != "TRUE":  # a column whose every cell is fine adds nothing to its mask
                 parts.append(f"CASE WHEN {_sub(fine, f['name'])} THEN 0 ELSE {1 << (i % MASK_BITS)} END")
-        why = [f"CASE WHEN {' AND '.join(_sub(_MISSING, n) for n in names)} THEN {BLANK} ELSE 0 END",
-               # more bytes than the limit: a candidate (a character is at least a byte), counted in Python
-               # as the strict reader counts (code points)
-               f"CASE WHEN {' OR '.join(f'strlen({q(n)}) > {max_cell_chars}' for n in names)} "
-               f"THEN {TOO_LONG} ELSE 0 END"]
+        why = [
+            f"CASE WHEN {' AND '.join(_sub(_MISSING, n) for n in names)} THEN {BLANK} ELSE 0 END",
+            # more bytes than the limit: a candidate (a character is at least a byte), counted in Python
+            # as the strict reader counts (code points)
+            f"CASE WHEN {' OR '.join(f'strlen({q(n)}) > {max_cell_chars}' for n in names)} THEN {TOO_LONG} ELSE 0 END",
+        ]
         candidates = self._rule_candidates(table)
         if candidates:
             why.append(f"CASE WHEN {candidates} THEN {RULES} ELSE 0 END")
-        judged = ", ".join([*(f"({' + '.join(parts) or '0'}) AS {m}" for m, parts in masks.items()), f"({' + '.join(why)}) AS \"#why\""])
+        judged = ", ".join([*(f"({' + '.join(parts) or '0'}) AS {m}" for m, parts in masks.items()), f'({" + ".join(why)}) AS "#why"'])
         kept = " OR ".join([*(f"{m} <> 0" for m in masks), '"#why" <> 0'])
         select = []
         for f in key_list:
@@ -631,8 +657,12 @@ class Checker:
             else:
                 expr = f"CASE WHEN {_MISSING} THEN NULL WHEN {typed} THEN {value} END"
             select.append(f"CAST({_sub(expr, f['name'])} AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) AS {q(f['name'])}")
-        select += [*([q(RID)] if numbered else []), *masks, '"#why"',
-                   *(f"CASE WHEN {kept} THEN {q(n)} END AS {_cell(i)}" for i, n in enumerate(names))]
+        select += [
+            *([q(RID)] if numbered else []),
+            *masks,
+            '"#why"',
+            *(f"CASE WHEN {kept} THEN {q(n)} END AS {_cell(i)}" for i, n in enumerate(names)),
+        ]
         keys = q(into or "keys_" + name)
         try:
             con.execute(f"DROP TABLE IF EXISTS {keys}")
@@ -660,14 +690,18 @@ class Checker:
         self.keys[name] = [f["name"] for f in fields if f["name"] in key_fields]
         result = Result(rows=scan.rows)
         cells = ", ".join(_cell(i) for i in range(len(fields)))
-        second_look = con.execute(f"SELECT {rid_sql}, {', '.join(masks)}, \"#why\", {cells} FROM {keys} WHERE {kept}").fetchall()
+        second_look = con.execute(f'SELECT {rid_sql}, {", ".join(masks)}, "#why", {cells} FROM {keys} WHERE {kept}').fetchall()
         if not second_look:  # every cell certainly fine: only the keys are left to check
             return self._keyed(table, result, keys, rid_sql, small, [])
         width = len(masks)
 
-        too_long = [problem("cell-too-long", file, rid + 2, n, length=len(cell), limit=max_cell_chars)
-                    for rid, *row in second_look if row[width] & TOO_LONG
-                    for n, cell in zip(names, row[width + 1:]) if cell is not None and len(cell) > max_cell_chars]
+        too_long = [
+            problem("cell-too-long", file, rid + 2, n, length=len(cell), limit=max_cell_chars)
+            for rid, *row in second_look
+            if row[width] & TOO_LONG
+            for n, cell in zip(names, row[width + 1 :])
+            if cell is not None and len(cell) > max_cell_chars
+        ]
         if too_long:  # as the strict reader does: the table is not read further
             del self.keys[name]
             result.problems = sorted(too_long, key=lambda p: (p.row, p.field))
@@ -704,10 +738,12 @@ class Checker:
         for fname, pairs in overrides.items():
             f = next(f for f in fields if f["name"] == fname)
             _load_pairs(con, self._folder, "ov", [(rid, _as_text(v)) for rid, v in pairs], ["rid", "v"])
-            con.execute(f"UPDATE {keys} SET {q(fname)} = TRY_CAST(ov.v AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) "
-                        f"FROM ov WHERE {keys}.{rid_sql} = ov.rid")
+            con.execute(
+                f"UPDATE {keys} SET {q(fname)} = TRY_CAST(ov.v AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) "
+                f"FROM ov WHERE {keys}.{rid_sql} = ov.rid"
+            )
         # Every row kept, a candidate or not, goes through the project's rules: they are exact.
-        result.problems = self._project_rules(table, file, [(rid, row[width + 1:]) for rid, *row in second_look])
+        result.problems = self._project_rules(table, file, [(rid, row[width + 1 :]) for rid, *row in second_look])
         return self._keyed(table, result, keys, rid_sql, small, found)
 
     def _keyed(self, table: Table, result: Result, keys: str, rid_sql: str, small: dict, found: list) -> Result:
@@ -734,7 +770,8 @@ class Checker:
             cache[tuple(cols)] = self.con.execute(
                 f"SELECT rid, prev, * EXCLUDE (rid, prev) FROM (SELECT k.rid, lag(k.rid) OVER (PARTITION BY {values} ORDER BY k.rid) AS prev, "
                 f"{values} FROM {relation} k SEMI JOIN (SELECT {names} FROM {relation} WHERE {not_all_null} GROUP BY {names} "
-                f"HAVING count(*) > 1) d ON {on}) WHERE prev IS NOT NULL").fetchall()
+                f"HAVING count(*) > 1) d ON {on}) WHERE prev IS NOT NULL"
+            ).fetchall()
         return cache[tuple(cols)]
 
     def _unique(self, fields: list[dict], relation: str, cache: dict):
@@ -748,9 +785,21 @@ class Checker:
             from frictionless import errors
 
             for rid, prev, value in rows:
-                out.append((rid, 2, number, errors.UniqueError(
-                    note=f"the same as in the row at position {prev + 2}", cells=[], row_number=rid + 2,
-                    cell=_as_text(value), field_name=f["name"], field_number=number)))
+                out.append(
+                    (
+                        rid,
+                        2,
+                        number,
+                        errors.UniqueError(
+                            note=f"the same as in the row at position {prev + 2}",
+                            cells=[],
+                            row_number=rid + 2,
+                            cell=_as_text(value),
+                            field_name=f["name"],
+                            field_number=number,
+                        ),
+                    )
+                )
         return out
 
     def _primary_key(self, pk: list[str], relation: str, cache: dict):
@@ -763,10 +812,14 @@ class Checker:
             return []
         from frictionless import errors
 
-        out = [(rid, 3, 0, errors.PrimaryKeyError(note='cells composing the primary keys are all "None"', cells=[], row_number=rid + 2))
-               for rid in empty]
-        out += [(rid, 3, 0, errors.PrimaryKeyError(note=f"the same as in the row at position {prev + 2}", cells=[], row_number=rid + 2))
-                for rid, prev, *_ in repeated]
+        out = [
+            (rid, 3, 0, errors.PrimaryKeyError(note='cells composing the primary keys are all "None"', cells=[], row_number=rid + 2))
+            for rid in empty
+        ]
+        out += [
+            (rid, 3, 0, errors.PrimaryKeyError(note=f"the same as in the row at position {prev + 2}", cells=[], row_number=rid + 2))
+            for rid, prev, *_ in repeated
+        ]
         return out
 
     def _foreign_keys(self, table: Table, fks: list[dict], relation: str, small: dict):
@@ -789,7 +842,8 @@ class Checker:
             # An anti join needs no DISTINCT: a value found once is found.
             rows = self.con.execute(
                 f"SELECT src.rid, {', '.join(f'src.{q(s)}' for s in src)} FROM {relation} src "
-                f"ANTI JOIN (SELECT * FROM {lookup} WHERE NOT ({all_null_ref})) lk ON {on} WHERE {not_all_null}").fetchall()
+                f"ANTI JOIN (SELECT * FROM {lookup} WHERE NOT ({all_null_ref})) lk ON {on} WHERE {not_all_null}"
+            ).fetchall()
             if not rows:
                 continue
             from frictionless import errors
@@ -797,10 +851,27 @@ class Checker:
             for rid, *cells in rows:
                 values = [_as_text(v) if v is not None else None for v in cells]
                 note = 'for "%s": values "%s" not found in the lookup table "%s" as "%s"' % (
-                    ", ".join(src), ", ".join(str(v) for v in values), ref_name, ", ".join(ref))
-                out.append((rid, 4, index, errors.ForeignKeyError(
-                    note=note, cells=[], row_number=rid + 2, field_names=list(src), field_cells=values,
-                    reference_name=ref_name, reference_field_names=list(ref))))
+                    ", ".join(src),
+                    ", ".join(str(v) for v in values),
+                    ref_name,
+                    ", ".join(ref),
+                )
+                out.append(
+                    (
+                        rid,
+                        4,
+                        index,
+                        errors.ForeignKeyError(
+                            note=note,
+                            cells=[],
+                            row_number=rid + 2,
+                            field_names=list(src),
+                            field_cells=values,
+                            reference_name=ref_name,
+                            reference_field_names=list(ref),
+                        ),
+                    )
+                )
         return out
 
     def _small_lookup(self, target: str, ref: list[str], data) -> str:
@@ -827,14 +898,22 @@ class Checker:
         of codes is not a candidate when no code starts like a formula: a cell not one of them is
         kept anyway, as not certainly fine."""
         firsts = ", ".join(str(ord(c)) for c in FORMULA_FIRST)
-        conds = [f"ascii({q(f.name)}) IN ({firsts})" for f in table.fields if f.type == "string"
-                 and not (f.codes and not any(str(code).startswith(FORMULA_FIRST) for code in f.codes))]
+        conds = [
+            f"ascii({q(f.name)}) IN ({firsts})"
+            for f in table.fields
+            if f.type == "string" and not (f.codes and not any(str(code).startswith(FORMULA_FIRST) for code in f.codes))
+        ]
         for start, end in conventions.ranges(table):
             a, b = q(start), q(end)
             if table.field(start).type == "time":
-                a, b = f"lpad({a}, CAST(greatest(length({a}), 5) AS INTEGER), '0')", f"lpad({b}, CAST(greatest(length({b}), 5) AS INTEGER), '0')"
-            conds.append(f"(coalesce({q(start)}, '') <> '' AND coalesce({q(end)}, '') <> '' AND "
-                         f"({b} < {a} OR left({q(start)}, 1) IN ('+', '-') OR left({q(end)}, 1) IN ('+', '-')))")
+                a, b = (
+                    f"lpad({a}, CAST(greatest(length({a}), 5) AS INTEGER), '0')",
+                    f"lpad({b}, CAST(greatest(length({b}), 5) AS INTEGER), '0')",
+                )
+            conds.append(
+                f"(coalesce({q(start)}, '') <> '' AND coalesce({q(end)}, '') <> '' AND "
+                f"({b} < {a} OR left({q(start)}, 1) IN ('+', '-') OR left({q(end)}, 1) IN ('+', '-')))"
+            )
         for group in conventions.sourced(table):
             empty = [f"(coalesce({q(f)}, '') = '')" for f in group]
             conds.append(f"(({' OR '.join(empty)}) AND NOT ({' AND '.join(empty)}))")
@@ -866,10 +945,12 @@ def _load_pairs(con, folder: Path, name: str, rows: list[tuple], columns: list[s
     longest = len(columns) * (8 * cell + 3) + 2
     spec = "{" + ", ".join(f"{lit(c)}: {lit(t)}" for c, t in zip(columns, types)) + "}"
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_csv({lit(str(path))}, header = true, "
-                    f"auto_detect = false, columns = {spec}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-                    f"null_padding = false, max_line_size = {longest}, buffer_size = {max(8 << 20, 2 * longest)}, "
-                    f"encoding = 'utf-8', parallel = false)")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_csv({lit(str(path))}, header = true, "
+            f"auto_detect = false, columns = {spec}, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            f"null_padding = false, max_line_size = {longest}, buffer_size = {max(8 << 20, 2 * longest)}, "
+            f"encoding = 'utf-8', parallel = false)"
+        )
     finally:
         path.unlink()
 

@@ -1,4 +1,5 @@
 """frictionless's errors as the project's problems: a sentence that says how to fix each."""
+
 from __future__ import annotations
 
 from pipeline.model import Table
@@ -26,8 +27,11 @@ def message_values(error, table: Table) -> tuple[str, dict]:
     if error.type == "primary-key":
         return "", {"note": d.get("note"), "key": ", ".join(table.primary_key)}
     if error.type == "foreign-key":
-        return "", {"cells": ", ".join(repr(c) for c in d.get("fieldCells", [])), "table": d.get("referenceName") or table.name,
-                    "fields": ", ".join(d.get("referenceFieldNames", []))}
+        return "", {
+            "cells": ", ".join(repr(c) for c in d.get("fieldCells", [])),
+            "table": d.get("referenceName") or table.name,
+            "fields": ", ".join(d.get("referenceFieldNames", [])),
+        }
     return "", {"cell": cell, "note": d.get("note")}
 
 

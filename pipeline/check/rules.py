@@ -1,4 +1,5 @@
 """The rules of metadata/rules.yaml, run on the release's SQLite database (loaded by the build)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -19,8 +20,7 @@ def _violations(rule: Rule, db: sqlite3.Connection) -> list[Problem]:
     except sqlite3.Error as exc:
         return [problem("rule-error", "metadata/rules.yaml", None, None, rule=rule.id, reason=exc)]
     return [
-        problem("rule-violation", rule.file, rowid + 1, rule.field, found=message,
-                description=rule.description.strip(), rule=rule.id)
+        problem("rule-violation", rule.file, rowid + 1, rule.field, found=message, description=rule.description.strip(), rule=rule.id)
         for rowid, message in found
     ]
 
@@ -40,8 +40,18 @@ def _cross_checks(model: Model, db: sqlite3.Connection, rules: list[Rule] | None
             out.append(problem("rule-error", "metadata/rules.yaml", None, None, rule=rule.id, reason=exc))
             continue
         if actual != expected:
-            out.append(problem("cross-check-error", rule.file, None, rule.field,
-                               description=rule.description.strip(), actual=actual, expected=expected, rule=rule.id))
+            out.append(
+                problem(
+                    "cross-check-error",
+                    rule.file,
+                    None,
+                    rule.field,
+                    description=rule.description.strip(),
+                    actual=actual,
+                    expected=expected,
+                    rule=rule.id,
+                )
+            )
     return out
 
 
@@ -59,6 +69,7 @@ def tables_read(rule: Rule, db: sqlite3.Connection) -> set[str] | None:
         if action == sqlite3.SQLITE_READ and table:
             read.add(table)
         return sqlite3.SQLITE_OK
+
     db.set_authorizer(note)
     try:
         for sql in (rule.violations, rule.actual, rule.expected if isinstance(rule.expected, str) else None):

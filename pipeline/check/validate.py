@@ -3,6 +3,7 @@
 memory for a file DuckDB cannot read strictly), then the project's conventions. Collects every
 problem; never stops at the first. The rules of metadata/rules.yaml need the release database and
 run after the build (pipeline.build.validation, check.rules)."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -21,9 +22,14 @@ from pipeline.timing import stage
 NO_LIMIT = 10**9
 
 
-def check_tables(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
-                 slow: frozenset = frozenset(), reference: bool = False,
-                 known: dict[str, int] | None = None) -> tuple[Report, dict]:
+def check_tables(
+    raw_dir: Path,
+    model: Model,
+    fast_min_bytes: int | None = None,
+    slow: frozenset = frozenset(),
+    reference: bool = False,
+    known: dict[str, int] | None = None,
+) -> tuple[Report, dict]:
     """Check raw/ against the model; return the report and, when valid, the normalised rows.
 
     Every table is checked in DuckDB with frictionless's verdicts (pipeline/check/fast.py). Tables
@@ -43,8 +49,9 @@ def check_tables(raw_dir: Path, model: Model, fast_min_bytes: int | None = None,
     return report, (tables if report.valid else {})
 
 
-def _schema_checks(raw_dir: Path, model: Model, fast_min_bytes: int | None, slow: frozenset,
-                   reference: bool, known: dict[str, int]) -> tuple[Report, dict]:
+def _schema_checks(
+    raw_dir: Path, model: Model, fast_min_bytes: int | None, slow: frozenset, reference: bool, known: dict[str, int]
+) -> tuple[Report, dict]:
     report = Report(tables=len(model.tables))
     prefix = raw_dir.name
     files = {name: f"{prefix}/{name}.csv" for name in model.tables}
@@ -103,9 +110,7 @@ def _in_memory_checks(model: Model, readable: dict[str, strict_csv.RawTable], fi
     for name, t in readable.items():
         descriptor = model.tables[name].frictionless_schema()
         # A table whose file or header is broken cannot serve as a lookup; that problem is reported.
-        descriptor["foreignKeys"] = [
-            fk for fk in descriptor.get("foreignKeys", []) if (fk["reference"]["resource"] or name) in readable
-        ]
+        descriptor["foreignKeys"] = [fk for fk in descriptor.get("foreignKeys", []) if (fk["reference"]["resource"] or name) in readable]
         resources.append(Resource(name=name, data=[t.header, *t.rows], schema=Schema.from_descriptor(descriptor)))
     if resources:
         fl_report = Package(resources=resources).validate(limit_errors=NO_LIMIT)
@@ -131,8 +136,11 @@ def large_tables(raw_dir: Path, model: Model, min_bytes: int, slow: frozenset = 
     disk is checked in DuckDB too); `slow` ones, and the tables they refer to, stay in memory."""
     files = {n: raw_dir / f"{n}.csv" for n in model.tables}
     on_disk = {n for n in model.tables if n not in slow and files[n].is_file() and files[n].stat().st_size >= min_bytes}
-    while grown := {n for n, t in model.tables.items() if n not in on_disk and n not in slow and files[n].is_file()
-                    and any(fk.table in on_disk for fk in t.foreign_keys)}:
+    while grown := {
+        n
+        for n, t in model.tables.items()
+        if n not in on_disk and n not in slow and files[n].is_file() and any(fk.table in on_disk for fk in t.foreign_keys)
+    }:
         on_disk |= grown
     # A table left in memory (a slow one) pins what it refers to in memory, and so on down.
     while pinned := {fk.table for n, t in model.tables.items() if n not in on_disk for fk in t.foreign_keys} & on_disk:
@@ -192,8 +200,9 @@ def _duckdb_checks(raw_dir, model, large, in_duckdb, files, small, report) -> di
                     checker.scan_rows(table, in_duckdb[name].rows, wanted.get(name, set()), limit)
                 elif name in scans:
                     size = path.stat().st_size
-                    with progress.rows(f"checking {name} in DuckDB ({progress.size(size)})",
-                                       announce=size >= progress.ANNOUNCE_BYTES) as tracker:
+                    with progress.rows(
+                        f"checking {name} in DuckDB ({progress.size(size)})", announce=size >= progress.ANNOUNCE_BYTES
+                    ) as tracker:
                         rows = scans[name].result()
                         fast.no_empty_line(path, lines[name], rows)
                         tracker.advance(rows)

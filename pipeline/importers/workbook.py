@@ -9,6 +9,7 @@ which it does not in a CSV unless it is saved as "CSV UTF-8".
 A row the workbook leaves as it was is written back with its bytes from raw/ (its quoting
 included), so a round trip of an unchanged workbook gives raw/ byte for byte; a changed or new row
 is written as the project writes CSV (Python's csv module, minimal quoting, LF)."""
+
 from __future__ import annotations
 
 import csv
@@ -118,8 +119,10 @@ def write_workbook(model: Model, raw_dir: Path, out: Path) -> dict[str, int]:
                 if fk.fields == (f.name,):
                     ref = model.tables[fk.table]
                     rc = get_column_letter(ref.field_names.index(fk.ref_fields[0]) + 1)
-                    source = (f"{quote_sheetname(fk.table)}!${rc}${FIRST_DATA_ROW}:"
-                              f"${rc}${FIRST_DATA_ROW + len(rows_of[fk.table]) + ROOM_FOR_NEW_ROWS}")
+                    source = (
+                        f"{quote_sheetname(fk.table)}!${rc}${FIRST_DATA_ROW}:"
+                        f"${rc}${FIRST_DATA_ROW + len(rows_of[fk.table]) + ROOM_FOR_NEW_ROWS}"
+                    )
             if source:
                 dv = DataValidation(type="list", formula1=f"={source}", allow_blank=not f.required)
                 dv.error, dv.errorTitle = f"{f.name}: choose a value from the list", f.name
@@ -184,12 +187,20 @@ def read_workbook(path: Path, model: Model) -> tuple[dict[str, list[list[str]]],
         if header != table.field_names:
             for i, label in enumerate(header):
                 if label not in table.field_names:
-                    problems.append(problem("workbook-unknown-column", where + name, NAMES_ROW, label or None,
-                                            column=label, cell=f"{get_column_letter(i + 1)}{NAMES_ROW}", sheet=name))
+                    problems.append(
+                        problem(
+                            "workbook-unknown-column",
+                            where + name,
+                            NAMES_ROW,
+                            label or None,
+                            column=label,
+                            cell=f"{get_column_letter(i + 1)}{NAMES_ROW}",
+                            sheet=name,
+                        )
+                    )
             for label in table.field_names:
                 if label not in header:
-                    problems.append(problem("workbook-missing-column", where + name, NAMES_ROW, label, column=label,
-                                            sheet=name))
+                    problems.append(problem("workbook-missing-column", where + name, NAMES_ROW, label, column=label, sheet=name))
             if set(header) == set(table.field_names):
                 problems.append(problem("workbook-column-order", where + name, NAMES_ROW, None, sheet=name))
             continue
@@ -197,14 +208,15 @@ def read_workbook(path: Path, model: Model) -> tuple[dict[str, list[list[str]]],
             problems.append(problem("workbook-titles-row", where + name, TITLES_ROW, None, sheet=name))
             continue
         width = len(table.fields)
-        data = values[FIRST_DATA_ROW - 1:]
+        data = values[FIRST_DATA_ROW - 1 :]
         while data and not any(data[-1]):
             data.pop()  # rows Excel counts as used for their formatting alone
         for r, row in enumerate(data, start=FIRST_DATA_ROW):
             if any(row[width:]):
                 i = next(i for i, v in enumerate(row) if i >= width and v)
-                problems.append(problem("workbook-unknown-column", where + name, r, None, column="",
-                                        cell=f"{get_column_letter(i + 1)}{r}", sheet=name))
+                problems.append(
+                    problem("workbook-unknown-column", where + name, r, None, column="", cell=f"{get_column_letter(i + 1)}{r}", sheet=name)
+                )
         tables[name] = [(row + [""] * width)[:width] for row in data]
     return tables, problems
 
@@ -247,8 +259,7 @@ def import_workbook(path: Path, model: Model, raw_dir: Path) -> dict[str, tuple[
     report.add(*problems)
     if problems:
         raise WorkbookError(report)
-    texts = {name: _csv_text(raw_dir / f"{name}.csv", model.tables[name].field_names, rows)
-             for name, rows in tables.items()}
+    texts = {name: _csv_text(raw_dir / f"{name}.csv", model.tables[name].field_names, rows) for name, rows in tables.items()}
     with tempfile.TemporaryDirectory(prefix="remacto-workbook-") as tmp:
         trial = Path(tmp) / raw_dir.name
         shutil.copytree(raw_dir, trial)
@@ -277,6 +288,6 @@ def _in_workbook(p: Problem, workbook: str, raw_name: str) -> Problem:
     prefix = f"{raw_name}/"
     if not (p.file.startswith(prefix) and p.file.endswith(".csv")):
         return p
-    sheet = p.file[len(prefix):-4]
+    sheet = p.file[len(prefix) : -4]
     row = p.row + (TITLES_ROW - NAMES_ROW) if p.row and p.row > NAMES_ROW else p.row
     return dataclasses.replace(p, file=f"[{workbook}]{sheet}", row=row)

@@ -4,6 +4,7 @@ Schema files are Frictionless Table Schemas written with trilingual titles and
 descriptions and a few portal hints; `Table.frictionless_schema()` gives the
 standard descriptor that validation and the data package use.
 """
+
 from __future__ import annotations
 
 import graphlib
@@ -196,8 +197,10 @@ def _check_scripts(table: Table) -> None:
             raise ModelError(f"{table.schema_path}: field {f.name}: script {f.script!r} is not 'Latn'")
         missing = [c for c in provenance_columns(f.name) if c not in table.field_names]
         if missing:
-            raise ModelError(f"{table.schema_path}: field {f.name} is script 'Latn' but has no {' or '.join(missing)} "
-                             "column: every non-Arabic value names its own source and reference")
+            raise ModelError(
+                f"{table.schema_path}: field {f.name} is script 'Latn' but has no {' or '.join(missing)} "
+                "column: every non-Arabic value names its own source and reference"
+            )
 
 
 def load_model(schemas_dir: Path, metadata_dir: Path) -> Model:
@@ -209,9 +212,7 @@ def load_model(schemas_dir: Path, metadata_dir: Path) -> Model:
         for fk in t.foreign_keys:
             if fk.table not in tables:
                 raise ModelError(f"{t.schema_path}: foreign key to unknown table {fk.table!r}")
-    sorter = graphlib.TopologicalSorter(
-        {n: {fk.table for fk in t.foreign_keys if fk.table != n} for n, t in sorted(tables.items())}
-    )
+    sorter = graphlib.TopologicalSorter({n: {fk.table for fk in t.foreign_keys if fk.table != n} for n, t in sorted(tables.items())})
     ordered = {n: tables[n] for n in sorter.static_order()}
     metadata_dir = Path(metadata_dir)
     shown = metadata_dir.name

@@ -1,5 +1,6 @@
 """The YAML files of metadata/ as typed objects: each key is a field, an unknown key (a misspelling)
 or a missing one is refused with the file and the key named, before any stage runs."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,8 +18,7 @@ def _checked(cls, data, where: str) -> dict:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected keys and values, found {type(data).__name__} {data!r}")
     known = [f.name for f in dataclasses.fields(cls)]
-    required = [f.name for f in dataclasses.fields(cls)
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     for key in data:
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r} (the keys here are: {', '.join(known)})")
@@ -32,6 +32,7 @@ def _checked(cls, data, where: str) -> dict:
 class Rule:
     """One rule of metadata/rules.yaml: either `actual` compared with `expected` (a number or SQL), or
     `violations` SQL returning (rowid, message) for each offending row of `file`."""
+
     id: str
     description: str
     file: str
@@ -61,6 +62,7 @@ class _RulesFile:
 @dataclass(frozen=True)
 class ReleaseMeta:
     """metadata/release.yaml: what a release carries besides its data (checked in release/versions.py)."""
+
     version: Any
     release_date: dt.date | str
     base_url: str | None
@@ -90,6 +92,7 @@ class ResponseCache:
 @dataclass(frozen=True)
 class PortalConfig:
     """metadata/portal.yaml: how the portal is served and its canned queries."""
+
     host: str
     port: int
     workers: int = 1
@@ -102,8 +105,9 @@ class PortalConfig:
     def parse(cls, data, where: str) -> PortalConfig:
         values = _checked(cls, data, where)
         _checked(ResponseCache, values.get("response_cache") or {}, f"{where} response_cache")
-        values["queries"] = {name: Query(**_checked(Query, q, f"{where} query {name}"))
-                             for name, q in (values.get("queries") or {}).items()}
+        values["queries"] = {
+            name: Query(**_checked(Query, q, f"{where} query {name}")) for name, q in (values.get("queries") or {}).items()
+        }
         return cls(**values)
 
 

@@ -1,6 +1,7 @@
 """Names inside a release's database that the build writes and the portal reads: the full-text
 index beside a table, and the hidden table of its precomputed facet counts (build/facet_counts.py
 explains its layout; portal/facet_lookup.py reads it)."""
+
 from __future__ import annotations
 
 FTS_SUFFIX = "_fts"

@@ -1,5 +1,6 @@
 """Typed problems and the report every stage returns: text for people (in Arabic, French or
 English), JSON for tools (with the message in all three)."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,7 @@ class Report:
         words = REPORT_WORDS[lang]
         lines = []
         for p in self.sorted_problems():
-            where = p.file + (words["row"].format(row=p.row) if p.row else "") + (
-                words["column"].format(field=p.field) if p.field else "")
+            where = p.file + (words["row"].format(row=p.row) if p.row else "") + (words["column"].format(field=p.field) if p.field else "")
             lines.append(f"{where}: {p.text(lang)} [{p.code}]")
         if self.valid:
             lines.append(words["ok"].format(tables=self.tables, rows=self.rows))
@@ -68,8 +68,17 @@ class Report:
                 "tables": self.tables,
                 "rows": self.rows,
                 "error_count": len(self.problems),
-                "errors": [{"file": p.file, "row": p.row, "field": p.field, "code": p.code, "message": p.message,
-                            "messages": {lang: p.text(lang) for lang in LANGS}} for p in self.sorted_problems()],
+                "errors": [
+                    {
+                        "file": p.file,
+                        "row": p.row,
+                        "field": p.field,
+                        "code": p.code,
+                        "message": p.message,
+                        "messages": {lang: p.text(lang) for lang in LANGS},
+                    }
+                    for p in self.sorted_problems()
+                ],
             },
             ensure_ascii=False,
             indent=2,
@@ -78,15 +87,25 @@ class Report:
 
 # The words around the problems in the text report, in each language.
 REPORT_WORDS = {
-    "en": {"row": ", row {row}", "column": ", column {field!r}", "ok": "OK: {tables} tables, {rows} rows valid.",
-           "failed": "FAILED: {count} problems ({counts}) in {tables} tables. Nothing was published.",
-           "open": "Report to open: {path}"},
-    "fr": {"row": ", ligne {row}", "column": ", colonne {field!r}",
-           "ok": "OK : {tables} tables, {rows} lignes valides.",
-           "failed": "ÉCHEC : {count} problèmes ({counts}) dans {tables} tables. Rien n'a été publié.",
-           "open": "Rapport à ouvrir : {path}"},
-    "ar": {"row": "، السطر {row}", "column": "، العمود {field!r}",
-           "ok": "لا مشاكل: عدد الجداول {tables}، وعدد الأسطر الصالحة {rows}.",
-           "failed": "فشل التحقق: عدد المشاكل {count} ({counts})، وعدد الجداول {tables}. لم يُنشر أي شيء.",
-           "open": "التقرير للفتح: {path}"},
+    "en": {
+        "row": ", row {row}",
+        "column": ", column {field!r}",
+        "ok": "OK: {tables} tables, {rows} rows valid.",
+        "failed": "FAILED: {count} problems ({counts}) in {tables} tables. Nothing was published.",
+        "open": "Report to open: {path}",
+    },
+    "fr": {
+        "row": ", ligne {row}",
+        "column": ", colonne {field!r}",
+        "ok": "OK : {tables} tables, {rows} lignes valides.",
+        "failed": "ÉCHEC : {count} problèmes ({counts}) dans {tables} tables. Rien n'a été publié.",
+        "open": "Rapport à ouvrir : {path}",
+    },
+    "ar": {
+        "row": "، السطر {row}",
+        "column": "، العمود {field!r}",
+        "ok": "لا مشاكل: عدد الجداول {tables}، وعدد الأسطر الصالحة {rows}.",
+        "failed": "فشل التحقق: عدد المشاكل {count} ({counts})، وعدد الجداول {tables}. لم يُنشر أي شيء.",
+        "open": "التقرير للفتح: {path}",
+    },
 }

@@ -1,4 +1,5 @@
 """The portal's three languages and how a text given in all of them is written out in one place."""
+
 from __future__ import annotations
 
 import html
@@ -21,6 +22,4 @@ def trilingual(texts: dict) -> str:
 
 def trilingual_html(texts: dict) -> str:
     """One paragraph a language, each with its own lang and dir."""
-    return "".join(
-        f'<p lang="{lang}" dir="{direction(lang)}">{html.escape(texts[lang].strip())}</p>' for lang in LANGS
-    )
+    return "".join(f'<p lang="{lang}" dir="{direction(lang)}">{html.escape(texts[lang].strip())}</p>' for lang in LANGS)

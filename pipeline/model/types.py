@@ -7,6 +7,7 @@
   frictionless compares it, exactly, so no float rounding and no narrowing).
 And the SQL quoting every stage uses to name a column or write a literal.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

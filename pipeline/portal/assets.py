@@ -9,6 +9,7 @@ leaves static files alone. The plain URL keeps working, short-lived.
 
 The release's own files are not here: they are addressed by the release id (/release/<id>/...,
 pipeline/portal/headers.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -70,7 +71,7 @@ class Assets:
         for root in self.roots:
             if path.startswith(root.prefix):
                 folder = root.folder.resolve()
-                file = (folder / path[len(root.prefix):]).resolve()
+                file = (folder / path[len(root.prefix) :]).resolve()
                 if file.is_file() and file.is_relative_to(folder):
                     return file
         return None

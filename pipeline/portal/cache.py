@@ -7,6 +7,7 @@ least recently used evicted first, with one computation at a time per key (singl
 A page that was computed incomplete (a facet or a count that did not finish in time) must not be
 kept: whatever code knows it calls `page_incomplete(reason)` while the request runs.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,14 +35,17 @@ def limits_from_env(environ=os.environ) -> Limits:
         max_bytes = int(float(config.get("max_mb", DEFAULT_MAX_MB)) * 1024 * 1024)
         max_entry = int(float(config.get("max_entry_kb", DEFAULT_MAX_ENTRY_KB)) * 1024)
     except (ValueError, TypeError, AttributeError) as exc:
-        raise SystemExit(f"{ENV}={environ.get(ENV)!r}: expected JSON like {{\"max_mb\": 64, \"max_entry_kb\": 1024}} "
-                         f"(metadata/portal.yaml, response_cache:): {exc}") from None
+        raise SystemExit(
+            f'{ENV}={environ.get(ENV)!r}: expected JSON like {{"max_mb": 64, "max_entry_kb": 1024}} '
+            f"(metadata/portal.yaml, response_cache:): {exc}"
+        ) from None
     return Limits(max(0, max_bytes), max(0, min(max_entry, max_bytes)))
 
 
 @dataclass
 class Verdict:
     """Why the page being computed must not be kept (empty: it may be)."""
+
     reasons: list[str] = field(default_factory=list)
 
 
@@ -111,5 +115,11 @@ class ResponseCache:
         return True
 
     def stats(self) -> dict:
-        return {"entries": len(self.entries), "bytes": self.bytes, "max_bytes": self.limits.max_bytes,
-                "max_entry_bytes": self.limits.max_entry_bytes, "in_flight": len(self.flights), **self.counts}
+        return {
+            "entries": len(self.entries),
+            "bytes": self.bytes,
+            "max_bytes": self.limits.max_bytes,
+            "max_entry_bytes": self.limits.max_entry_bytes,
+            "in_flight": len(self.flights),
+            **self.counts,
+        }

@@ -1,5 +1,6 @@
 """Words, not codes, in a table's cells: the names of the rows a foreign key points to, a code's label,
 a column's title outside its table (a query's result), worked out once per release, language and table."""
+
 from __future__ import annotations
 
 import functools
@@ -58,8 +59,7 @@ def words_outside_tables(folder: Path, lang: str) -> tuple[dict[str, str], dict[
             titles.setdefault(column, tx.column_title(table, column))  # the first table's, in the model's order
             for code in tx.column(table, column).get("codes") or {}:
                 codes.setdefault(column, {}).setdefault(code, set()).add(tx.code_label(table, column, code))
-    return (titles,
-            {c: {code: labels.pop() for code, labels in by_code.items() if len(labels) == 1} for c, by_code in codes.items()})
+    return (titles, {c: {code: labels.pop() for code, labels in by_code.items() if len(labels) == 1} for c, by_code in codes.items()})
 
 
 @functools.lru_cache(maxsize=64)
@@ -70,9 +70,10 @@ def query_words(folder: Path, lang: str, query: str | None) -> tuple[dict[str, s
     declared = tx.config["queries"].get(query, {}).get("columns", {}) if query else {}
     if not declared:
         return titles, codes
-    return ({**titles, **{c: tx.pick(spec["title"]) for c, spec in declared.items()}},
-            {**codes, **{c: {code: tx.pick(labels) for code, labels in spec.get("codes", {}).items()}
-                         for c, spec in declared.items()}})
+    return (
+        {**titles, **{c: tx.pick(spec["title"]) for c, spec in declared.items()}},
+        {**codes, **{c: {code: tx.pick(labels) for code, labels in spec.get("codes", {}).items()} for c, spec in declared.items()}},
+    )
 
 
 async def row_name(datasette, tx: i18n.Texts, table: str, pk_values: list[str]) -> str | None:
@@ -133,9 +134,14 @@ class TableCells:
         self.datasette, self.tx, self.table = datasette, tx, table
         self.foreign_keys, self.names = foreign_keys, names  # names: other table -> (pair, {id: row})
         columns = tx.config["tables"][table]["columns"]
-        self.codes = {column: {code: Markup('<span class="code-label" data-code="{}">{}</span>').format(
-                                   code, tx.code_label(table, column, code)) for code in spec["codes"]}
-                      for column, spec in columns.items() if spec.get("codes")}
+        self.codes = {
+            column: {
+                code: Markup('<span class="code-label" data-code="{}">{}</span>').format(code, tx.code_label(table, column, code))
+                for code in spec["codes"]
+            }
+            for column, spec in columns.items()
+            if spec.get("codes")
+        }
         # A maintainer's note on where a fact comes from (`source_ref`, `name_latin_ref`, beside the
         # column naming the source): English, kept as written in the data. Readers see what it is in
         # their language and the note on demand, marked as English (the source's title is one link
@@ -169,7 +175,6 @@ class TableCells:
             return Markup('<a href="{}" data-id="{}">{}</a>').format(href, raw, name or label or str(raw))
         return self.codes.get(column, {}).get(raw) if isinstance(raw, str) else None
 
-
     def _note(self, raw) -> Markup:
         note = Markup('<span lang="en" dir="ltr">{}</span>').format(raw)
         if self.tx.lang != "en":
@@ -179,7 +184,7 @@ class TableCells:
 
 def _note_source(column: str, foreign_keys: dict[str, str]) -> str | None:
     """The column naming the source a `<x>_ref` note is about: `<x>_source_id`, else `source_id`."""
-    return next((c for c in (column[:-len("ref")] + "source_id", "source_id") if foreign_keys.get(c) == "sources"), None)
+    return next((c for c in (column[: -len("ref")] + "source_id", "source_id") if foreign_keys.get(c) == "sources"), None)
 
 
 _table_cells: dict[tuple[Path, str, str], TableCells] = {}

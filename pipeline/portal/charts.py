@@ -1,4 +1,5 @@
 """Small charts as inline SVG: no script, no CDN, readable in both directions."""
+
 from __future__ import annotations
 
 import functools
@@ -23,8 +24,10 @@ def bar_chart(title: str, items: list[tuple[str, int]], rtl: bool = False) -> st
     height = len(items) * (BAR_HEIGHT + GAP) + GAP
     # direction="ltr" keeps text-anchor absolute inside right-to-left pages; Arabic labels still
     # read right to left by the bidi algorithm.
-    out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" direction="ltr" viewBox="0 0 {WIDTH} {height}" '
-           f'width="{WIDTH}" height="{height}" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    out = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" direction="ltr" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
     for i, (label, value) in enumerate(items):
         y = GAP + i * (BAR_HEIGHT + GAP)
         w = max(1, round(span * value / top))
@@ -38,7 +41,7 @@ def bar_chart(title: str, items: list[tuple[str, int]], rtl: bool = False) -> st
             bar_x = LABEL_WIDTH + 10
             value_x, value_anchor = bar_x + w + 6, "start"
         out.append(
-            f'<g><title>{escape(label)}: {value}</title>'
+            f"<g><title>{escape(label)}: {value}</title>"
             f'<text x="{label_x}" y="{mid:.0f}" text-anchor="{label_anchor}">{escape(label)}</text>'
             f'<rect x="{bar_x}" y="{y}" width="{w}" height="{BAR_HEIGHT}" rx="2"></rect>'
             f'<text class="value" x="{value_x}" y="{mid:.0f}" text-anchor="{value_anchor}">{value}</text></g>'
@@ -93,8 +96,13 @@ def place_labels(points: list[tuple[str, float, float]], width: int, height: int
                     continue
                 if any(boxes_overlap(box, b) for b in taken + dots):
                     continue
-                choice = {"box": box, "leader": leader, "anchor": "start" if dx > 0 else "end" if dx < 0 else "middle",
-                          "tx": ax if dx else x, "ty": top + h - 4.5}
+                choice = {
+                    "box": box,
+                    "leader": leader,
+                    "anchor": "start" if dx > 0 else "end" if dx < 0 else "middle",
+                    "tx": ax if dx else x,
+                    "ty": top + h - 4.5,
+                }
                 break
             if choice:
                 break
@@ -117,16 +125,19 @@ def region_geography() -> dict:
     return json.loads(GEOGRAPHY.read_text(encoding="utf-8"))
 
 
-def region_map(title: str, geography: dict, points: list[tuple[str, float, float, str]],
-               home_country: str = "MAR") -> tuple[str, list[dict]]:
+def region_map(
+    title: str, geography: dict, points: list[tuple[str, float, float, str]], home_country: str = "MAR"
+) -> tuple[str, list[dict]]:
     """The region's land, coast and admin-1 boundaries (from the committed Natural Earth extract)
     under its members as numbered dots with labels that do not collide. Gives the SVG and the
     placements (number, label, box or None), in the order of `points`; nothing is fetched."""
     to_xy, height = project(tuple(geography["frame"]))
     width = MAP_WIDTH
-    out = [f'<svg class="map" xmlns="http://www.w3.org/2000/svg" role="img" direction="ltr" '
-           f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" aria-label="{escape(title)}">'
-           f'<title>{escape(title)}</title><rect class="sea" x="0" y="0" width="{width}" height="{height}"></rect>']
+    out = [
+        f'<svg class="map" xmlns="http://www.w3.org/2000/svg" role="img" direction="ltr" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" aria-label="{escape(title)}">'
+        f'<title>{escape(title)}</title><rect class="sea" x="0" y="0" width="{width}" height="{height}"></rect>'
+    ]
     for feature in geography["features"]:
         props = feature["properties"]
         kind = "land" if props["adm0_a3"] == home_country else "land abroad"

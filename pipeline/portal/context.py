@@ -1,6 +1,7 @@
 """What every page of the portal shares: the release served now, its texts in the visitor's language,
 and the language of the page being rendered. The portal's plugins import this one module (Datasette
 loads each plugin file as its own module, so shared state lives here, not in a plugin)."""
+
 from __future__ import annotations
 
 import contextvars
@@ -46,8 +47,9 @@ def texts(folder: Path, lang: str) -> i18n.Texts:
 
 
 def texts_for(datasette, request) -> i18n.Texts:
-    lang = i18n.choose_lang(request.args.get(i18n.LANG_PARAM) if request else None,
-                            request.cookies.get(i18n.LANG_COOKIE) if request else None)
+    lang = i18n.choose_lang(
+        request.args.get(i18n.LANG_PARAM) if request else None, request.cookies.get(i18n.LANG_COOKIE) if request else None
+    )
     return texts(release_dir(datasette), lang)
 
 
@@ -67,8 +69,12 @@ def release_info(datasette) -> dict:
     """The release id is its folder's name; version and date are the ones it records (release.json)."""
     folder = release_dir(datasette)
     recorded = read_release_json(folder) or {}
-    return {"id": folder.name, "version": recorded.get("version"), "date": recorded.get("release_date"),
-            "archive": f"remacto-release-{folder.name}.zip"}
+    return {
+        "id": folder.name,
+        "version": recorded.get("version"),
+        "date": recorded.get("release_date"),
+        "archive": f"remacto-release-{folder.name}.zip",
+    }
 
 
 @functools.lru_cache(maxsize=4)

@@ -3,6 +3,7 @@
 The machine CSV of the release and Datasette's plain `.csv` stay exact; only these
 downloads, meant to be opened in a spreadsheet, neutralise formula injection.
 """
+
 from __future__ import annotations
 
 import io

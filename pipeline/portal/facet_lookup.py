@@ -1,6 +1,7 @@
 """A table page answered from the release's precomputed facet counts (written by
 build/facet_counts.py): the row count and every facet of a page whose only filters are equalities
 on facet fields, one lookup in a covering index instead of a GROUP BY over the table."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,10 @@ def lookup_sql(table: str, facet_fields: list[str], filters: dict[str, str], fac
     if facet is None:
         return f"SELECT {q(ROWS_COLUMN)} FROM {q(counts_table(table))} WHERE {' AND '.join(where)}"
     where.append(f"{q(facet)} IS NOT NULL")
-    return (f"SELECT {q(facet)} AS value, {q(ROWS_COLUMN)} AS count FROM {q(counts_table(table))} "
-            f"WHERE {' AND '.join(where)} ORDER BY count DESC, value LIMIT {int(limit)}")
+    return (
+        f"SELECT {q(facet)} AS value, {q(ROWS_COLUMN)} AS count FROM {q(counts_table(table))} "
+        f"WHERE {' AND '.join(where)} ORDER BY count DESC, value LIMIT {int(limit)}"
+    )
 
 
 # The row count Datasette's table view asks for: `select count(*) from <table> where "c" = :p0 and ... `
@@ -46,7 +49,7 @@ def parse_count_sql(sql: str, params) -> tuple[str, dict[str, str]] | None:
     if not match:
         return None
     filters: dict[str, str] = {}
-    for clause in (match["where"].split(" and ") if match["where"] else []):
+    for clause in match["where"].split(" and ") if match["where"] else []:
         exact = _EXACT.fullmatch(clause)
         if not exact or exact["column"] in filters or exact["param"] not in (params or {}):
             return None
@@ -70,8 +73,10 @@ def fields_of_counts(columns: list[str]) -> list[str] | None:
 
 # A search page's clause as Datasette's table view writes it for `?_search=` (datasette/filters.py,
 # 0.65.5, the table's `fts_pk` being rowid), when it is the page's only filter.
-_SEARCH = (r"where rowid in \(select rowid from (?P<fts>[A-Za-z_][A-Za-z0-9_]*) where (?P=fts) match "
-           r"(?P<match>escape_fts\(:search\)|:search)\) ")
+_SEARCH = (
+    r"where rowid in \(select rowid from (?P<fts>[A-Za-z_][A-Za-z0-9_]*) where (?P=fts) match "
+    r"(?P<match>escape_fts\(:search\)|:search)\) "
+)
 _SEARCH_COUNT = re.compile(r"select count\(\*\) from (?P<table>\S+) " + _SEARCH, re.S)
 _SEARCH_ROWS = re.compile(r"select (?P<columns>.+) from (?P<table>\S+) " + _SEARCH, re.S)
 

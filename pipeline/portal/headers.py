@@ -1,22 +1,25 @@
 """The security headers of every portal answer, in one place: the headers plugin sets them,
 the response cache repeats them on a 304, and deploy/nginx/security-headers.conf repeats them for
 the files nginx serves itself (a test holds the two equal)."""
+
 from __future__ import annotations
 
 import re
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 # Header names in lower case, as ASGI carries them.
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,

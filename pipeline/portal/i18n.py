@@ -3,6 +3,7 @@ the release's own (release/portal_metadata.py writes them into its Datasette met
 `remacto-portal`); the portal's own words come from the gettext catalogs of the checkout
 (pipeline/portal/words.py). `Texts` gives both to templates in the visitor's language.
 """
+
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode

@@ -2,6 +2,7 @@
 linked to (commune, province or region, with how the match was made) and where it goes on the region's
 map. Read from the served release; the HCP tables (hcp_regions, hcp_provinces, hcp_communes,
 collectivity_hcp_units, territory_hcp_units) are used when the release has them."""
+
 from __future__ import annotations
 
 from pipeline.settings import DB_NAME
@@ -20,11 +21,11 @@ FROM collectivity_hcp_units AS u"""
 TERRITORY_UNITS_SQL = "SELECT territory_id, region_code, province_code FROM territory_hcp_units"
 UNIT_SQL = {
     "commune": "SELECT commune_code AS code, code_digits, province_code, name_ar, name_fr, population_2024, "
-               "households_2024, population_2014, source_id, source_ref FROM hcp_communes",
+    "households_2024, population_2014, source_id, source_ref FROM hcp_communes",
     "province": "SELECT province_code AS code, NULL AS code_digits, province_code, name_ar, name_fr, population_2024, "
-                "households_2024, population_2014, source_id, source_ref FROM hcp_provinces",
+    "households_2024, population_2014, source_id, source_ref FROM hcp_provinces",
     "region": "SELECT region_code AS code, NULL AS code_digits, NULL AS province_code, name_ar, name_fr, population_2024, "
-              "households_2024, population_2014, source_id, source_ref FROM hcp_regions",
+    "households_2024, population_2014, source_id, source_ref FROM hcp_regions",
 }
 REGION_COMMUNES_SQL = "SELECT commune_code, code_digits, province_code, name_ar, name_fr FROM hcp_communes WHERE region_code = :region"
 
@@ -46,8 +47,11 @@ _units: dict[str, dict] = {}
 async def hcp_units(db) -> dict[str, dict[str, dict]]:
     """{"commune"|"province"|"region": {HCP code: row}}, empty when the release has no HCP tables."""
     if db.path not in _units:
-        _units[db.path] = ({kind: {r["code"]: r for r in await rows(db, sql)} for kind, sql in UNIT_SQL.items()}
-                           if await has_hcp(db) else {kind: {} for kind in UNIT_SQL})
+        _units[db.path] = (
+            {kind: {r["code"]: r for r in await rows(db, sql)} for kind, sql in UNIT_SQL.items()}
+            if await has_hcp(db)
+            else {kind: {} for kind in UNIT_SQL}
+        )
     return _units[db.path]
 
 

@@ -8,6 +8,7 @@ security headers, serves the release's files and assets itself and caches by rel
 A replica that dies is started again here (under systemd or compose, by them: docs/deploying.md);
 nginx takes it back into rotation when it answers again.
 """
+
 from __future__ import annotations
 
 import os
@@ -67,8 +68,17 @@ def write_run_dir(run: Path, listen: str, replicas: list[str], paths: Paths) -> 
     for name in INCLUDES:
         shutil.copyfile(DEPLOY / name, run / name)
     conf = run / "nginx.conf"
-    conf.write_text(nginx_config((DEPLOY / "nginx.conf").read_text(encoding="utf-8"), listen, replicas,
-                                 paths.published.absolute(), paths.releases.absolute(), paths.portal / "static"), encoding="utf-8")
+    conf.write_text(
+        nginx_config(
+            (DEPLOY / "nginx.conf").read_text(encoding="utf-8"),
+            listen,
+            replicas,
+            paths.published.absolute(),
+            paths.releases.absolute(),
+            paths.portal / "static",
+        ),
+        encoding="utf-8",
+    )
     return conf
 
 
@@ -79,6 +89,7 @@ def nginx_command(run: Path, conf: Path, *, test: bool = False) -> list[str]:
 @dataclass
 class Replica:
     """One portal process on its own loopback port."""
+
     port: int
     args: list[str]
     env: dict
@@ -108,8 +119,10 @@ def replicas_for(paths: Paths, model: Model, ports: list[int], run: Path) -> lis
     env = {**datasette_env(paths, follow=paths.published), WORKERS_ENV: "1"}
     # Replicas sign cookies alike, as workers of one server do.
     env.setdefault("DATASETTE_SECRET", os.urandom(32).hex())
-    return [Replica(port, datasette_args(release, paths, model, "127.0.0.1", port, follow=paths.published), env,
-                    run / f"replica-{port}.log") for port in ports]
+    return [
+        Replica(port, datasette_args(release, paths, model, "127.0.0.1", port, follow=paths.published), env, run / f"replica-{port}.log")
+        for port in ports
+    ]
 
 
 def serve_prod(paths: Paths, model: Model, port: int, replica_ports: list[int], run: Path) -> int:
@@ -117,8 +130,13 @@ def serve_prod(paths: Paths, model: Model, port: int, replica_ports: list[int], 
     a replica that dies is started again."""
     if not (paths.published.resolve() / "datapackage.json").exists():
         raise SystemExit(f"No release in {paths.published}: run `make publish` first.")
-    require_free_ports("127.0.0.1", {port: f"make serve-prod PROD_PORT={port + 1}", **{
-        p: f"make serve-prod REPLICA_PORTS={','.join(str(q + 100) for q in replica_ports)}" for p in replica_ports}})
+    require_free_ports(
+        "127.0.0.1",
+        {
+            port: f"make serve-prod PROD_PORT={port + 1}",
+            **{p: f"make serve-prod REPLICA_PORTS={','.join(str(q + 100) for q in replica_ports)}" for p in replica_ports},
+        },
+    )
     conf = write_run_dir(run, f"127.0.0.1:{port}", [f"127.0.0.1:{p}" for p in replica_ports], paths)
     subprocess.run(nginx_command(run, conf, test=True), check=True)
     replicas = replicas_for(paths, model, replica_ports, run)
@@ -128,14 +146,17 @@ def serve_prod(paths: Paths, model: Model, port: int, replica_ports: list[int], 
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
-    print(f"Portal on http://127.0.0.1:{port}/ : nginx before {len(replicas)} replicas on ports "
-          f"{', '.join(map(str, replica_ports))} (logs in {run})", file=sys.stderr, flush=True)
+    print(
+        f"Portal on http://127.0.0.1:{port}/ : nginx before {len(replicas)} replicas on ports "
+        f"{', '.join(map(str, replica_ports))} (logs in {run})",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         while not stopping and nginx.poll() is None:
             for r in replicas:
                 if not r.alive():
-                    print(f"Replica on port {r.port} stopped ({r.process.returncode}); starting it again.",
-                          file=sys.stderr, flush=True)
+                    print(f"Replica on port {r.port} stopped ({r.process.returncode}); starting it again.", file=sys.stderr, flush=True)
                     r.start()
             time.sleep(0.5)
     finally:

@@ -2,6 +2,7 @@
 provinces dissolved from them, members marked and linked, the councils shown by their territory.
 The shapes are the committed, simplified file `geography/tanger-tetouan-al-hoceima-communes.json`
 (pipeline/tools/region_geometry.py, OpenStreetMap, ODbL 1.0); nothing is fetched."""
+
 from __future__ import annotations
 
 import functools
@@ -81,35 +82,45 @@ def communes() -> list[dict]:
     return geometry()["communes"]
 
 
-def svg(title: str, names: dict[str, str], marked: dict[str, dict], territories: list[dict],
-        css_class: str = "region-map") -> str:
+def svg(title: str, names: dict[str, str], marked: dict[str, dict], territories: list[dict], css_class: str = "region-map") -> str:
     """The map. `names`: {commune code: its name in the page's language}; `marked`: {commune code:
     {"href", "label", "here"}} for the member communes (a link if href, a dot; `here`: the page's own);
     `territories`: the councils' and approximate places [{"province"|None for the region, "href",
     "label", "kind"}], drawn as outlines."""
     _, height = _drawing()
-    out = [f'<svg class="{css_class}" xmlns="http://www.w3.org/2000/svg" direction="ltr" '
-           f'viewBox="-8 -8 {WIDTH + 16} {height + 16}" aria-labelledby="{css_class}-title" role="group">'
-           f'<title id="{css_class}-title">{escape(title)}</title><g class="communes">']
+    out = [
+        f'<svg class="{css_class}" xmlns="http://www.w3.org/2000/svg" direction="ltr" '
+        f'viewBox="-8 -8 {WIDTH + 16} {height + 16}" aria-labelledby="{css_class}-title" role="group">'
+        f'<title id="{css_class}-title">{escape(title)}</title><g class="communes">'
+    ]
     for commune in communes():
         code = commune["code"]
         name = escape(names.get(code, ""))
         if code in marked:
             mark = marked[code]
-            path = (f'<path class="commune member{" here" if mark.get("here") else ""}" d="{commune_d(code)}">'
-                    f'<title>{escape(mark["label"])}</title></path>')
-            out.append(f'<a href="{escape(mark["href"])}" aria-label="{escape(mark["label"])}" data-code="{code}">{path}</a>'
-                       if mark.get("href") else path)
+            path = (
+                f'<path class="commune member{" here" if mark.get("here") else ""}" d="{commune_d(code)}">'
+                f"<title>{escape(mark['label'])}</title></path>"
+            )
+            out.append(
+                f'<a href="{escape(mark["href"])}" aria-label="{escape(mark["label"])}" data-code="{code}">{path}</a>'
+                if mark.get("href")
+                else path
+            )
         else:
-            out.append(f'<path class="commune" data-code="{code}" d="{commune_d(code)}">'
-                       + (f"<title>{name}</title>" if name else "") + "</path>")
+            out.append(
+                f'<path class="commune" data-code="{code}" d="{commune_d(code)}">' + (f"<title>{name}</title>" if name else "") + "</path>"
+            )
     out.append("</g>")
     out.append('<path class="provinces" d="' + "".join(province_d(p["code"]) for p in geometry()["provinces"]) + '"></path>')
     for t in territories:
         d = province_d(t["province"]) if t.get("province") else region_d()
         path = f'<path d="{d}"><title>{escape(t["label"])}</title></path>'
-        out.append(f'<a href="{escape(t["href"])}" aria-label="{escape(t["label"])}" class="territory {t["kind"]}">{path}</a>'
-                   if t.get("href") else f'<g class="territory {t["kind"]}">{path}</g>')
+        out.append(
+            f'<a href="{escape(t["href"])}" aria-label="{escape(t["label"])}" class="territory {t["kind"]}">{path}</a>'
+            if t.get("href")
+            else f'<g class="territory {t["kind"]}">{path}</g>'
+        )
     for code, mark in marked.items():
         x, y = label_point(code)
         out.append(f'<circle class="member-dot{" here" if mark.get("here") else ""}" cx="{x}" cy="{y}" r="{DOT}"></circle>')

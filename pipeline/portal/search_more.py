@@ -1,6 +1,7 @@
 """What /-/search finds besides the rows of the full-text indexes: the communes (members, and the region's
 communes that are not members, said so) and the tables and pages whose titles or descriptions, in any
 of the three languages, hold every word of the query. Folded as the index is (read/text.py search_key)."""
+
 from __future__ import annotations
 
 from pipeline.model.texts import LANGS

@@ -1,5 +1,6 @@
 """Serving a release: the portal's command line (Datasette's options, run by portal/server.py) and
 `serve`, which runs it. The Datasette metadata it reads is written by release/portal_metadata.py."""
+
 from __future__ import annotations
 
 import errno
@@ -12,23 +13,39 @@ from pathlib import Path
 from pipeline.model import Model
 from pipeline.settings import DB_NAME, Paths
 
+
 def datasette_args(release: Path, paths: Paths, model: Model, host: str, port: int, follow: Path | None = None) -> list[str]:
     """The portal's command line for one release directory (a concrete folder, not the symlink):
     `datasette serve`'s options, run in `workers:` processes (metadata/portal.yaml) by
     pipeline/portal/server.py. With `follow` (the `published` symlink) the release's files are
     served through it, so they switch with the database when a new release is published."""
     args = [
-        sys.executable, "-m", "pipeline.portal.server", "--workers", str(model.portal.workers),
-        "--response-cache", json.dumps(model.portal.response_cache),
-        "-i", str(release / f"{DB_NAME}.db"),
-        "--inspect-file", str(release / "portal" / "inspect.json"),
-        "-m", str(release / "portal" / "metadata.json"),
-        "--plugins-dir", str(paths.portal / "plugins"),
-        "--template-dir", str(paths.portal / "templates"),
-        "--static", f"assets:{paths.portal / 'static'}",
+        sys.executable,
+        "-m",
+        "pipeline.portal.server",
+        "--workers",
+        str(model.portal.workers),
+        "--response-cache",
+        json.dumps(model.portal.response_cache),
+        "-i",
+        str(release / f"{DB_NAME}.db"),
+        "--inspect-file",
+        str(release / "portal" / "inspect.json"),
+        "-m",
+        str(release / "portal" / "metadata.json"),
+        "--plugins-dir",
+        str(paths.portal / "plugins"),
+        "--template-dir",
+        str(paths.portal / "templates"),
+        "--static",
+        f"assets:{paths.portal / 'static'}",
         # The release's files (CSV, Parquet, catalogs, changelog, citations) at /release/.
-        "--static", f"release:{follow or release}",
-        "-h", host, "-p", str(port),
+        "--static",
+        f"release:{follow or release}",
+        "-h",
+        host,
+        "-p",
+        str(port),
     ]
     for key, value in model.portal.settings.items():
         args += ["--setting", key, str(value)]
@@ -64,9 +81,13 @@ def require_free_ports(host: str, ports: dict[int, str]) -> None:
     """Stop with a message naming each port already in use and the make variable that chooses another."""
     taken = [(port, how) for port, how in ports.items() if port_in_use(host, port)]
     if taken:
-        raise SystemExit("\n".join(
-            f"Port {port} on {host} is already in use (another `make serve`, or another program, listens on it).\n"
-            f"Stop that program, or choose another port: {how}" for port, how in taken))
+        raise SystemExit(
+            "\n".join(
+                f"Port {port} on {host} is already in use (another `make serve`, or another program, listens on it).\n"
+                f"Stop that program, or choose another port: {how}"
+                for port, how in taken
+            )
+        )
 
 
 def serve(paths: Paths, model: Model, host: str | None = None, port: int | None = None) -> None:

@@ -16,6 +16,7 @@ stop would delete it for all.
 metadata/portal.yaml (REMACTO_PORTAL_WORKERS overrides it), the response cache's limits
 `response_cache:` (REMACTO_RESPONSE_CACHE overrides them).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -95,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     # No -h/--help here: -h is `datasette serve`'s host.
     parser = argparse.ArgumentParser(prog="python -m pipeline.portal.server", description=__doc__.split("\n\n")[0], add_help=False)
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    parser.add_argument("--response-cache", default="{}",
-                        help="the response cache's limits as JSON (metadata/portal.yaml `response_cache:`)")
+    parser.add_argument(
+        "--response-cache", default="{}", help="the response cache's limits as JSON (metadata/portal.yaml `response_cache:`)"
+    )
     known, args = parser.parse_known_args(argv)
     workers = int(os.environ.get(WORKERS_ENV, known.workers))
     # The workers' cache plugin reads its limits from the environment; one already set there wins (tests, benchmarks).
@@ -112,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[ARGS_ENV] = json.dumps(args)
     # Every worker must sign and check cookies with the same secret (Datasette reads this variable).
     os.environ.setdefault("DATASETTE_SECRET", secrets.token_hex(32))
-    print(f"Portal on http://{host}:{port}/ in {workers} worker processes (gunicorn, ASGI workers)",
-          file=sys.stderr, flush=True)
+    print(f"Portal on http://{host}:{port}/ in {workers} worker processes (gunicorn, ASGI workers)", file=sys.stderr, flush=True)
     PortalApplication(gunicorn_options(host, port, workers)).run()  # this process is gunicorn's master
     return 0
 

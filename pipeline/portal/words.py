@@ -6,6 +6,7 @@ compiled in memory once per process (no .mo file to keep in step with the .po: a
 edit of the .po and a restart, never a data release). The msgids are the keys templates already
 print (`tx.ui('<key>')`); see docs/portal.md, "The portal's words".
 """
+
 from __future__ import annotations
 
 import datetime as dt

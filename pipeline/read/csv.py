@@ -1,4 +1,5 @@
 """Strict reading of raw/*.csv: UTF-8 (a BOM is accepted), well-formed CSV, nothing guessed."""
+
 from __future__ import annotations
 
 import codecs
@@ -27,6 +28,7 @@ class RawTable:
 
 def read_csv(path: Path, shown_as: str) -> tuple[RawTable | None, list[Problem]]:
     """Read one CSV file as text cells; on failure return the problems instead."""
+
     def fail(code: str, row: int | None = None, variant: str = "", **values) -> tuple[None, list[Problem]]:
         return None, [problem(code, shown_as, row, None, variant, **values)]
 

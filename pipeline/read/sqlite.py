@@ -1,4 +1,5 @@
 """The release database opened as every stage opens it: foreign keys on, `search_key()` in SQL."""
+
 from __future__ import annotations
 
 import contextlib

@@ -6,6 +6,7 @@ the build indexes it and the portal applies it to the query, so both sides agree
 `is_formula` is the one formula-injection rule: validation refuses the cells it names, the fast
 path selects its candidates by FORMULA_FIRST, and the spreadsheet downloads neutralise them.
 """
+
 from __future__ import annotations
 
 import re
@@ -67,10 +68,12 @@ def normalise_rows(rows: list[list[str]], types: list[str]) -> list[list[str]]:
 # Every character clean_text changes, as an RE2 class for DuckDB: glyph forms, tatweel, Farsi yeh/kaf,
 # invisible marks, white space other than a single inner space, and Arabic-Indic digits (normalised in
 # typed cells). A row without any goes out as read; a row with one goes through normalise_rows itself.
-NEEDS_CLEANING_RE2 = ("[\\x{0640}\\x{06cc}\\x{06a9}\\x{061c}\\x{200b}-\\x{200f}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}"
-                      "\\x{feff}\\x{fb50}-\\x{fdff}\\x{fe70}-\\x{fefe}\\x{0660}-\\x{0669}\\x{06f0}-\\x{06f9}"
-                      "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}"
-                      "\\x{202f}\\x{205f}\\x{3000}]|  |^ | $")
+NEEDS_CLEANING_RE2 = (
+    "[\\x{0640}\\x{06cc}\\x{06a9}\\x{061c}\\x{200b}-\\x{200f}\\x{202a}-\\x{202e}\\x{2066}-\\x{2069}"
+    "\\x{feff}\\x{fb50}-\\x{fdff}\\x{fe70}-\\x{fefe}\\x{0660}-\\x{0669}\\x{06f0}-\\x{06f9}"
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}"
+    "\\x{202f}\\x{205f}\\x{3000}]|  |^ | $"
+)
 
 # A spreadsheet runs a cell that starts with one of these as a formula (tab and CR before one too),
 # and "-2+3+cmd|..." as well.

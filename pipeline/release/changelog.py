@@ -3,6 +3,7 @@ changed (by primary key, with old -> new values) and schema changes. Read from t
 releases' CSV files and datapackage.json, never from raw/. Both CSVs are in primary-key
 order, so a table is compared in one streamed pass, whatever its size; every change is
 counted, and the first DETAIL_LIMIT of each kind are listed."""
+
 from __future__ import annotations
 
 import contextlib
@@ -48,23 +49,48 @@ def _table_changes(old_release: Path, old: dict, new_release: Path, new: dict) -
     schema = {
         "columns_added": [n for n in new_fields if n not in old_fields],
         "columns_removed": [n for n in old_fields if n not in new_fields],
-        "columns_retyped": [{"column": n, "old": old_fields[n], "new": new_fields[n]}
-                            for n in new_fields if n in old_fields and old_fields[n] != new_fields[n]],
+        "columns_retyped": [
+            {"column": n, "old": old_fields[n], "new": new_fields[n]}
+            for n in new_fields
+            if n in old_fields and old_fields[n] != new_fields[n]
+        ],
     }
     # --- issue 22: a table whose CSV has the same bytes (datapackage.json's hash) has no change to read for
     if old.get("hash") and old.get("hash") == new.get("hash") and old["schema"] == new["schema"]:
         rows = _count(new_release, new)
-        return {"primary_key": list(new["schema"].get("primaryKey") or next(_reader(new_release, new), [])),
-                "rows_before": rows, "rows_after": rows, "added_count": 0, "removed_count": 0, "changed_count": 0,
-                "added": [], "removed": [], "changed": [], "schema": schema}
+        return {
+            "primary_key": list(new["schema"].get("primaryKey") or next(_reader(new_release, new), [])),
+            "rows_before": rows,
+            "rows_after": rows,
+            "added_count": 0,
+            "removed_count": 0,
+            "changed_count": 0,
+            "added": [],
+            "removed": [],
+            "changed": [],
+            "schema": schema,
+        }
     # --- end issue 22
     old_rows, new_rows = _reader(old_release, old), _reader(new_release, new)
     old_header, new_header = next(old_rows, []), next(new_rows, [])
     pk = new["schema"].get("primaryKey") or new_header  # no key: the whole row is its identity
-    same_order = (old["schema"].get("primaryKey") == new["schema"].get("primaryKey") and all(c in old_header for c in pk)
-                  and all(old_fields.get(c) == new_fields.get(c) for c in pk))
-    out = {"primary_key": list(pk), "rows_before": 0, "rows_after": 0, "added_count": 0, "removed_count": 0,
-           "changed_count": 0, "added": [], "removed": [], "changed": [], "schema": schema}
+    same_order = (
+        old["schema"].get("primaryKey") == new["schema"].get("primaryKey")
+        and all(c in old_header for c in pk)
+        and all(old_fields.get(c) == new_fields.get(c) for c in pk)
+    )
+    out = {
+        "primary_key": list(pk),
+        "rows_before": 0,
+        "rows_after": 0,
+        "added_count": 0,
+        "removed_count": 0,
+        "changed_count": 0,
+        "added": [],
+        "removed": [],
+        "changed": [],
+        "schema": schema,
+    }
     common = [c for c in new_header if c in old_header and c not in pk]
     old_at = {c: i for i, c in enumerate(old_header)}
 
@@ -98,8 +124,11 @@ def _table_changes(old_release: Path, old: dict, new_release: Path, new: dict) -
         else:
             out["rows_before"] += 1
             out["rows_after"] += 1
-            diff = {c: {"old": a[old_at[c]], "new": b[i]} for i, c in enumerate(new_header) if c in old_at and c in common
-                    and a[old_at[c]] != b[i]}
+            diff = {
+                c: {"old": a[old_at[c]], "new": b[i]}
+                for i, c in enumerate(new_header)
+                if c in old_at and c in common and a[old_at[c]] != b[i]
+            }
             if diff:
                 note("changed", lambda: {"key": key_of(b, new_header), "changes": diff})
             a, b = next(old_rows, None), next(new_rows, None)
@@ -186,21 +215,29 @@ def markdown(log: dict) -> str:
     lines = [f"# Changelog of release {log['version']} ({log['release_date']})", ""]
     if log.get("without_json"):  # --- issue 22
         dropped = [f"**{n}**" + (" (no longer)" if n in log["json_dropped"] else "") for n in log["without_json"]]
-        lines += [f"Tables of at least {parallel_min_rows():,} rows ship as CSV, Parquet and SQLite, without a JSON copy "
-                  f"(the portal's JSON API serves every row): {', '.join(dropped)}.", ""]
+        lines += [
+            f"Tables of at least {parallel_min_rows():,} rows ship as CSV, Parquet and SQLite, without a JSON copy "
+            f"(the portal's JSON API serves every row): {', '.join(dropped)}.",
+            "",
+        ]
     prev = log["previous"]
     if prev is None:
         lines += ["First release: nothing to compare with.", "", "| table | rows |", "|---|---|"]
         lines += [f"| {t['table']} | {t['rows']} |" for t in log["tables_added"]]
         return "\n".join(lines) + "\n"
-    lines += [f"Compared with release {prev['version']} ({prev['release_date']}, folder `releases/{prev['id']}/`). "
-              f"Kind of change: **{log['change_level']}**.", ""]
+    lines += [
+        f"Compared with release {prev['version']} ({prev['release_date']}, folder `releases/{prev['id']}/`). "
+        f"Kind of change: **{log['change_level']}**.",
+        "",
+    ]
     summary = ["| table | rows before | rows after | added | removed | changed | schema |", "|---|---|---|---|---|---|---|"]
     for name, t in log["tables"].items():
         s = t["schema"]
         schema = len(s["columns_added"]) + len(s["columns_removed"]) + len(s["columns_retyped"])
-        summary.append(f"| {name} | {t['rows_before']} | {t['rows_after']} | {t['added_count']} | {t['removed_count']} | "
-                       f"{t['changed_count']} | {schema or ''} |")
+        summary.append(
+            f"| {name} | {t['rows_before']} | {t['rows_after']} | {t['added_count']} | {t['removed_count']} | "
+            f"{t['changed_count']} | {schema or ''} |"
+        )
     lines += summary + [""]
     for t in log["tables_added"]:
         lines.append(f"- Table **{t['table']}** added ({t['rows']} rows).")

@@ -2,6 +2,7 @@
 so that anyone can be told when a dataset changes. Each entry is a release: its version, date, what
 changed (from its changelog) and links to its files at their permanent addresses. The portal serves
 them (plugins/remacto_release.py) with the address it is reached at."""
+
 from __future__ import annotations
 
 import json
@@ -16,6 +17,7 @@ ATOM_TYPE = "application/atom+xml; charset=utf-8"
 @dataclass(frozen=True)
 class Release:
     """One release kept in releases/, as index.json lists it."""
+
     id: str
     version: str
     date: str

@@ -1,4 +1,5 @@
 """Checksums of a release's files, computed once per file version."""
+
 from __future__ import annotations
 
 import functools

@@ -2,6 +2,7 @@
 VOTES, semicolon-separated), the format read by pabutools and checked by pabulib-checker
 (https://pabulib.org/format). Pabulib holds one budget per file, so a cycle with territorial
 headings gives one file per heading (META `subunit`), with the ballots cast in that heading."""
+
 from __future__ import annotations
 
 import csv
@@ -58,7 +59,8 @@ def cycle_files(db: sqlite3.Connection) -> Iterator[tuple[str, str]]:
         "SELECT p.cycle_id, p.heading_id, p.proposal_id, p.cost, p.title_ar, p.category, r.selected, COALESCE(v.n, 0) AS votes "
         "FROM pb_proposals AS p JOIN pb_results AS r ON r.proposal_id = p.proposal_id "
         "LEFT JOIN (SELECT proposal_id, COUNT(*) AS n FROM pb_ballot_selections GROUP BY proposal_id) AS v "
-        "ON v.proposal_id = p.proposal_id ORDER BY p.proposal_id"):
+        "ON v.proposal_id = p.proposal_id ORDER BY p.proposal_id"
+    ):
         projects.setdefault(p["cycle_id"], []).append(p)
     voting = {v["cycle_id"]: v for v in db.execute("SELECT cycle_id, start_date, end_date FROM pb_phases WHERE phase_kind = 'voting'")}
     wanted = {c["cycle_id"]: c for c in cycles}
@@ -69,7 +71,8 @@ def cycle_files(db: sqlite3.Connection) -> Iterator[tuple[str, str]]:
     # a ballot's few selections are put in proposal order below.
     ballots = db.execute(
         "SELECT b.cycle_id, b.ballot_id, b.channel, b.age_band, b.sex, s.proposal_id FROM pb_ballots AS b "
-        "JOIN pb_ballot_selections AS s ON s.ballot_id = b.ballot_id ORDER BY +b.cycle_id, b.ballot_id")
+        "JOIN pb_ballot_selections AS s ON s.ballot_id = b.ballot_id ORDER BY +b.cycle_id, b.ballot_id"
+    )
     for cycle_id, rows in itertools.groupby(ballots, key=operator.itemgetter(0)):
         if cycle_id not in wanted:
             continue
@@ -119,13 +122,17 @@ def _one_file(cycle, heading, projects: list, cast: list, voting) -> str:
     text = "META\n" + _lines([["key", "value"], *([k, v] for k, v in meta if v not in (None, ""))])
     text += "PROJECTS\n" + _lines(
         [["project_id", "cost", "votes", "name", "category", "selected"]]
-        + [[p["proposal_id"], _number(p["cost"]), p["votes"], p["title_ar"], p["category"] or "",
-            1 if p["selected"] == "yes" else 0] for p in projects]
+        + [
+            [p["proposal_id"], _number(p["cost"]), p["votes"], p["title_ar"], p["category"] or "", 1 if p["selected"] == "yes" else 0]
+            for p in projects
+        ]
     )
     text += "VOTES\n" + _lines(
         [["voter_id", "vote", "age", "sex", "voting_method"]]
-        + [[ballot_id, vote, "" if age_band in OPEN_AGE_BANDS else age_band or "", sex or "", METHODS[channel]]
-           for (ballot_id, channel, age_band, sex), vote in ballots]
+        + [
+            [ballot_id, vote, "" if age_band in OPEN_AGE_BANDS else age_band or "", sex or "", METHODS[channel]]
+            for (ballot_id, channel, age_band, sex), vote in ballots
+        ]
     )
     return text
 

@@ -1,6 +1,7 @@
 """The portal's Datasette metadata of a release (portal/metadata.json): titles, descriptions, column
 notes, facets, search, canned queries, and the data's titles and labels in every language (the portal's
 own words are in its gettext catalogs, pipeline/portal/locale/)."""
+
 from __future__ import annotations
 
 from pipeline.build.facet_counts import hidden_tables
@@ -15,11 +16,18 @@ def portal_texts(model: Model) -> dict:
     pkg = model.package
     return {
         "languages": list(LANGS),
-        "package": {"title": pkg["title"], "description": pkg["description"], "attribution": pkg["attribution"],
-                    "licence": pkg["licenses"][0]},
+        "package": {
+            "title": pkg["title"],
+            "description": pkg["description"],
+            "attribution": pkg["attribution"],
+            "licence": pkg["licenses"][0],
+        },
         "datasets": {
-            key: {"title": pkg["datasets"][key]["title"], "description": pkg["datasets"][key]["description"],
-                  "tables": [t.name for t in tables]}
+            key: {
+                "title": pkg["datasets"][key]["title"],
+                "description": pkg["datasets"][key]["description"],
+                "tables": [t.name for t in tables],
+            }
             for key, tables in model.datasets().items()
         },
         "tables": {
@@ -27,13 +35,16 @@ def portal_texts(model: Model) -> dict:
                 "title": t.title,
                 "description": t.description,
                 "dataset": t.dataset,
-                "columns": {f.name: {"title": f.title, "description": f.description, **({"codes": f.codes} if f.codes else {})}
-                            for f in t.fields},
+                "columns": {
+                    f.name: {"title": f.title, "description": f.description, **({"codes": f.codes} if f.codes else {})} for f in t.fields
+                },
             }
             for t in model.tables.values()
         },
-        "queries": {name: {"title": q.title, "description": q.description, "columns": _query_columns(model, q)}
-                    for name, q in model.portal.queries.items()},
+        "queries": {
+            name: {"title": q.title, "description": q.description, "columns": _query_columns(model, q)}
+            for name, q in model.portal.queries.items()
+        },
         # The portal's own words are not the release's: they come from the checkout's catalogs
         # (pipeline/portal/locale/), so a wording fix needs no data release.
     }
@@ -71,8 +82,7 @@ def portal_metadata(model: Model, national: frozenset = frozenset()) -> dict:
         if t.facet_fields:
             entry["facets"] = t.facet_fields
         if t.search_fields:
-            entry.update({"fts_table": t.name + FTS_SUFFIX, "fts_pk": "rowid", "searchmode": "escaped",
-                          "label_column": t.search_fields[0]})
+            entry.update({"fts_table": t.name + FTS_SUFFIX, "fts_pk": "rowid", "searchmode": "escaped", "label_column": t.search_fields[0]})
         if t.name in national:
             entry["size"] = NATIONAL_PAGE_SIZE
         tables[t.name] = entry

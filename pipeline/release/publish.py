@@ -4,6 +4,7 @@
 checksums; the swap is one rename(2) of a symlink, so a reader sees the old release or
 the new one, never a mix, and a failed or killed run leaves the last release untouched.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,22 +66,24 @@ def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
     resources = []
     for t in model.tables.values():
         path = release / "csv" / f"{t.name}.csv"
-        resources.append({
-            "name": t.name,
-            "path": f"csv/{t.name}.csv",
-            "profile": "tabular-data-resource",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "bytes": path.stat().st_size,
-            "hash": "sha256:" + sha256(path),
-            "title": t.title["en"],
-            "description": t.description["en"],
-            "titles": t.title,
-            "descriptions": t.description,
-            "dataset": t.dataset,
-            "schema": t.frictionless_schema(),
-        })
+        resources.append(
+            {
+                "name": t.name,
+                "path": f"csv/{t.name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": path.stat().st_size,
+                "hash": "sha256:" + sha256(path),
+                "title": t.title["en"],
+                "description": t.description["en"],
+                "titles": t.title,
+                "descriptions": t.description,
+                "dataset": t.dataset,
+                "schema": t.frictionless_schema(),
+            }
+        )
     return {
         "profile": "tabular-data-package",
         "name": pkg["name"],
@@ -95,9 +98,13 @@ def datapackage(model: Model, release: Path, sources: list[dict]) -> dict:
         "contributors": pkg["contributors"],
         "keywords": pkg["keywords"],
         "sources": [
-            {"title": s["title_en"], **({"title_ar": s["title_ar"]} if s["title_ar"] else {}),
-             "id": s["source_id"], **({"sha256": s["sha256"]} if s["sha256"] else {}),
-             **({"path": f"documents/{s['file_name']}"} if s["file_name"] else {})}
+            {
+                "title": s["title_en"],
+                **({"title_ar": s["title_ar"]} if s["title_ar"] else {}),
+                "id": s["source_id"],
+                **({"sha256": s["sha256"]} if s["sha256"] else {}),
+                **({"path": f"documents/{s['file_name']}"} if s["file_name"] else {}),
+            }
             for s in sources
         ],
         "datasets": pkg["datasets"],
@@ -112,8 +119,14 @@ async def _inspect(db_path: Path) -> dict:
     try:
         database = app.databases[DB_NAME]
         counts = await database.table_counts(limit=3600 * 1000)
-        return {DB_NAME: {"hash": database.hash, "size": database.size, "file": db_path.name,
-                          "tables": {name: {"count": n} for name, n in counts.items()}}}
+        return {
+            DB_NAME: {
+                "hash": database.hash,
+                "size": database.size,
+                "file": db_path.name,
+                "tables": {name: {"count": n} for name, n in counts.items()},
+            }
+        }
     finally:
         for database in app.databases.values():
             database.close()
@@ -130,14 +143,17 @@ def copy_source_documents(sources: list[dict], documents: Path, release: Path) -
         if not path.is_file():
             raise PublishError(f"{where}: raw/documents/{s['file_name']} is missing; add the document there")
         if s["sha256"] and sha256(path) != s["sha256"]:
-            raise PublishError(f"{where}: raw/documents/{s['file_name']} is not the document whose sha256 column says "
-                               f"{s['sha256']}; restore the document or correct the checksum")
+            raise PublishError(
+                f"{where}: raw/documents/{s['file_name']} is not the document whose sha256 column says "
+                f"{s['sha256']}; restore the document or correct the checksum"
+            )
         (release / "documents").mkdir(exist_ok=True)
         shutil.copyfile(path, release / "documents" / s["file_name"])
 
 
-def write_release(model: Model, tables: dict, release: Path, previous: Path | None, exported: set[str],
-                  documents: Path, cache: BuildCache | None = None) -> None:
+def write_release(
+    model: Model, tables: dict, release: Path, previous: Path | None, exported: set[str], documents: Path, cache: BuildCache | None = None
+) -> None:
     """Every file of a release, into a directory holding the finished database (loaded by
     build.load_release_db, with its facet counts) and the exports of the `exported` tables the
     load wrote; `previous` is the release it follows; `documents` holds the source documents.
@@ -186,8 +202,16 @@ def write_release(model: Model, tables: dict, release: Path, previous: Path | No
 
 
 # --- issue 22: the build cache's part of a publish (pipeline/build/cache.py)
-PABULIB_TABLES = ("collectivities", "pb_cycles", "pb_headings", "pb_proposals", "pb_results", "pb_phases",
-                  "pb_ballots", "pb_ballot_selections")  # what pabulib.cycle_files reads
+PABULIB_TABLES = (
+    "collectivities",
+    "pb_cycles",
+    "pb_headings",
+    "pb_proposals",
+    "pb_results",
+    "pb_phases",
+    "pb_ballots",
+    "pb_ballot_selections",
+)  # what pabulib.cycle_files reads
 
 
 def _pabulib_key(model: Model, tables: dict, cache: BuildCache | None) -> str | None:
@@ -235,10 +259,16 @@ def _keep_exports(release: Path, tables: list, cache: BuildCache | None, raw: Pa
 
 def _verdict_keys(model: Model, raw: Path, cache: BuildCache) -> dict[str, str]:
     """Each table's verdict key: its inputs and those of the tables its foreign keys point into."""
-    return {name: "check-" + cache.table_key(t, raw / f"{name}.csv",
-                                              *((model.tables[fk.table], raw / f"{fk.table}.csv") for fk in t.foreign_keys
-                                                if fk.table in model.tables))
-            for name, t in model.tables.items() if (raw / f"{name}.csv").is_file()}
+    return {
+        name: "check-"
+        + cache.table_key(
+            t,
+            raw / f"{name}.csv",
+            *((model.tables[fk.table], raw / f"{fk.table}.csv") for fk in t.foreign_keys if fk.table in model.tables),
+        )
+        for name, t in model.tables.items()
+        if (raw / f"{name}.csv").is_file()
+    }
 
 
 def _known_verdicts(keys: dict[str, str], cache: BuildCache) -> dict[str, int]:
@@ -250,6 +280,8 @@ def _remember_verdicts(tables: dict, keys: dict[str, str], cache: BuildCache) ->
         if hasattr(rows, "path") and name in keys:  # the large tables (the others are read again anyway)
             if not cache.get(keys[name]):
                 cache.put(keys[name], {}, info={"rows": rows.rows})
+
+
 def _rule_keys(model: Model, db: Path, raw: Path, cache: BuildCache) -> dict[str, str]:
     """Each rule's key: its text and the inputs of the tables it reads (none for a rule reading a
     table the model does not hold, which runs every time)."""
@@ -262,9 +294,12 @@ def _rule_keys(model: Model, db: Path, raw: Path, cache: BuildCache) -> dict[str
             if read is None or not read or not read <= set(model.tables):
                 continue
             related = [(model.tables[n], raw / f"{n}.csv") for n in sorted(read)]
-            keys[rule.id] = "rule-" + cache.table_key(*related[0], *related[1:]) + "-" + \
-                hashlib.sha256(repr(rule).encode()).hexdigest()[:16]
+            keys[rule.id] = (
+                "rule-" + cache.table_key(*related[0], *related[1:]) + "-" + hashlib.sha256(repr(rule).encode()).hexdigest()[:16]
+            )
     return keys
+
+
 # --- end issue 22
 
 
@@ -350,8 +385,9 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
                 try:
                     versions.check_new_version(info, current)
                     say("Writing the release: exports, Parquet, data package, dictionary, catalogs, checksums")
-                    write_release(model, tables, staging, previous=current, exported=exported,
-                                  documents=paths.raw / "documents", cache=cache)
+                    write_release(
+                        model, tables, staging, previous=current, exported=exported, documents=paths.raw / "documents", cache=cache
+                    )
                     refused = None
                 except ValueError as exc:
                     refused = exc
@@ -390,8 +426,9 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
         raise
     except (OSError, sqlite3.Error, duckdb.Error) as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise PublishError(f"could not write the release ({_failure_reason(exc, paths.releases)}); "
-                           "the previous release is unchanged") from exc
+        raise PublishError(
+            f"could not write the release ({_failure_reason(exc, paths.releases)}); the previous release is unchanged"
+        ) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

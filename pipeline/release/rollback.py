@@ -2,6 +2,7 @@
 in releases/ (`python -m pipeline rollback` / `prune`). Both take the publish lock, so neither runs
 beside a publish; the switch is the same single rename of the `published` symlink a publish makes,
 so the portal's replicas follow it on their next request."""
+
 from __future__ import annotations
 
 import shutil

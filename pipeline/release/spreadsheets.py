@@ -2,6 +2,7 @@
 ships excel/<table>.csv, the same rows as UTF-8 with a byte-order mark (Excel then reads Arabic right)
 and formula-like text neutralised (a leading apostrophe). The portal's "CSV for Excel" download of a
 page is written by the same functions (pipeline/portal/downloads.py)."""
+
 from __future__ import annotations
 
 import csv

@@ -1,5 +1,6 @@
 """Versions of releases: the version and date a release carries, the rule that a changed
 release needs a new version, and the index of every release kept in releases/."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,10 +38,11 @@ def release_info(model: Model) -> dict:
     if base_url and not re.match(r"https?://[^/]", base_url):
         raise ModelError(f"{where}: base_url {base_url!r} must start with http:// or https:// (or be left empty)")
     if base_url and re.match(r"https?://(127\.|localhost\b|\[?::1\]?)", base_url):
-        raise ModelError(f"{where}: base_url {base_url!r} is a loopback address, nobody's public address: "
-                         "leave it empty until the portal is deployed (docs/deploying.md)")
-    return {"version": version, "release_date": date.isoformat(), "base_url": base_url,
-            "citation": meta.citation or {}}
+        raise ModelError(
+            f"{where}: base_url {base_url!r} is a loopback address, nobody's public address: "
+            "leave it empty until the portal is deployed (docs/deploying.md)"
+        )
+    return {"version": version, "release_date": date.isoformat(), "base_url": base_url, "citation": meta.citation or {}}
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -54,8 +56,9 @@ def read_release_json(release: Path) -> dict | None:
 
 def content_digest(release: Path) -> str:
     """SHA-256 over the checksums of a release's files, leaving out its history files."""
-    lines = [line for line in (release / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-             if line.split("  ", 1)[1] not in HISTORY_FILES]
+    lines = [
+        line for line in (release / "SHA256SUMS").read_text(encoding="utf-8").splitlines() if line.split("  ", 1)[1] not in HISTORY_FILES
+    ]
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
@@ -96,11 +99,13 @@ def check_new_version(info: dict, current: Path | None) -> None:
     if version_key(info["version"]) < version_key(previous["version"]):
         raise ValueError(
             f"metadata/release.yaml: version {info['version']} is lower than the published release's "
-            f"{previous['version']}; versions only go up")
+            f"{previous['version']}; versions only go up"
+        )
     if info["release_date"] < previous["release_date"]:
         raise ValueError(
             f"metadata/release.yaml: release_date {info['release_date']} is before the published release's "
-            f"{previous['release_date']}; set the date of this release")
+            f"{previous['release_date']}; set the date of this release"
+        )
 
 
 def same_release(staging: Path, current: Path | None) -> bool:
@@ -115,7 +120,8 @@ def same_release(staging: Path, current: Path | None) -> bool:
     raise ValueError(
         f"the release changed (raw/, schemas/ or metadata/ differ from published release {current.name}) "
         f"but metadata/release.yaml still says version {new['version']}: bump version (see the comment "
-        f"in metadata/release.yaml) and set release_date, then publish again")
+        f"in metadata/release.yaml) and set release_date, then publish again"
+    )
 
 
 LEVELS = ("patch", "minor", "major")
@@ -135,7 +141,8 @@ def check_bump(staging: Path) -> None:
         raise ValueError(
             f"metadata/release.yaml: version {log['version']} is a {bump} bump from {log['previous']['version']}, but the "
             f"changes need a {need} one (CHANGELOG.md lists them; the rules are in docs/releases.md): "
-            f"set version {suggestion}")
+            f"set version {suggestion}"
+        )
 
 
 def write_index(releases: Path, current: Path | None = None) -> Path:
@@ -145,14 +152,16 @@ def write_index(releases: Path, current: Path | None = None) -> Path:
         info = read_release_json(folder)
         if not info or not (folder / "SHA256SUMS").exists():
             continue
-        entries.append({
-            "id": folder.name,
-            "version": info["version"],
-            "release_date": info["release_date"],
-            "path": f"releases/{folder.name}/",
-            "sha256sums_sha256": hashlib.sha256((folder / "SHA256SUMS").read_bytes()).hexdigest(),
-            "current": current is not None and folder.resolve() == current.resolve(),
-        })
+        entries.append(
+            {
+                "id": folder.name,
+                "version": info["version"],
+                "release_date": info["release_date"],
+                "path": f"releases/{folder.name}/",
+                "sha256sums_sha256": hashlib.sha256((folder / "SHA256SUMS").read_bytes()).hexdigest(),
+                "current": current is not None and folder.resolve() == current.resolve(),
+            }
+        )
     entries.sort(key=lambda e: (version_key(e["version"]), e["release_date"], e["id"]))
     path = releases / "index.json"
     tmp = path.with_suffix(".json.tmp")

@@ -30,6 +30,7 @@ after the other (on a shared machine, compare CPU time as well as wall time):
 Validation steps read the project with injected errors and the error sets of frictionless and ours
 are compared, table by table; build steps read the clean project. No figure is asserted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,12 +68,15 @@ DEPLOYING_DOCS = ROOT / "docs" / "deploying.md"
 
 def typed_read_sql(root: str, table: str) -> str:
     from pipeline.model.types import PARQUET_TYPES
+
     model = load_model(Path(root) / "schemas", Path(root) / "metadata")
     t = model.tables[table]
     columns = "{" + ", ".join(f"'{f.name}': '{PARQUET_TYPES[f.type]}'" for f in t.fields) + "}"
     path = Path(root) / "raw" / f"{table}.csv"
-    return (f"SELECT count(*) FROM read_csv('{path}', header = true, auto_detect = false, columns = {columns}, "
-            f"timestampformat = '%Y-%m-%dT%H:%M:%S', ignore_errors = true)")
+    return (
+        f"SELECT count(*) FROM read_csv('{path}', header = true, auto_detect = false, columns = {columns}, "
+        f"timestampformat = '%Y-%m-%dT%H:%M:%S', ignore_errors = true)"
+    )
 
 
 def _inputs_digest() -> str:
@@ -102,8 +106,10 @@ def _datapackage(root: Path) -> Path:
     """A plain Frictionless data package over raw/, so `frictionless validate` checks every
     table, type, constraint and key the pipeline checks."""
     model = load_model(root / "schemas", root / "metadata")
-    resources = [{"name": n, "path": f"raw/{n}.csv", "profile": "tabular-data-resource", "schema": t.frictionless_schema()}
-                 for n, t in model.tables.items()]
+    resources = [
+        {"name": n, "path": f"raw/{n}.csv", "profile": "tabular-data-resource", "schema": t.frictionless_schema()}
+        for n, t in model.tables.items()
+    ]
     path = root / "frictionless-datapackage.json"
     path.write_text(json.dumps({"name": "synthetic", "resources": resources}, ensure_ascii=False))
     return path
@@ -115,14 +121,20 @@ def _timed(cmd: list[str], cwd: Path, stdout=None, stderr=None, env: dict | None
     machine may be shared) of one command, measured by /usr/bin/time."""
     load = os.getloadavg()[0]
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
-        proc = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", "-o", out.name, *cmd], cwd=cwd,
-                              stdout=stdout or subprocess.DEVNULL, stderr=stderr or subprocess.DEVNULL, env={**_env(), **(env or {})})
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "%e %M %U %S", "-o", out.name, *cmd],
+            cwd=cwd,
+            stdout=stdout or subprocess.DEVNULL,
+            stderr=stderr or subprocess.DEVNULL,
+            env={**_env(), **(env or {})},
+        )
         wall, kib, user, system = out.read().split()[-4:]
     return float(wall), int(kib) / 1024, proc.returncode, float(user) + float(system), load
 
 
 def _env() -> dict:
     import os
+
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
@@ -146,6 +158,7 @@ def stage(name: str, root: Path) -> None:
     """One build step alone, on an already valid project (for timing)."""
     from pipeline import build
     from pipeline.check.validate import read_valid
+
     model = load_model(root / "schemas", root / "metadata")
     out = Path(tempfile.mkdtemp(prefix=f"bench-{name}-", dir=root))
     try:
@@ -168,6 +181,7 @@ def memory_vs_disk(root: Path, name: str = LARGE_TABLES[0]) -> dict:
 
     from pipeline.check import fast
     from pipeline.read import csv as strict_csv
+
     model = load_model(root / "schemas", root / "metadata")
     table, path = model.tables[name], root / "raw" / f"{name}.csv"
     rows = strict_csv.read_csv(path, name)[0].rows
@@ -177,8 +191,7 @@ def memory_vs_disk(root: Path, name: str = LARGE_TABLES[0]) -> dict:
         raw = strict_csv.read_csv(root / "raw" / f"{n}.csv", n)[0]
         small[n] = (model.tables[n], raw.header, raw.rows)
     limit = strict_csv.MAX_CELL_CHARS
-    runs = {"memory": lambda c: c.check_rows(table, rows, name, small, limit),
-            "disk": lambda c: c.check(table, path, name, small, limit)}
+    runs = {"memory": lambda c: c.check_rows(table, rows, name, small, limit), "disk": lambda c: c.check(table, path, name, small, limit)}
     seconds, found = {}, {}
     for where, check in runs.items():
         times = []
@@ -189,6 +202,8 @@ def memory_vs_disk(root: Path, name: str = LARGE_TABLES[0]) -> dict:
                 times.append(time.perf_counter() - start)
         seconds[where], found[where] = min(times), (result.rows, len(result.errors), len(result.problems))
     return {"table": name, "mib": path.stat().st_size / 2**20, **seconds, "same": found["memory"] == found["disk"]}
+
+
 # --- issue 22: the publish after a one-row edit of a small table, the national tables unchanged
 EDITED_TABLE, EDITED_FIELD = "events", "name_ar"
 
@@ -204,22 +219,27 @@ def _one_row_edit(root: Path) -> tuple[dict[Path, bytes], str]:
     with csv_path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     text = release.read_text(encoding="utf-8")
-    release.write_text(re.sub(r"^version: (\d+)\.(\d+)\.(\d+)", lambda m: f"version: {m[1]}.{m[2]}.{int(m[3]) + 1}",
-                              text, count=1, flags=re.M), encoding="utf-8")
+    release.write_text(
+        re.sub(r"^version: (\d+)\.(\d+)\.(\d+)", lambda m: f"version: {m[1]}.{m[2]}.{int(m[3]) + 1}", text, count=1, flags=re.M),
+        encoding="utf-8",
+    )
     return before, EDITED_TABLE
 
 
 def _incremental(clean: Path) -> tuple:
     """The timed publish after a one-row edit (the release before built by this run's publish)."""
     if not (clean / "published").exists():
-        subprocess.run([PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(),
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(), check=True, stdout=subprocess.DEVNULL
+        )
     before, _ = _one_row_edit(clean)
     try:
         return _timed([PY, "-m", "pipeline", "--root", str(clean), "publish"], clean)
     finally:
         for path, data in before.items():
             path.write_bytes(data)
+
+
 # --- end issue 22
 
 
@@ -245,8 +265,9 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
             line["duckdb-read"] = _timed([PY, "-c", TYPED_READ, *(typed_read_sql(str(bad), t) for t in LARGE_TABLES)], bad)
         if "ours" in steps:
             print(f"  {size}: our validation (what frictionless checks) ...", flush=True)
-            line["ours"] = _timed([PY, "-m", "pipeline", "--root", str(bad), "validate", "--schema-only",
-                                   "--report-json", str(report_path)], bad)
+            line["ours"] = _timed(
+                [PY, "-m", "pipeline", "--root", str(bad), "validate", "--schema-only", "--report-json", str(report_path)], bad
+            )
         if "ours" in steps and "frictionless" in steps:
             model = load_model(bad / "schemas", bad / "metadata")
             ours = _our_errors(json.loads(report_path.read_text()))
@@ -254,8 +275,10 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
             line["same_errors"] = ours == theirs
             line["errors"] = (len(ours), len(theirs))
             if ours != theirs:
-                line["differences"] = {"only ours": sorted(set(ours) - set(theirs), key=str)[:20],
-                                       "only frictionless": sorted(set(theirs) - set(ours), key=str)[:20]}
+                line["differences"] = {
+                    "only ours": sorted(set(ours) - set(theirs), key=str)[:20],
+                    "only frictionless": sorted(set(theirs) - set(ours), key=str)[:20],
+                }
         if "ours+rules" in steps:
             print(f"  {size}: our validation with the row rules (clean data) ...", flush=True)
             line["ours+rules"] = _timed([PY, "-m", "pipeline", "--root", str(clean), "validate"], clean)
@@ -271,8 +294,9 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
         if "publish" in steps:
             print(f"  {size}: whole publish ...", flush=True)
             with tempfile.NamedTemporaryFile("w+", suffix=".stages") as stages:
-                line["publish"] = _timed([PY, "-m", "pipeline", "--root", str(clean), "publish"], clean,
-                                         stderr=stages, env={"REMACTO_TIMINGS": "1"})
+                line["publish"] = _timed(
+                    [PY, "-m", "pipeline", "--root", str(clean), "publish"], clean, stderr=stages, env={"REMACTO_TIMINGS": "1"}
+                )
                 stages.seek(0)
                 line["stages"] = [ln.rstrip() for ln in stages if ln.startswith("  ")]
         if "memory" in steps:
@@ -283,20 +307,26 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
             line["incremental"] = _incremental(clean)
         if "portal" in steps and size == sizes[-1]:  # the portal on the largest table of the run
             from pipeline.tools import portalbench
+
             print(f"  {size}: portal under load (ours, then bare datasette -i) ...", flush=True)
             from pipeline.settings import Paths
+
             if "publish" not in steps:  # a release by this code, not one left by an earlier run
-                subprocess.run([PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(),
-                               check=True, stdout=subprocess.DEVNULL)
-            line["portal"] = portalbench.table(portalbench.run(Paths(clean)), portalbench.SECONDS,
-                                               portalbench.CONNECTIONS, portalbench.THREADS)
+                subprocess.run(
+                    [PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(), check=True, stdout=subprocess.DEVNULL
+                )
+            line["portal"] = portalbench.table(
+                portalbench.run(Paths(clean)), portalbench.SECONDS, portalbench.CONNECTIONS, portalbench.THREADS
+            )
         if "servers" in steps and size == sizes[-1]:  # one server against nginx + replicas, same release
             from pipeline.settings import Paths
             from pipeline.tools import serverbench
+
             print(f"  {size}: one server, then nginx + replicas, under load ...", flush=True)
             if not (clean / "published").exists():
-                subprocess.run([PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(),
-                               check=True, stdout=subprocess.DEVNULL)
+                subprocess.run(
+                    [PY, "-m", "pipeline", "--root", str(clean), "publish"], cwd=clean, env=_env(), check=True, stdout=subprocess.DEVNULL
+                )
             line["servers"] = serverbench.table(*serverbench.run(Paths(clean)))
         results.append(line)
     return results
@@ -307,24 +337,37 @@ def table(results: list[dict]) -> str:
     for r in results:
         for s in [s for s in STEPS if s in r and s not in ("portal", "servers", "memory")]:
             wall, mib, rc, cpu, *load = r[s]
-            lines.append(f"| {r['size']} | {s} | {wall:.2f} | {cpu:.1f} | {r['rows'] / max(wall, 0.01):,.0f} | {mib:,.0f} | {rc} | "
-                         f"{load[0] if load else float('nan'):.1f} |")
-    lines += ["", "| size | rows (all tables) | frictionless ÷ ours | ours ÷ DuckDB typed read | frictionless ÷ publish | same error set (ours, frictionless) |",
-              "|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {r['size']} | {s} | {wall:.2f} | {cpu:.1f} | {r['rows'] / max(wall, 0.01):,.0f} | {mib:,.0f} | {rc} | "
+                f"{load[0] if load else float('nan'):.1f} |"
+            )
+    lines += [
+        "",
+        "| size | rows (all tables) | frictionless ÷ ours | ours ÷ DuckDB typed read | frictionless ÷ publish | same error set (ours, frictionless) |",
+        "|---|---|---|---|---|---|",
+    ]
+
     def ratio(r: dict, a: str, b: str) -> str:  # a step left out of the run leaves its ratios out
         return f"{r[a][0] / r[b][0]:.1f}×" if a in r and b in r else "—"
 
     for r in results:
         if not {"ours", "frictionless"} <= set(r):
             continue
-        lines.append(f"| {r['size']} | {r['rows']:,} | {ratio(r, 'frictionless', 'ours')} | {ratio(r, 'ours', 'duckdb-read')} | "
-                     f"{ratio(r, 'frictionless', 'publish')} | {'yes' if r['same_errors'] else 'NO'} {r['errors']} |")
+        lines.append(
+            f"| {r['size']} | {r['rows']:,} | {ratio(r, 'frictionless', 'ours')} | {ratio(r, 'ours', 'duckdb-read')} | "
+            f"{ratio(r, 'frictionless', 'publish')} | {'yes' if r['same_errors'] else 'NO'} {r['errors']} |"
+        )
     incremental = [r for r in results if {"publish", "incremental"} <= set(r)]  # --- issue 22
     if incremental:
-        lines += ["", f"| size | full publish s | publish after a one-row edit of {EDITED_TABLE} s | full ÷ incremental |",
-                  "|---|---|---|---|"]
-        lines += [f"| {r['size']} | {r['publish'][0]:.2f} | {r['incremental'][0]:.2f} | {ratio(r, 'publish', 'incremental')} |"
-                  for r in incremental]
+        lines += [
+            "",
+            f"| size | full publish s | publish after a one-row edit of {EDITED_TABLE} s | full ÷ incremental |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['size']} | {r['publish'][0]:.2f} | {r['incremental'][0]:.2f} | {ratio(r, 'publish', 'incremental')} |"
+            for r in incremental
+        ]
     for r in results:
         if r.get("differences"):
             lines += ["", f"Differences at {r['size']}: {json.dumps(r['differences'], ensure_ascii=False)}"]
@@ -345,9 +388,11 @@ def memory_lines(results: list[dict]) -> str:
     lines = []
     for r in results:
         if m := r.get("memory"):
-            lines.append(f"- {r['size']}: the fast check of {m['table']} ({m['mib']:.1f} MiB) from its rows in memory "
-                         f"{m['memory']:.2f} s, from its CSV on disk {m['disk']:.2f} s (memory ÷ disk "
-                         f"{m['memory'] / m['disk']:.2f}×; same rows and verdicts: {'yes' if m['same'] else 'NO'})")
+            lines.append(
+                f"- {r['size']}: the fast check of {m['table']} ({m['mib']:.1f} MiB) from its rows in memory "
+                f"{m['memory']:.2f} s, from its CSV on disk {m['disk']:.2f} s (memory ÷ disk "
+                f"{m['memory'] / m['disk']:.2f}×; same rows and verdicts: {'yes' if m['same'] else 'NO'})"
+            )
     return "\n".join(lines)
 
 
@@ -387,9 +432,11 @@ def main(argv: list[str] | None = None) -> int:
         blocks["memorybench"] = memory_lines(results)
     if any(r.get("portal") for r in results):
         blocks["portalbench"] = "\n\n".join(f"Portal at {r['size']}:\n{r['portal']}" for r in results if r.get("portal"))
-    heading = (f"Measured on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
-               f"`python -m pipeline.tools.bench --sizes {args.sizes} --steps {args.steps}` ({os.cpu_count()} cores, "
-               f"1-minute load average {load:.1f} at the start); sizes are ballots.")
+    heading = (
+        f"Measured on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
+        f"`python -m pipeline.tools.bench --sizes {args.sizes} --steps {args.steps}` ({os.cpu_count()} cores, "
+        f"1-minute load average {load:.1f} at the start); sizes are ballots."
+    )
     if blocks:
         write_docs(blocks, heading)
     servers = {"servers": "\n\n".join(f"Servers at {r['size']}:\n{r['servers']}" for r in results if r.get("servers"))}

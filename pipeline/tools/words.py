@@ -12,6 +12,7 @@ catalogs in step with each other.
 Keys listed in RETIRED are words Babel now writes (numbers, months) or that became plural entries:
 they are not moved.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,9 +49,20 @@ def emptied_ui_block(text: str) -> str:
 
 def _empty_catalog(lang: str | None) -> Catalog:
     where = f" in {lang}" if lang else " (the template every catalog is updated from)"
-    return Catalog(locale=lang, domain=words.DOMAIN, project="REMACTO portal", version="1",
-                   header_comment=HEADER.format(where), creation_date=CREATED, revision_date=CREATED,
-                   charset="utf-8", fuzzy=False, msgid_bugs_address=TEAM, last_translator=TEAM, language_team=TEAM)
+    return Catalog(
+        locale=lang,
+        domain=words.DOMAIN,
+        project="REMACTO portal",
+        version="1",
+        header_comment=HEADER.format(where),
+        creation_date=CREATED,
+        revision_date=CREATED,
+        charset="utf-8",
+        fuzzy=False,
+        msgid_bugs_address=TEAM,
+        last_translator=TEAM,
+        language_team=TEAM,
+    )
 
 
 def _catalog(lang: str, locale_dir: Path) -> Catalog:

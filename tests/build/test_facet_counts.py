@@ -2,6 +2,7 @@
 
 The session's small synthetic national project (tests/conftest.py `synthetic`, 400 ballots) is published
 into a temporary folder; its pb_ballots table has four facet fields (cycle_id, channel, age_band, sex)."""
+
 from __future__ import annotations
 
 import html
@@ -38,11 +39,17 @@ def _pages(paths):
     """Unfiltered, one filter, two filters (the most common values), and a facet on a filtered field."""
     db = _db(paths)
     cycle = db.execute(f"SELECT cycle_id FROM {TABLE} GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1").fetchone()[0]
-    channel = db.execute(f"SELECT channel FROM {TABLE} WHERE cycle_id = ? GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1",
-                         (cycle,)).fetchone()[0]
+    channel = db.execute(f"SELECT channel FROM {TABLE} WHERE cycle_id = ? GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1", (cycle,)).fetchone()[
+        0
+    ]
     db.close()
-    return [{}, {"cycle_id": cycle}, {"cycle_id": cycle, "channel": channel}, {"channel": channel, "sex": "F"},
-            {"cycle_id": "no-such-cycle"}]
+    return [
+        {},
+        {"cycle_id": cycle},
+        {"cycle_id": cycle, "channel": channel},
+        {"channel": channel, "sex": "F"},
+        {"cycle_id": "no-such-cycle"},
+    ]
 
 
 def test_every_grouping_set_equals_a_live_group_by(synthetic):
@@ -53,18 +60,24 @@ def test_every_grouping_set_equals_a_live_group_by(synthetic):
         for m in range(1 << len(fields)):
             grouped = [c for i, c in enumerate(fields) if m >> i & 1]
             cols = ", ".join(f'"{c}"' for c in grouped)
-            live = db.execute(f'SELECT {cols + ", " if cols else ""}COUNT(*) FROM "{table.name}"'
-                              + (f" GROUP BY {cols} ORDER BY {cols}" if cols else "")).fetchall()
-            stored = db.execute(f'SELECT {cols + ", " if cols else ""}"_rows" FROM "{counts_table(table.name)}" '
-                                f'WHERE "_set" = ?' + (f" ORDER BY {cols}" if cols else ""), (m,)).fetchall()
+            live = db.execute(
+                f'SELECT {cols + ", " if cols else ""}COUNT(*) FROM "{table.name}"' + (f" GROUP BY {cols} ORDER BY {cols}" if cols else "")
+            ).fetchall()
+            stored = db.execute(
+                f'SELECT {cols + ", " if cols else ""}"_rows" FROM "{counts_table(table.name)}" '
+                f'WHERE "_set" = ?' + (f" ORDER BY {cols}" if cols else ""),
+                (m,),
+            ).fetchall()
             assert stored == live, (table.name, grouped)
     db.close()
 
 
 def _live_facet(db, column: str, filters: dict, size: int):
     where = " AND ".join(f'"{c}" = ?' for c in filters) or "1"
-    return db.execute(f'SELECT "{column}", COUNT(*) FROM {TABLE} WHERE {where} AND "{column}" IS NOT NULL '
-                      f'GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?', [*filters.values(), size + 1]).fetchall()
+    return db.execute(
+        f'SELECT "{column}", COUNT(*) FROM {TABLE} WHERE {where} AND "{column}" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?',
+        [*filters.values(), size + 1],
+    ).fetchall()
 
 
 def test_counts_and_facets_of_equality_pages_equal_live_sql_and_come_from_the_counts(portal, synthetic):
@@ -72,11 +85,12 @@ def test_counts_and_facets_of_equality_pages_equal_live_sql_and_come_from_the_co
     db = _db(paths)
     fields = model.tables[TABLE].facet_fields
     for filters in _pages(paths):
-        data = httpx.get(f"{portal}/remacto/{TABLE}.json", params={**filters, "_facet_size": "max", "_trace": 1},
-                         timeout=20).json()
+        data = httpx.get(f"{portal}/remacto/{TABLE}.json", params={**filters, "_facet_size": "max", "_trace": 1}, timeout=20).json()
         where = " AND ".join(f'"{c}" = ?' for c in filters) or "1"
-        assert data["filtered_table_rows_count"] == db.execute(
-            f"SELECT COUNT(*) FROM {TABLE} WHERE {where}", list(filters.values())).fetchone()[0], filters
+        assert (
+            data["filtered_table_rows_count"]
+            == db.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE {where}", list(filters.values())).fetchone()[0]
+        ), filters
         shown = {f["name"]: f for f in data["facet_results"].values()}
         assert list(shown) == fields  # every configured facet, once, in schema order
         assert not [f for f in shown.values() if f.get("timed_out")]
@@ -156,17 +170,22 @@ def test_the_facets_of_a_search_page_equal_live_sql(portal, synthetic):
     GROUP BY of each facet field over the rows the search finds."""
     paths, _, model = synthetic
     term = "تجريبي"
-    data = httpx.get(f"{portal}/remacto/pb_proposals.json", params={"_search": term, "_facet_size": 5, "_trace": 1},
-                     timeout=20).json()
+    data = httpx.get(f"{portal}/remacto/pb_proposals.json", params={"_search": term, "_facet_size": 5, "_trace": 1}, timeout=20).json()
     db = _db(paths)
     matched = ("rowid IN (SELECT rowid FROM pb_proposals_fts WHERE pb_proposals_fts MATCH ?)", ['"' + search_key(term) + '"'])
-    assert data["filtered_table_rows_count"] == db.execute(
-        f"SELECT COUNT(*) FROM pb_proposals WHERE {matched[0]}", matched[1]).fetchone()[0] > 0
+    assert (
+        data["filtered_table_rows_count"]
+        == db.execute(f"SELECT COUNT(*) FROM pb_proposals WHERE {matched[0]}", matched[1]).fetchone()[0]
+        > 0
+    )
     shown = {f["name"]: f for f in data["facet_results"].values()}
     assert list(shown) == model.tables["pb_proposals"].facet_fields
     for column, facet in shown.items():
-        expected = db.execute(f'SELECT "{column}", COUNT(*) FROM pb_proposals WHERE {matched[0]} AND "{column}" IS NOT NULL '
-                              f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 6", matched[1]).fetchall()
+        expected = db.execute(
+            f'SELECT "{column}", COUNT(*) FROM pb_proposals WHERE {matched[0]} AND "{column}" IS NOT NULL '
+            f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 6",
+            matched[1],
+        ).fetchall()
         assert [(v["value"], v["count"]) for v in facet["results"]] == expected[:5], column
         assert facet["truncated"] == (len(expected) > 5)
     queries = [t["sql"] for t in data["_trace"]["traces"] if t.get("type") == "sql"]
@@ -186,6 +205,9 @@ def test_the_portal_bench_sees_a_dropped_facet_and_a_complete_page(synthetic):
             reasons = dropped_reasons(path, httpx.get(base + path, timeout=20).content, configured)
             assert any("facets timed out" in r for r in reasons), path
     with serving(paths, release, model) as base:
-        for path in (f"/remacto/{TABLE}?cycle_id={cycle}&_facet=channel", f"/remacto/{TABLE}.json?cycle_id={cycle}",
-                     f"/remacto/{TABLE}.csv?cycle_id={cycle}"):
+        for path in (
+            f"/remacto/{TABLE}?cycle_id={cycle}&_facet=channel",
+            f"/remacto/{TABLE}.json?cycle_id={cycle}",
+            f"/remacto/{TABLE}.csv?cycle_id={cycle}",
+        ):
             assert dropped_reasons(path, httpx.get(base + path, timeout=20).content, configured) == [], path

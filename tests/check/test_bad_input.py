@@ -1,5 +1,6 @@
 """Each defect, in a tiny file named after it, is reported with file, row, column and code,
 and publishes nothing: the last good release stays byte for byte."""
+
 import json
 import shutil
 import subprocess
@@ -10,7 +11,6 @@ import pytest
 from pipeline.settings import ROOT
 from pipeline.release.publish import publish
 from tests.helpers import BAD_INPUT_CASES as CASES, DATA, tree_digest
-
 
 
 @pytest.mark.parametrize("fixture", sorted(CASES))
@@ -46,7 +46,9 @@ def test_every_error_is_reported_at_once_by_the_cli_as_text_and_json(published_p
     json_path = tmp_path / "report.json"
     result = subprocess.run(
         [sys.executable, "-m", "pipeline", "--root", str(published_project.root), "publish", "--report-json", str(json_path)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "raw/network_growth.csv, row 2, column 'members_joined': 'sixty-three' is not a valid integer [type-error]" in result.stderr

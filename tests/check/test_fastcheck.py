@@ -7,6 +7,7 @@ scan a table, with the tables read from disk, read into memory first, or some of
 difference in (file, row, column, error type), counted, fails. The data is SYNTHETIC: pipeline/tools/synth.py's national
 project, plus a test-only table of anonymised ballots with a column of every type
 (tests/synth/synthetic_ballots.yaml) to carry each type's edge cases."""
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,8 @@ from pipeline.model import load_model
 from pipeline.build.validation import validate
 from tests.helpers import TESTS
 
-NEVER = 10**15   # no table is large enough: all are read into memory first
-ALWAYS = 0       # every table is read by DuckDB from disk
+NEVER = 10**15  # no table is large enough: all are read into memory first
+ALWAYS = 0  # every table is read by DuckDB from disk
 # The synthetic network's size: its 12 regions' and 75 provinces' councils and 33 communes, each with
 # a PB cycle (some 2,400 rows, against 80,000 at the national default). Every path is forced by the
 # thresholds above, not by size; at 10,000 bytes some tables are still large and some small.
@@ -52,49 +53,56 @@ EDGE_SCHEMA = {
         {"name": "note_source_id", "type": "string"},
     ],
     "primaryKey": ["code", "part"],
-    "foreignKeys": [{"fields": ["parent_code"], "reference": {"resource": "", "fields": ["code"]}},
-                    {"fields": ["note_source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}}],
+    "foreignKeys": [
+        {"fields": ["parent_code"], "reference": {"resource": "", "fields": ["code"]}},
+        {"fields": ["note_source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}},
+    ],
 }
 for _f in EDGE_SCHEMA["fields"]:
     _f["title"] = {"ar": _f["name"], "fr": _f["name"], "en": _f["name"]}
     _f["description"] = {"ar": "اختبار", "fr": "test", "en": "test"}
 
 # (column, cell) put into an otherwise valid ballot: the edge cases of every type and constraint.
-BALLOT_EDGES = [
-    ("preference_rank", c) for c in
-    ["12.5", "1e3", "0x10", "1_000", "+5", " 5", "5 ", "05", "٥", "-0", "", " ", "1__0", "_1", "9" * 22, "١٫٥", "3.0"]
-] + [
-    ("weight", c) for c in ["1e-1", "Infinity", ".5", "5.", "0.5 ", "1,5", "0.12345678901", "-0.0", "abc", "0", "1.0000000000001"]
-] + [
-    ("cast_date", c) for c in ["2025-02-30", "2024-02-29", "2025-2-5", "2025-02-05 ", "0000-01-01", "20250205", "٢٠٢٥-٠٢-٠٥", "2025-13-01"]
-] + [
-    ("cast_at", c) for c in ["2025-03-01", "2025-03-01T10:00:00Z", "2025-03-01 10:00:00", "2025-03-01T24:00:00",
-                             "2025-03-01T10:00:00.5", "2025-03-01T10:00", "2025-03-01T10:00:60"]
-] + [
-    ("cast_time", c) for c in ["24:00", "9:30", "09:30:00", "23:60", "00:00", " 9:30", "12:5"]
-] + [
-    ("cycle_year", c) for c in ["2025", "+202", "202", "02025", "2019", "2031", "٢٠٢٥"]
-] + [
-    ("channel", c) for c in ["online", "Online", " online", ""]
-] + [
-    ("postcode", c) for c in ["12345", "١٢٣٤٥", "12345\n", "1234", "123456", "", "1234\u200b"]
-] + [
-    ("comment_ar", c) for c in ["ب" * 40, "ب" * 41, "👍🏽" * 20, "👍🏽" * 21, "=1+1", "-5", "-abc", "+33 6", "@x", "\tx"]
-] + [
-    ("ballot_id", c) for c in ["B-00000001", "", " b-00000003", "b-00000002", "b-0000001"]
-] + [
-    ("collectivity_id", c) for c in ["zzz-999", "RAA-001", ""]
-] + [
-    ("pb_initiative_id", c) for c in ["pb-zzz-999", "PB-raa-001"]
-] + [("source_id", "nowhere")]
+BALLOT_EDGES = (
+    [
+        ("preference_rank", c)
+        for c in ["12.5", "1e3", "0x10", "1_000", "+5", " 5", "5 ", "05", "٥", "-0", "", " ", "1__0", "_1", "9" * 22, "١٫٥", "3.0"]
+    ]
+    + [("weight", c) for c in ["1e-1", "Infinity", ".5", "5.", "0.5 ", "1,5", "0.12345678901", "-0.0", "abc", "0", "1.0000000000001"]]
+    + [
+        ("cast_date", c)
+        for c in ["2025-02-30", "2024-02-29", "2025-2-5", "2025-02-05 ", "0000-01-01", "20250205", "٢٠٢٥-٠٢-٠٥", "2025-13-01"]
+    ]
+    + [
+        ("cast_at", c)
+        for c in [
+            "2025-03-01",
+            "2025-03-01T10:00:00Z",
+            "2025-03-01 10:00:00",
+            "2025-03-01T24:00:00",
+            "2025-03-01T10:00:00.5",
+            "2025-03-01T10:00",
+            "2025-03-01T10:00:60",
+        ]
+    ]
+    + [("cast_time", c) for c in ["24:00", "9:30", "09:30:00", "23:60", "00:00", " 9:30", "12:5"]]
+    + [("cycle_year", c) for c in ["2025", "+202", "202", "02025", "2019", "2031", "٢٠٢٥"]]
+    + [("channel", c) for c in ["online", "Online", " online", ""]]
+    + [("postcode", c) for c in ["12345", "١٢٣٤٥", "12345\n", "1234", "123456", "", "1234\u200b"]]
+    + [("comment_ar", c) for c in ["ب" * 40, "ب" * 41, "👍🏽" * 20, "👍🏽" * 21, "=1+1", "-5", "-abc", "+33 6", "@x", "\tx"]]
+    + [("ballot_id", c) for c in ["B-00000001", "", " b-00000003", "b-00000002", "b-0000001"]]
+    + [("collectivity_id", c) for c in ["zzz-999", "RAA-001", ""]]
+    + [("pb_initiative_id", c) for c in ["pb-zzz-999", "PB-raa-001"]]
+    + [("source_id", "nowhere")]
+)
 
 EDGE_ROWS = [
     ["a-1", "1", "", "بيت", "12", "1", "0.5", "05/03/2025", "10:00:00", "2025-01-01", "2025-01-02", "", ""],
     ["a-1", "2", "a-1", "بيت جميل", "٣", "2", "1", "31/12/2024", "23:59:59", "", "", "n", "synthetic"],
-    ["a-1", "1", "", "", "", "", "", "", "", "", "", "", ""],              # duplicate primary key, code not unique
+    ["a-1", "1", "", "", "", "", "", "", "", "", "", "", ""],  # duplicate primary key, code not unique
     ["b-2", "01", "a-9", "house", "x1", "4", "0", "30/02/2025", "24:00:00", "2025-02-02", "2025-02-01", "n", ""],
     ["c-3", "+1", "b-2", "بيتٌ", "1 2", "01", "-1", "5/3/2025", "7:00:00", "2025-01-01", "2025-01-01", "", "synthetic"],
-    ["", "", "", "", "", "", "", "", "", "", "", "", ""],                  # blank row
+    ["", "", "", "", "", "", "", "", "", "", "", "", ""],  # blank row
     ["D-4", "x", "c-3", "منزل كبير جدا جدا", "٣٤", "3.0", "1e-3", "05/03/25", "10:00", "2025-1-1", "2024-12-31", "", ""],
     ["e-5", "5", "", "سوق\n", "7", "2", "abc", "05-03-2025", "10:00:00Z", "", "", "", "nowhere"],
     ["f-6", "6", "", "د", "", "", "", "", "", "", "", "", ""],
@@ -116,10 +124,24 @@ def _typed_table(root: Path, n: int, seed: int) -> Path:
         init = initiatives[rnd.randrange(len(initiatives))]
         year = 2021 + rnd.randrange(5)
         month, day, hour, minute = 1 + rnd.randrange(12), 1 + rnd.randrange(28), 8 + rnd.randrange(12), rnd.randrange(60)
-        rows.append([f"b-{i:08d}", init[0], init[1], f"{year}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{rnd.randrange(60):02d}",
-                     f"{year}-{month:02d}-{day:02d}", f"{hour:02d}:{minute:02d}", str(year), str(1 + rnd.randrange(5)),
-                     "" if rnd.random() < 0.1 else f"{rnd.randrange(1001) / 1000:g}", ("online", "paper", "sms")[rnd.randrange(3)],
-                     f"{10000 + rnd.randrange(90000)}", COMMENTS[rnd.randrange(len(COMMENTS))], synth.SOURCE_ID, synth.SOURCE_REF])
+        rows.append(
+            [
+                f"b-{i:08d}",
+                init[0],
+                init[1],
+                f"{year}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{rnd.randrange(60):02d}",
+                f"{year}-{month:02d}-{day:02d}",
+                f"{hour:02d}:{minute:02d}",
+                str(year),
+                str(1 + rnd.randrange(5)),
+                "" if rnd.random() < 0.1 else f"{rnd.randrange(1001) / 1000:g}",
+                ("online", "paper", "sms")[rnd.randrange(3)],
+                f"{10000 + rnd.randrange(90000)}",
+                COMMENTS[rnd.randrange(len(COMMENTS))],
+                synth.SOURCE_ID,
+                synth.SOURCE_REF,
+            ]
+        )
     path = root / "raw" / "synthetic_ballots.csv"
     header = [f["name"] for f in yaml.safe_load(TYPED_SCHEMA.read_text(encoding="utf-8"))["fields"]]
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -155,8 +177,7 @@ def _corpus(tmp_path: Path) -> Path:
 
 
 def _verdicts(root: Path, fast_min_bytes: int, reference: bool = False) -> Counter:
-    report, _ = validate(root / "raw", load_model(root / "schemas", root / "metadata"), fast_min_bytes=fast_min_bytes,
-                         reference=reference)
+    report, _ = validate(root / "raw", load_model(root / "schemas", root / "metadata"), fast_min_bytes=fast_min_bytes, reference=reference)
     return Counter((p.file, p.row, p.field, p.code) for p in report.problems)
 
 
@@ -172,15 +193,26 @@ def reference(corpus) -> Counter:
 
 def test_the_corpus_breaks_every_rule_the_schemas_check(reference):
     codes = {code for (_, _, _, code) in reference}
-    assert {"type-error", "constraint-error", "unique-error", "primary-key", "foreign-key", "blank-row",
-            "formula-injection", "range-error", "provenance-error"} <= codes
+    assert {
+        "type-error",
+        "constraint-error",
+        "unique-error",
+        "primary-key",
+        "foreign-key",
+        "blank-row",
+        "formula-injection",
+        "range-error",
+        "provenance-error",
+    } <= codes
     # Enough cases that agreement means something: every edge row of the ballots is judged.
     assert sum(reference.values()) > 80
 
 
-@pytest.mark.parametrize("fast_min_bytes, in_memory_max", [(ALWAYS, "250000000"), (10_000, "250000000"), (ALWAYS, "-1"),
-                                                          (NEVER, "250000000")],
-                         ids=["every-table-fast", "large-tables-fast", "every-table-fast-on-disk", "every-table-read-into-memory"])
+@pytest.mark.parametrize(
+    "fast_min_bytes, in_memory_max",
+    [(ALWAYS, "250000000"), (10_000, "250000000"), (ALWAYS, "-1"), (NEVER, "250000000")],
+    ids=["every-table-fast", "large-tables-fast", "every-table-fast-on-disk", "every-table-read-into-memory"],
+)
 def test_fast_path_gives_frictionless_verdicts(corpus, reference, fast_min_bytes, in_memory_max, monkeypatch):
     monkeypatch.setenv("REMACTO_FAST_IN_MEMORY_MAX_BYTES", in_memory_max)
     fast = _verdicts(corpus, fast_min_bytes)
@@ -278,9 +310,13 @@ def test_a_release_streamed_from_the_fast_path_is_byte_for_byte_the_in_memory_on
         with ballots.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
         header = rows[0]
-        odd = {"preference_rank": ["+5", " 3", "05", "٤"], "weight": ["0.50", ".5", "1e-1", " 1"],
-               "cast_time": ["9:30", "7:05"], "cycle_year": ["٢٠٢٥"],
-               "comment_ar": ["مشـــروع  جيد", " حديقة ", "ملعب\u200f للشباب", "ﻣﻠﻌﺐ"]}
+        odd = {
+            "preference_rank": ["+5", " 3", "05", "٤"],
+            "weight": ["0.50", ".5", "1e-1", " 1"],
+            "cast_time": ["9:30", "7:05"],
+            "cycle_year": ["٢٠٢٥"],
+            "comment_ar": ["مشـــروع  جيد", " حديقة ", "ملعب\u200f للشباب", "ﻣﻠﻌﺐ"],
+        }
         for n, (column, cells) in enumerate(odd.items()):
             for k, cell in enumerate(cells):
                 rows[1 + 7 * n + k][header.index(column)] = cell
@@ -293,11 +329,14 @@ def test_a_release_streamed_from_the_fast_path_is_byte_for_byte_the_in_memory_on
     assert sums[0] == sums[1]
 
 
-@pytest.mark.parametrize("columns, rows", [
-    (["a", "b%s", "c", "d"], [("ب\x00\n\"x\u2028]", 1, None, 1e-7), ("[z", -5, "", 10**20), ("", 0, "%s", -0.0)]),
-    (["only"], [(None,), ("x",), ("]",)]),
-    (["a", "b"], []),
-])
+@pytest.mark.parametrize(
+    "columns, rows",
+    [
+        (["a", "b%s", "c", "d"], [('ب\x00\n"x\u2028]', 1, None, 1e-7), ("[z", -5, "", 10**20), ("", 0, "%s", -0.0)]),
+        (["only"], [(None,), ("x",), ("]",)]),
+        (["a", "b"], []),
+    ],
+)
 def test_streamed_json_export_has_the_bytes_of_json_dumps(tmp_path, columns, rows):
     from pipeline.build.stream import write_csv_and_json
 
@@ -329,7 +368,12 @@ def test_tables_built_in_worker_processes_equal_the_ones_built_in_line(tmp_path,
         assert report.valid, report.to_text()
         sums[name] = dict(line.split("  ")[::-1] for line in (release.path / "SHA256SUMS").read_text().splitlines())
         with sqlite3.connect(release.path / "remacto.db") as db:
-            tables = [r[0] for r in db.execute(r"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\_fts\_%' ESCAPE '\' ORDER BY name")]
+            tables = [
+                r[0]
+                for r in db.execute(
+                    r"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\_fts\_%' ESCAPE '\' ORDER BY name"
+                )
+            ]
             sums[name]["rows"] = {t: db.execute(f'SELECT rowid, * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
             sums[name]["schema"] = db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY rowid").fetchall()
     in_line, workers = sums["in-line"], sums["workers"]
@@ -341,14 +385,17 @@ def test_tables_built_in_worker_processes_equal_the_ones_built_in_line(tmp_path,
     assert [f for f in workers if f.startswith("json/")] == [] and len([f for f in in_line if f.startswith("json/")]) > 30
 
 
-@pytest.mark.parametrize("body, defect", [
-    (b"a,b\r\n1,2\r\n\r\n3,4\r\n", "empty line"),
-    (b"a,b\n1,2\n\n3,4\n", "empty line"),
-    (b"a,b\r1,2\r\r3,4\r", "empty line"),
-    (b"\na,b\n1,2\n", "empty line"),
-    (b"a,b\n1,2\n3,\x004\n", "NUL byte"),
-    (b"a,b\r\n1,2\r\n3,4\r\n", None),
-])
+@pytest.mark.parametrize(
+    "body, defect",
+    [
+        (b"a,b\r\n1,2\r\n\r\n3,4\r\n", "empty line"),
+        (b"a,b\n1,2\n\n3,4\n", "empty line"),
+        (b"a,b\r1,2\r\r3,4\r", "empty line"),
+        (b"\na,b\n1,2\n", "empty line"),
+        (b"a,b\n1,2\n3,\x004\n", "NUL byte"),
+        (b"a,b\r\n1,2\r\n3,4\r\n", None),
+    ],
+)
 @pytest.mark.parametrize("chunk", [3, 5, 7, 1 << 20])
 def test_files_duckdb_would_read_differently_go_the_slow_way_wherever_the_defect_falls(tmp_path, monkeypatch, body, defect, chunk):
     """A blank line (which DuckDB skips and Python's csv counts) or a NUL byte sends a large file to
@@ -396,15 +443,18 @@ def test_a_clean_project_is_validated_without_importing_frictionless(tmp_path, c
     assert out.splitlines()[-1] == "0 ['frictionless']"
 
 
-@pytest.mark.parametrize("body, rows, defect", [
-    (b"a,b\n1,2\n3,4\n", 2, None),
-    (b"a,b\n1,2\n3,4", 2, None),                 # the last record without its line end
-    (b"a,b\n1,\"x\ny\"\n3,4\n", 2, None),        # a line break in a cell: searched, none empty
-    (b"a,b\n1,2\n\n3,4\n", 2, "empty line"),      # DuckDB's 2 rows, but one LF too many
-    (b"a,b\n1,2\n3,4\n\n", 2, "empty line"),
-    (b"a,b\r\n1,2\r\n\r\n3,4\r\n", 2, "empty line"),
-    (b"a,b\r1,2\r\r3,4\r", 2, "empty line"),      # CR line ends: no LF to count, searched
-])
+@pytest.mark.parametrize(
+    "body, rows, defect",
+    [
+        (b"a,b\n1,2\n3,4\n", 2, None),
+        (b"a,b\n1,2\n3,4", 2, None),  # the last record without its line end
+        (b'a,b\n1,"x\ny"\n3,4\n', 2, None),  # a line break in a cell: searched, none empty
+        (b"a,b\n1,2\n\n3,4\n", 2, "empty line"),  # DuckDB's 2 rows, but one LF too many
+        (b"a,b\n1,2\n3,4\n\n", 2, "empty line"),
+        (b"a,b\r\n1,2\r\n\r\n3,4\r\n", 2, "empty line"),
+        (b"a,b\r1,2\r\r3,4\r", 2, "empty line"),  # CR line ends: no LF to count, searched
+    ],
+)
 def test_an_empty_line_is_found_by_counting_line_ends_against_duckdbs_rows(tmp_path, body, rows, defect):
     """The large files' line ends are counted (one-byte searches) and compared with the rows DuckDB
     read: only a file whose count differs is searched for an empty line."""

@@ -1,5 +1,6 @@
 """Hostile and careless input: each class is either refused with file, row, column and a
 reason (nothing published), or normalised on the way in, as docs/data-rules.md says."""
+
 import csv
 import io
 import shutil
@@ -16,18 +17,23 @@ REFUSED = {
     "latin-1.csv": ("network_growth", {("network_growth.csv", 2, None, "encoding-error")}),
     "nul-byte.csv": ("network_growth", {("network_growth.csv", 2, None, "encoding-error")}),
     "broken-quoting.csv": ("network_growth", {("network_growth.csv", 4, None, "source-error")}),
-    "ragged-rows.csv": ("network_growth", {("network_growth.csv", 2, None, "extra-cell"),
-                                           ("network_growth.csv", 3, "source_ref", "missing-cell"),
-                                           ("network_growth.csv", 3, "source_ref", "constraint-error")}),
-    "duplicated-header.csv": ("network_growth", {("network_growth.csv", 1, "cohort_id", "duplicate-label"),
-                                                 ("network_growth.csv", 1, "month", "missing-label")}),
-    "nonexistent-date.csv": ("events", {("events.csv", 3, "start_date", "type-error"),
-                                        ("events.csv", 3, "end_date", "type-error")}),
+    "ragged-rows.csv": (
+        "network_growth",
+        {
+            ("network_growth.csv", 2, None, "extra-cell"),
+            ("network_growth.csv", 3, "source_ref", "missing-cell"),
+            ("network_growth.csv", 3, "source_ref", "constraint-error"),
+        },
+    ),
+    "duplicated-header.csv": (
+        "network_growth",
+        {("network_growth.csv", 1, "cohort_id", "duplicate-label"), ("network_growth.csv", 1, "month", "missing-label")},
+    ),
+    "nonexistent-date.csv": ("events", {("events.csv", 3, "start_date", "type-error"), ("events.csv", 3, "end_date", "type-error")}),
     "id-gains-space.csv": ("network_growth", {("network_growth.csv", 3, "cohort_id", "constraint-error")}),
     "id-changes-case.csv": ("collectivities", {("collectivities.csv", 10, "territory_id", "foreign-key")}),
     "header-only.csv": ("network_growth", {("network_growth.csv", None, "members_joined", "cross-check-error")}),
-    "formula-injection.csv": ("network_growth", {("network_growth.csv", row, "source_ref", "formula-injection")
-                                                 for row in (2, 3, 4, 5)}),
+    "formula-injection.csv": ("network_growth", {("network_growth.csv", row, "source_ref", "formula-injection") for row in (2, 3, 4, 5)}),
 }
 
 

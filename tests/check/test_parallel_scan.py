@@ -3,6 +3,7 @@
 it is aimed at (inside a quoted field holding line breaks, between a CR and its LF, on a doubled
 quote), and the verdicts are the one-thread scan's, row for row; a file DuckDB cannot read fails
 the same way cut or whole."""
+
 from __future__ import annotations
 
 import csv
@@ -20,17 +21,28 @@ from tests.helpers import DATA
 LIMIT = 100_000
 # An events file with CRLF line ends, line breaks (LF, CRLF, CR) and doubled quotes inside quoted
 # fields, a comma in one, a bad date, a blank row, a duplicate id and a last line without its end.
-HEADER = ("event_id,kind,name_ar,theme_ar,start_date,end_date,date_as_written,city_ar,city_latin,city_latin_source_id,"
-          "city_latin_ref,region_id,target_members,expected_participants,participants_qualifier,source_id,source_ref")
+HEADER = (
+    "event_id,kind,name_ar,theme_ar,start_date,end_date,date_as_written,city_ar,city_latin,city_latin_source_id,"
+    "city_latin_ref,region_id,target_members,expected_participants,participants_qualifier,source_id,source_ref"
+)
 ROWS = [
     'e-1,national_meeting,"ملتقى\r\nأول","سطر ""مقتبس""\nثان",2025-06-01,2025-06-01,2025-06-01,مدينة,,,,,10,20,,synthetic,r',
     'e-2,regional_meeting,"ملتقى, ثان","""",2025-02-30,2025-06-02,2025-06-02,مدينة,,,,,10,20,,synthetic,r',
-    ',,,,,,,,,,,,,,,,',
+    ",,,,,,,,,,,,,,,,",
     'e-3,national_meeting,"\n",ثالث,2025-06-03,2025-06-03,2025-06-03,"مدينة\rب",,,,,x,20,,synthetic,r',
     'e-1,national_meeting,رابع,رابع,2025-06-04,2025-06-04,2025-06-04,مدينة,,,,,10,20,,synthetic,"ر"""',
 ]
-HOSTILE = ["broken-quoting.csv", "crlf.csv", "formula-injection.csv", "id-gains-space.csv", "nonexistent-date.csv",
-           "ragged-rows.csv", "duplicated-header.csv", "header-only.csv", "invisible-characters.csv"]
+HOSTILE = [
+    "broken-quoting.csv",
+    "crlf.csv",
+    "formula-injection.csv",
+    "id-gains-space.csv",
+    "nonexistent-date.csv",
+    "ragged-rows.csv",
+    "duplicated-header.csv",
+    "header-only.csv",
+    "invisible-characters.csv",
+]
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +62,12 @@ def _verdicts(model, path, table: str, starts: list[int] | None):
         except fast.Fallback:
             return "fallback"
         result = checker.finish(t, path.name, {}, LIMIT)
-    return (result.rows, result.readable, [(e.type, e.row_number, getattr(e, "field_name", None), e.note) for e in result.errors],
-            [p.key() for p in result.problems])
+    return (
+        result.rows,
+        result.readable,
+        [(e.type, e.row_number, getattr(e, "field_name", None), e.note) for e in result.errors],
+        [p.key() for p in result.problems],
+    )
 
 
 def _records(data: bytes) -> list[list[str]]:
@@ -70,7 +86,7 @@ def test_a_range_aimed_at_any_byte_starts_where_a_record_starts_and_the_verdicts
     for target in range(len(data) + 1):
         starts = fast.range_starts(path, 2, [target])
         for start in starts:  # a record boundary: the records before and after it are the file's
-            assert header_end <= start < len(data) and data[start - 1:start] == b"\n"
+            assert header_end <= start < len(data) and data[start - 1 : start] == b"\n"
             assert _records(data[:start]) + _records(data[:header_end] + data[start:])[1:] == _records(data), (target, start)
         seen.add(tuple(starts))
     assert len(seen) >= len(ROWS) - 1  # every record end was reached from some offset
@@ -87,8 +103,9 @@ def test_the_hostile_files_give_the_same_verdicts_cut_in_ranges_as_read_whole(fi
     path = tmp_path / f"{table}.csv"
     shutil.copy(DATA / fixture, path)
     whole = _verdicts(model, path, table, None)
-    cuts = {tuple(fast.range_starts(path, n)) for n in (2, 3, 5)} | {tuple(fast.range_starts(path, 2, [t])) for t in
-                                                                     range(path.stat().st_size)}
+    cuts = {tuple(fast.range_starts(path, n)) for n in (2, 3, 5)} | {
+        tuple(fast.range_starts(path, 2, [t])) for t in range(path.stat().st_size)
+    }
     for starts in sorted(c for c in cuts if c):
         assert _verdicts(model, path, table, list(starts)) == whole, starts
 

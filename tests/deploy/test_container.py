@@ -2,6 +2,7 @@
 Dockerfile passes hadolint and keeps its promises (a pinned base, a non-root user, a health check on
 /health, the runtime lock only); the compose file is nginx before two read-only replicas, the
 topology tests/portal/test_replicas.py runs without containers."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,7 @@ HADOLINT = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or sh
 
 
 def test_the_dockerfile_passes_hadolint():
-    result = subprocess.run([HADOLINT, "--failure-threshold", "info", str(DEPLOY / "Dockerfile")],
-                            capture_output=True, text=True)
+    result = subprocess.run([HADOLINT, "--failure-threshold", "info", str(DEPLOY / "Dockerfile")], capture_output=True, text=True)
     assert (result.returncode, result.stdout) == (0, "")
 
 
@@ -45,7 +45,9 @@ def test_compose_is_nginx_before_two_read_only_replicas_of_the_mounted_release()
     assert sorted(services) == ["nginx", "replica-1", "replica-2"]
     replicas = [services["replica-1"], services["replica-2"]]
     assert [r["environment"]["PORTAL_PORT"] for r in replicas] == ["8101", "8102"]
-    assert [(r["read_only"], r["volumes"], r["build"]["dockerfile"]) for r in replicas] == [(True, ["..:/data:ro"], "deploy/Dockerfile")] * 2
+    assert [(r["read_only"], r["volumes"], r["build"]["dockerfile"]) for r in replicas] == [
+        (True, ["..:/data:ro"], "deploy/Dockerfile")
+    ] * 2
     nginx = services["nginx"]
     assert (nginx["read_only"], nginx["command"][4]) == (True, "/srv/remacto/deploy/nginx/nginx.conf")
     shipped = (DEPLOY / "nginx" / "nginx.conf").read_text(encoding="utf-8")

@@ -3,6 +3,7 @@ about them, set to this checkout's folder as a sysadmin sets them to theirs; a r
 `make serve-prod` starts each replica with; both run unprivileged and hardened. systemd itself cannot
 start them here (no systemd as PID 1 in these containers): tests/portal/test_replicas.py runs the same
 topology without it."""
+
 from __future__ import annotations
 
 import configparser
@@ -16,8 +17,16 @@ from pipeline.settings import ROOT
 UNITS = ROOT / "deploy" / "systemd"
 SHIPPED_ROOT = "/srv/remacto"
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
-HARDENING = {"ProtectSystem": "strict", "NoNewPrivileges": "yes", "ReadOnlyPaths": SHIPPED_ROOT, "ProtectHome": "yes",
-             "PrivateTmp": "yes", "CapabilityBoundingSet": "", "Restart": "on-failure", "User": "remacto"}
+HARDENING = {
+    "ProtectSystem": "strict",
+    "NoNewPrivileges": "yes",
+    "ReadOnlyPaths": SHIPPED_ROOT,
+    "ProtectHome": "yes",
+    "PrivateTmp": "yes",
+    "CapabilityBoundingSet": "",
+    "Restart": "on-failure",
+    "User": "remacto",
+}
 
 
 def unit(name: str) -> configparser.ConfigParser:
@@ -35,8 +44,7 @@ def test_systemd_analyze_verify_finds_nothing_in_the_units_set_to_this_checkout(
     names = sorted(p.name for p in UNITS.glob("*.service"))
     assert names == ["remacto-portal@.service", "remacto-proxy.service"]
     for name in names:
-        (tmp_path / name).write_text((UNITS / name).read_text(encoding="utf-8").replace(SHIPPED_ROOT, str(ROOT)),
-                                     encoding="utf-8")
+        (tmp_path / name).write_text((UNITS / name).read_text(encoding="utf-8").replace(SHIPPED_ROOT, str(ROOT)), encoding="utf-8")
     result = verify(tmp_path, *names)
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
@@ -50,8 +58,16 @@ def test_systemd_analyze_verify_reports_a_mistyped_key_and_a_missing_program(tmp
 
 def test_a_replica_runs_the_command_serve_prod_starts_each_replica_with():
     service = unit("remacto-portal@.service")["Service"]
-    assert shlex.split(service["ExecStart"]) == [f"{SHIPPED_ROOT}/.venv/bin/python", "-m", "pipeline", "serve",
-                                                 "--host", "127.0.0.1", "--port", "%i"]
+    assert shlex.split(service["ExecStart"]) == [
+        f"{SHIPPED_ROOT}/.venv/bin/python",
+        "-m",
+        "pipeline",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "%i",
+    ]
     assert f"{WORKERS_ENV}=1" in shlex.split(service["Environment"])
     assert service["WorkingDirectory"] == SHIPPED_ROOT
 

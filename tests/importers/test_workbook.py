@@ -3,6 +3,7 @@ writes one sheet a table from schemas/ with today's rows, drop-down lists and ti
 languages; `import-workbook` reads it back strictly. A round trip gives raw/ byte for byte; an
 edited row changes that row alone; each kind of bad workbook is refused with sheet, row and column,
 and raw/ is left as it was."""
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,7 @@ NAME = "remacto.xlsx"
 
 
 def digest(folder) -> dict:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -84,8 +84,11 @@ def test_where_a_members_hcp_unit_is_entered_the_workbook_offers_the_hcp_codes(w
     ws, table = wb["collectivity_hcp_units"], model.tables["collectivity_hcp_units"]
     lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
     room = workbook.ROOM_FOR_NEW_ROWS
-    for column, sheet, rows in (("region_code", "hcp_regions", 12), ("province_code", "hcp_provinces", 83),
-                                ("commune_code", "hcp_communes", 1503)):
+    for column, sheet, rows in (
+        ("region_code", "hcp_regions", 12),
+        ("province_code", "hcp_provinces", 83),
+        ("commune_code", "hcp_communes", 1503),
+    ):
         letter = get_column_letter(table.field_names.index(column) + 1)
         assert lists[f"{letter}3"] == f"='{sheet}'!$A$3:$A${3 + rows + room}", column
     method = get_column_letter(table.field_names.index("match_method") + 1)
@@ -129,14 +132,17 @@ def titles_row_deleted(wb):
     wb["events"].delete_rows(2)
 
 
-@pytest.mark.parametrize("defect, expected", [
-    (unknown_sheet, {(f"[{NAME}]Feuil1", None, None, "workbook-unknown-sheet")}),
-    (unknown_column, {(f"[{NAME}]network_composition", 4, None, "workbook-unknown-column")}),
-    (bad_code, {(f"[{NAME}]network_composition", 4, "kind", "constraint-error")}),
-    (formula_cell, {(f"[{NAME}]network_composition", 5, "members", "workbook-formula")}),
-    (merged_cells, {(f"[{NAME}]collectivities", 3, None, "workbook-merged-cells")}),
-    (titles_row_deleted, {(f"[{NAME}]events", 2, None, "workbook-titles-row")}),
-])
+@pytest.mark.parametrize(
+    "defect, expected",
+    [
+        (unknown_sheet, {(f"[{NAME}]Feuil1", None, None, "workbook-unknown-sheet")}),
+        (unknown_column, {(f"[{NAME}]network_composition", 4, None, "workbook-unknown-column")}),
+        (bad_code, {(f"[{NAME}]network_composition", 4, "kind", "constraint-error")}),
+        (formula_cell, {(f"[{NAME}]network_composition", 5, "members", "workbook-formula")}),
+        (merged_cells, {(f"[{NAME}]collectivities", 3, None, "workbook-merged-cells")}),
+        (titles_row_deleted, {(f"[{NAME}]events", 2, None, "workbook-titles-row")}),
+    ],
+)
 def test_each_kind_of_bad_workbook_is_refused_with_sheet_row_and_column_and_nothing_is_written(written, defect, expected):
     project, model, path = written
     before = digest(project.raw)
@@ -151,11 +157,14 @@ def test_each_kind_of_bad_workbook_is_refused_with_sheet_row_and_column_and_noth
 def test_import_workbook_says_what_is_wrong_in_french_and_writes_nothing(written):
     project, model, path = written
     edit(path, bad_code)
-    result = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(project.root), "import-workbook", str(path),
-                             "--lang", "fr"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--root", str(project.root), "import-workbook", str(path), "--lang", "fr"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
-    assert [re.sub(r"\(.*?\)", "(…)", line, count=1) if line.startswith("Checking") else line
-            for line in result.stderr.splitlines()] == [
+    assert [re.sub(r"\(.*?\)", "(…)", line, count=1) if line.startswith("Checking") else line for line in result.stderr.splitlines()] == [
         f"Checking {len(model.tables)} tables of raw/ (…) against schemas/",
         f"[{NAME}]network_composition, ligne 4, colonne 'kind': 'province' n'est pas un code autorisé ; utilisez "
         "l'un de ceux-ci : region, prefecture_or_province_council, commune [constraint-error]",
@@ -164,13 +173,13 @@ def test_import_workbook_says_what_is_wrong_in_french_and_writes_nothing(written
 
 
 def test_make_workbook_then_import_leaves_raw_as_it_was_and_says_so(project, model):
-    rows = sum(len(list(csv.reader((project.raw / f"{name}.csv").open(encoding="utf-8", newline="")))) - 1
-               for name in model.tables)
+    rows = sum(len(list(csv.reader((project.raw / f"{name}.csv").open(encoding="utf-8", newline="")))) - 1 for name in model.tables)
     run = [sys.executable, "-m", "pipeline", "--root", str(project.root)]
     before = digest(project.raw)
     wrote = subprocess.run([*run, "workbook"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert wrote.stdout.startswith(f"Wrote {project.root / 'workbook' / NAME}: {len(model.tables)} sheets, {rows} rows.")
-    imported = subprocess.run([*run, "import-workbook", str(project.root / "workbook" / NAME)], cwd=ROOT,
-                              capture_output=True, text=True, check=True)
+    imported = subprocess.run(
+        [*run, "import-workbook", str(project.root / "workbook" / NAME)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert imported.stdout == "raw/ is unchanged: the workbook holds what raw/ holds. Now run: make publish\n"
     assert digest(project.raw) == before

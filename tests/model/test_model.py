@@ -1,4 +1,5 @@
 """Schemas drive everything: metadata is complete, and DDL and portal settings come from them."""
+
 import sqlite3
 
 from frictionless import Schema

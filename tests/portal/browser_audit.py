@@ -2,8 +2,8 @@
 Debian's chromium (headless, never a downloaded browser) at 360 and 1280 px, axe-core 4.14 (npm, in
 node_modules/) runs on it with the WCAG 2.2 A/AA and best-practice tags, and the sideways scroll is
 measured."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 
 from pipeline.tools.pages import AXE, AXE_TAGS
@@ -20,8 +20,9 @@ def axe_violations(page, within: str | None = None) -> list[tuple[str, list[str]
     assert AXE.exists(), "axe-core is missing: run `npm ci` (make test does)"
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("([tags, within]) => axe.run(within ? {include: [within]} : document, "
-                           "{runOnly: {type: 'tag', values: tags}})", [AXE_TAGS, within])
+    result = page.evaluate(
+        "([tags, within]) => axe.run(within ? {include: [within]} : document, {runOnly: {type: 'tag', values: tags}})", [AXE_TAGS, within]
+    )
     return [(v["id"], [" ".join(n["target"]) for n in v["nodes"]][:5]) for v in result["violations"]]
 
 

@@ -5,6 +5,7 @@ every same-site link, one page per shape of URL; and the careless requests a vis
 
 tests/portal/test_crawl.py runs it against a real Datasette serving the real release.
 """
+
 from __future__ import annotations
 
 import re

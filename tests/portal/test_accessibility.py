@@ -3,6 +3,7 @@ phone and desktop widths: zero axe-core violations (WCAG 2.2 A/AA and best pract
 page scroll, and a screenshot of each in tests/output/. One browser for the session and one Datasette;
 each page is visited once per language (the window then widened through the widths), and every check
 reads that visit."""
+
 from __future__ import annotations
 
 import json
@@ -45,32 +46,41 @@ def survey(browser, portal):
                 found[spec.name, lang, width] = seen
     context.close()
     # The figures behind the assertions, for whoever reads a failure (or measures a change).
-    (OUTPUT / "accessibility-survey.json").write_text(json.dumps(
-        [{"page": n, "lang": l, "width": w, **seen} for (n, l, w), seen in found.items()], ensure_ascii=False, indent=1))
+    (OUTPUT / "accessibility-survey.json").write_text(
+        json.dumps([{"page": n, "lang": l, "width": w, **seen} for (n, l, w), seen in found.items()], ensure_ascii=False, indent=1)
+    )
     return found
 
 
 def test_every_page_type_answers_with_its_status_in_every_language(survey):
-    wrong = [(name, lang, width, seen["status"]) for (name, lang, width), seen in survey.items()
-             if seen["status"] != next(p.status for p in PAGES if p.name == name)]
+    wrong = [
+        (name, lang, width, seen["status"])
+        for (name, lang, width), seen in survey.items()
+        if seen["status"] != next(p.status for p in PAGES if p.name == name)
+    ]
     assert wrong == []
 
 
 def test_no_page_has_an_axe_violation_in_any_language_at_phone_or_desktop_width(survey):
-    violations = [(name, lang, width, rule, targets) for (name, lang, width), seen in survey.items()
-                  for rule, targets in seen.get("axe", [])]
+    violations = [
+        (name, lang, width, rule, targets) for (name, lang, width), seen in survey.items() for rule, targets in seen.get("axe", [])
+    ]
     assert [v[:4] for v in violations] == [], "\n".join(map(str, violations))
 
 
 def test_no_page_scrolls_sideways_at_360_390_768_or_1280_px(survey):
-    too_wide = [(name, lang, width, seen["page_width"]) for (name, lang, width), seen in survey.items()
-                if seen["page_width"] > width]
+    too_wide = [(name, lang, width, seen["page_width"]) for (name, lang, width), seen in survey.items() if seen["page_width"] > width]
     assert too_wide == []
 
 
 def test_a_screenshot_of_every_page_type_at_phone_and_desktop_width_in_each_language(survey):
-    missing = [f"page-{p.name}-{lang}-{width}.png" for p in PAGES for lang in LANGS for width in (PHONE, DESKTOP)
-               if not (OUTPUT / f"page-{p.name}-{lang}-{width}.png").stat().st_size]
+    missing = [
+        f"page-{p.name}-{lang}-{width}.png"
+        for p in PAGES
+        for lang in LANGS
+        for width in (PHONE, DESKTOP)
+        if not (OUTPUT / f"page-{p.name}-{lang}-{width}.png").stat().st_size
+    ]
     assert missing == []
 
 

@@ -1,6 +1,7 @@
 """Static files under content-addressed URLs (pipeline/portal/assets.py): every CSS and script a page
 of any type links is named by its bytes' SHA-256 and kept a year, `immutable`; changing a file's
 bytes changes its URL; the plain URL stays, short-lived; pages stay short-lived with their ETag."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,14 +17,13 @@ from pipeline.settings import ROOT
 from pipeline.tools.pages import LANGS, PAGES
 from tests.helpers import linked_files
 
-STATIC = {"/assets/": ROOT / "pipeline" / "portal" / "static",
-          "/-/static/": Path(__import__("datasette").__file__).parent / "static"}
+STATIC = {"/assets/": ROOT / "pipeline" / "portal" / "static", "/-/static/": Path(__import__("datasette").__file__).parent / "static"}
 
 
 def digest_of(url: str) -> str:
     """The first 7 hex digits of the SHA-256 of the file a content-addressed URL names."""
     prefix = next(p for p in STATIC if url.startswith(p))
-    name = re.sub(r"-[0-9a-f]{7}(\.[^./-]+)$", r"\1", url[len(prefix):])
+    name = re.sub(r"-[0-9a-f]{7}(\.[^./-]+)$", r"\1", url[len(prefix) :])
     return hashlib.sha256((STATIC[prefix] / name).read_bytes()).hexdigest()[:7]
 
 
@@ -36,8 +36,10 @@ def page_assets(portal):
 def test_every_page_type_links_its_css_and_scripts_by_their_content(page_assets):
     for (page, lang), urls in page_assets.items():
         # The error pages too are the portal's, in its style (remacto_public's handle_exception).
-        assert [u for u in urls if u.startswith("/assets/portal")][:1] == [
-            f"/assets/portal-{digest_of('/assets/portal.css')}.css"], (page, lang)
+        assert [u for u in urls if u.startswith("/assets/portal")][:1] == [f"/assets/portal-{digest_of('/assets/portal.css')}.css"], (
+            page,
+            lang,
+        )
         assert f"/assets/close-menus-{digest_of('/assets/close-menus.js')}.js" in urls, (page, lang)
         assert f"/-/static/app-{digest_of('/-/static/app.css')}.css" in urls, (page, lang)
         for url in urls:
@@ -61,8 +63,7 @@ def test_a_plain_asset_url_still_answers_but_short_lived(portal):
 def test_an_out_of_date_digest_is_redirected_to_the_current_url_and_not_kept(portal):
     response = httpx.get(portal + "/assets/portal-0000000.css")
     current = f"/assets/portal-{digest_of('/assets/portal.css')}.css"
-    assert (response.status_code, response.headers["location"], response.headers["cache-control"]) == (
-        302, current, "public, max-age=60")
+    assert (response.status_code, response.headers["location"], response.headers["cache-control"]) == (302, current, "public, max-age=60")
 
 
 def test_a_file_that_is_not_there_is_not_found_under_any_digest(portal):
@@ -87,10 +88,14 @@ def test_names_with_dots_or_none_keep_their_suffix_and_other_paths_stay_as_they_
     assets = Assets([StaticRoot("/-/static/", tmp_path)])
     digest = hashlib.sha256(b"x").hexdigest()[:7]
     assert (assets.url("/-/static/lib-5.57.0.min.js"), assets.url("/-/static/LICENSE")) == (
-        f"/-/static/lib-5.57.0.min-{digest}.js", f"/-/static/LICENSE-{digest}")
-    assert (assets.url("/remacto/collectivities"), assets.url("https://example.org/a.css"),
-            assets.url("/-/static/../../etc/passwd")) == (
-        "/remacto/collectivities", "https://example.org/a.css", "/-/static/../../etc/passwd")
+        f"/-/static/lib-5.57.0.min-{digest}.js",
+        f"/-/static/LICENSE-{digest}",
+    )
+    assert (assets.url("/remacto/collectivities"), assets.url("https://example.org/a.css"), assets.url("/-/static/../../etc/passwd")) == (
+        "/remacto/collectivities",
+        "https://example.org/a.css",
+        "/-/static/../../etc/passwd",
+    )
     assert hashed_path("/assets/portal.css", "1a2b3c4") == "/assets/portal-1a2b3c4.css"
 
 

@@ -1,5 +1,6 @@
 """The portal seen in a real browser: Debian's chromium, headless, driven by Playwright,
 against the real Datasette serving the real release. Screenshots go to tests/output/."""
+
 from __future__ import annotations
 
 import csv
@@ -38,8 +39,7 @@ class Visit:
 
     def check_clean(self):
         assert self.errors == []
-        outside = [u for u in self.requests if urlsplit(u).scheme not in ("data", "blob")
-                   and urlsplit(u).hostname != "127.0.0.1"]
+        outside = [u for u in self.requests if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname != "127.0.0.1"]
         assert self.requests and outside == []
         self.context.close()
 
@@ -150,7 +150,7 @@ def test_the_map_draws_the_communes_and_lists_every_member_with_its_page(visit):
 def test_data_dictionary_page_links_foreign_keys(visit, model):
     page = visit.go("/-/dictionary/collectivities?_lang=en")
     assert page.locator("table.dictionary tbody tr").count() == len(model.tables["collectivities"].fields)
-    page.locator('tr#territory_id a.fk').click()
+    page.locator("tr#territory_id a.fk").click()
     page.wait_for_load_state()
     assert page.url.endswith("/-/dictionary/territories#territory_id")
     visit.shot("dictionary-territories-en")
@@ -178,7 +178,9 @@ def phone(browser, portal):
 def test_the_first_tab_reaches_a_skip_link_that_moves_focus_to_the_content(phone):
     page = phone.go("/remacto/collectivities?_lang=ar")
     page.keyboard.press("Tab")
-    focused = page.evaluate("[document.activeElement.className, document.activeElement.innerText, document.activeElement.getAttribute('href')]")
+    focused = page.evaluate(
+        "[document.activeElement.className, document.activeElement.innerText, document.activeElement.getAttribute('href')]"
+    )
     assert focused == ["skip-link", "انتقل إلى المحتوى", "#main"]
     # Visible when focused: inside the screen, with an outline.
     box = page.locator(".skip-link").bounding_box()

@@ -1,6 +1,7 @@
 """First visits (nothing in the response cache) on a real Datasette serving a small synthetic national
 project (400 ballots, tests/build/test_facet_counts.py): what the portal works out once per release to
 make them cheaper must leave every page as it was."""
+
 from __future__ import annotations
 
 import html
@@ -42,8 +43,7 @@ def _tbody(page: str) -> str:
 
 def test_a_table_page_reads_the_same_on_its_first_visit_and_after_other_languages(cold_portal, synthetic):
     paths, _, model = synthetic
-    pages = [httpx.get(f"{cold_portal}/remacto/pb_ballots", params={"_lang": lang, "_size": 50}, timeout=30)
-             for lang in LANGS_IN_TURN]
+    pages = [httpx.get(f"{cold_portal}/remacto/pb_ballots", params={"_lang": lang, "_size": 50}, timeout=30) for lang in LANGS_IN_TURN]
     assert [p.status_code for p in pages] == [200] * len(pages)
     assert not [p for p in pages if "x-remacto-cache" in p.headers]  # no cache: each one computed
     assert _tbody(pages[0].text) == _tbody(pages[-1].text)
@@ -57,20 +57,27 @@ def test_a_table_page_reads_the_same_on_its_first_visit_and_after_other_language
         text = page.text
         # Words in the page's language from the schema, codes kept in data-code; ids linked as they are.
         assert _cells(text, "channel") == [
-            f'<span class="code-label" data-code="{c}">{html.escape(fields["channel"].codes[c][lang])}</span>'
-            for _, c, _, _, _ in rows], lang
+            f'<span class="code-label" data-code="{c}">{html.escape(fields["channel"].codes[c][lang])}</span>' for _, c, _, _, _ in rows
+        ], lang
         assert _cells(text, "sex") == [
             f'<span class="code-label" data-code="{s}">{html.escape(fields["sex"].codes[s][lang])}</span>' if s else "&nbsp;"
-            for _, _, s, _, _ in rows], lang
+            for _, _, s, _, _ in rows
+        ], lang
         assert _cells(text, "cycle_id") == [
-            f'<a href="/remacto/pb_cycles/{c}" data-id="{c}">{html.escape(cycle_titles[c])}</a>' for c, *_ in rows], lang
+            f'<a href="/remacto/pb_cycles/{c}" data-id="{c}">{html.escape(cycle_titles[c])}</a>' for c, *_ in rows
+        ], lang
         assert _cells(text, "source_id") == [
             f'<a class="source-link" href="/remacto/sources/{s}" data-id="{s}">{html.escape(words.word(lang, "source_link"))}</a>'
-            for _, _, _, s, _ in rows], lang
+            for _, _, _, s, _ in rows
+        ], lang
         assert [re.sub(r"<summary>.*?</summary>", "", c) for c in _cells(text, "source_ref")] == [
-            '<details class="source-ref">' + ("" if lang == "en" else f'{html.escape(words.word(lang, "note_in_english"))} <bdi>')
-            + f'<span lang="en" dir="ltr">{html.escape(r)}</span>' + ("" if lang == "en" else "</bdi>") + "</details>"
-            for *_, r in rows], lang
+            '<details class="source-ref">'
+            + ("" if lang == "en" else f"{html.escape(words.word(lang, 'note_in_english'))} <bdi>")
+            + f'<span lang="en" dir="ltr">{html.escape(r)}</span>'
+            + ("" if lang == "en" else "</bdi>")
+            + "</details>"
+            for *_, r in rows
+        ], lang
 
 
 def _queries(data: dict) -> list[str]:
@@ -117,8 +124,12 @@ def test_the_portal_bench_profile_computes_every_page_of_a_release(synthetic):
 
     paths, _, _ = synthetic
     pages = release_pages(paths, need_wrk=False)[3]
-    done = subprocess.run([sys.executable, "-m", "pipeline.tools.portalbench", "--root", str(paths.root), "--profile", "2"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.tools.portalbench", "--root", str(paths.root), "--profile", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     lines = [ln for ln in done.stdout.splitlines() if "ms CPU a first visit" in ln]
     assert [ln[:40].rstrip() for ln in lines] == list(pages)

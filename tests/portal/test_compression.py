@@ -1,6 +1,7 @@
 """Compression: HTML, JSON and CSV answers go out gzipped to a browser that takes it, with
 `Vary: Accept-Encoding`, the same bytes once decoded; files already compressed go out as they are;
 the response cache keeps the plain answer and serves either."""
+
 from __future__ import annotations
 
 import gzip
@@ -24,11 +25,16 @@ def raw(portal, path: str, headers: dict) -> httpx.Response:
     return response
 
 
-@pytest.mark.parametrize("path,kind", [("/remacto/collectivities?_lang=ar", "text/html"),
-                                       ("/remacto/collectivities.json?_lang=fr", "application/json"),
-                                       ("/remacto/collectivities.csv?_lang=en", "text/plain"),
-                                       ("/release/csv/collectivities.csv", "text/csv"),
-                                       ("/remacto/collectivities.csv?_stream=on&_size=max", "text/plain")])
+@pytest.mark.parametrize(
+    "path,kind",
+    [
+        ("/remacto/collectivities?_lang=ar", "text/html"),
+        ("/remacto/collectivities.json?_lang=fr", "application/json"),
+        ("/remacto/collectivities.csv?_lang=en", "text/plain"),
+        ("/release/csv/collectivities.csv", "text/csv"),
+        ("/remacto/collectivities.csv?_stream=on&_size=max", "text/plain"),
+    ],
+)
 def test_html_json_and_csv_are_gzipped_with_vary_and_decode_to_the_same_bytes(portal, path, kind):
     zipped, plain = raw(portal, path, GZIP), raw(portal, path, PLAIN)
     assert (zipped.status_code, plain.status_code) == (200, 200)
@@ -42,8 +48,9 @@ def test_html_json_and_csv_are_gzipped_with_vary_and_decode_to_the_same_bytes(po
     assert len(zipped.raw_body) < len(plain.raw_body) / 2
 
 
-@pytest.mark.parametrize("path", ["/-/release.zip", "/remacto/collectivities.xlsx?_size=max", "/remacto.db",
-                                  "/release/parquet/collectivities.parquet"])
+@pytest.mark.parametrize(
+    "path", ["/-/release.zip", "/remacto/collectivities.xlsx?_size=max", "/remacto.db", "/release/parquet/collectivities.parquet"]
+)
 def test_files_already_compressed_go_out_as_they_are(portal, path):
     response = raw(portal, path, GZIP)
     assert response.status_code == 200

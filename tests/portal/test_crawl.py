@@ -1,6 +1,7 @@
 """Every link the portal prints works, in the three languages, and every careless request gets a
 client error on the portal's own page: a real Datasette serving the real release, crawled from the
 home page as a visitor who clicks everything (tests/portal/crawl.py, also runnable by hand)."""
+
 import pytest
 
 from tests.portal.crawl import LANGS, MALFORMED, crawl, send_malformed
@@ -43,7 +44,7 @@ def test_a_clients_mistake_is_logged_as_one_line_without_a_traceback(portal, rel
     log = paths.root / "datasette.log"
     before = log.read_text(encoding="utf-8", errors="replace")
     send_malformed(portal, "en")
-    added = log.read_text(encoding="utf-8", errors="replace")[len(before):]
+    added = log.read_text(encoding="utf-8", errors="replace")[len(before) :]
     assert "Traceback" not in added
     # Beside gunicorn's access log (a line a request), only the portal's one line a refused request.
     other = [line for line in added.splitlines() if not line.startswith("127.0.0.1 - - [")]

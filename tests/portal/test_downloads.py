@@ -1,5 +1,6 @@
 """Downloads for spreadsheets (CSV for Excel, XLSX), JSON and the whole release as one archive,
 from the real portal; the machine CSV stays byte for byte the published file."""
+
 import csv
 import re
 import io
@@ -20,12 +21,18 @@ def get(portal, path, **params):
 
 def test_neutralise_prefixes_formula_starts_only():
     assert [exports.neutralise(v) for v in ["=1+1", "+212", "-9:30 10:00", "@SUM", "\tx", "\rx"]] == [
-        "'=1+1", "'+212", "'-9:30 10:00", "'@SUM", "'\tx", "'\rx"]
+        "'=1+1",
+        "'+212",
+        "'-9:30 10:00",
+        "'@SUM",
+        "'\tx",
+        "'\rx",
+    ]
     assert [exports.neutralise(v) for v in ["تطوان", "a=b", "", None, -3, 2.5]] == ["تطوان", "a=b", "", None, -3, 2.5]
 
 
 def test_xlsx_writes_formula_like_text_as_text():
-    book = openpyxl.load_workbook(io.BytesIO(exports.xlsx(["a", "n"], [["=HYPERLINK(\"x\")", 3], ["تطوان", None]])))
+    book = openpyxl.load_workbook(io.BytesIO(exports.xlsx(["a", "n"], [['=HYPERLINK("x")', 3], ["تطوان", None]])))
     sheet = book.active
     assert sheet["A2"].value == '=HYPERLINK("x")' and sheet["A2"].data_type == "s"
     assert sheet["B2"].value == 3 and sheet["A3"].value == "تطوان"
@@ -77,8 +84,7 @@ def test_the_whole_release_is_one_archive(portal, released):
     with zipfile.ZipFile(io.BytesIO(response.content)) as zf:
         names = zf.namelist()
         prefix = f"remacto-{release.id}/"
-        files = sorted(p.relative_to(paths.published.resolve()).as_posix()
-                       for p in paths.published.resolve().rglob("*") if p.is_file())
+        files = sorted(p.relative_to(paths.published.resolve()).as_posix() for p in paths.published.resolve().rglob("*") if p.is_file())
         assert names == [prefix + f for f in files]
         assert zf.read(prefix + "SHA256SUMS") == (paths.published / "SHA256SUMS").read_bytes()
         assert zf.read(prefix + "csv/collectivities.csv") == (paths.published / "csv" / "collectivities.csv").read_bytes()
@@ -99,14 +105,18 @@ def test_a_tables_plain_csv_link_is_the_release_file_at_its_permanent_address(po
     assert link == f"/release/{release_id}/csv/collectivities.csv"
     response = get(portal, link)
     assert (response.headers["cache-control"], response.content) == (
-        "public, max-age=31536000, immutable", (paths.published / "csv" / "collectivities.csv").read_bytes())
+        "public, max-age=31536000, immutable",
+        (paths.published / "csv" / "collectivities.csv").read_bytes(),
+    )
 
 
 def test_the_dataset_and_changelog_pages_link_the_release_files_at_their_permanent_address(portal, released):
     paths, _ = released
     release_id = paths.published.resolve().name
     links = re.findall(r'href="(/release/[^"]+)"', get(portal, "/datasets/network").text + get(portal, "/changelog").text)
-    assert links == [f"/release/{release_id}/{name}" for name in (
-        "CITATION.md", "CITATION.cff", "dcat.ttl", "dcat.jsonld", "ckan/network.json", "CHANGELOG.md", "changelog.json")]
+    assert links == [
+        f"/release/{release_id}/{name}"
+        for name in ("CITATION.md", "CITATION.cff", "dcat.ttl", "dcat.jsonld", "ckan/network.json", "CHANGELOG.md", "changelog.json")
+    ]
     for link in links:
         assert get(portal, link).content == (paths.published / link.split("/", 3)[3]).read_bytes(), link

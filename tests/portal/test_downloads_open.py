@@ -1,6 +1,7 @@
 """Every download opens in the reader people use and holds the values, never a Python structure:
 openpyxl for XLSX, Python's csv and pandas for CSV, json for JSON and JSON lines, and LibreOffice
 (Debian's libreoffice-calc, headless) for an Arabic table's XLSX and CSV for Excel."""
+
 import csv
 import io
 import json
@@ -117,8 +118,7 @@ def test_libreoffice_opens_an_arabic_tables_xlsx_and_csv_for_excel_with_the_arab
     with (paths.published / "csv" / "collectivities.csv").open(encoding="utf-8", newline="") as fh:
         names = [r["name_ar"] for r in csv.DictReader(fh)]
     (tmp_path / "collectivities.xlsx").write_bytes(get(portal, "/remacto/collectivities.xlsx?_labels=on&_size=max").content)
-    (tmp_path / "collectivities-excel.csv").write_bytes(
-        get(portal, "/remacto/collectivities.excelcsv?_labels=on&_size=max").content)
+    (tmp_path / "collectivities-excel.csv").write_bytes(get(portal, "/remacto/collectivities.excelcsv?_labels=on&_size=max").content)
     from_xlsx = libreoffice_to_csv(tmp_path / "collectivities.xlsx", tmp_path)
     # The character set left empty: LibreOffice detects it, as its import dialog does (here from the BOM).
     from_csv = libreoffice_to_csv(tmp_path / "collectivities-excel.csv", tmp_path, "CSV:44,34,,1")

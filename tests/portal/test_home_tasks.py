@@ -2,6 +2,7 @@
 budgeting, the map, download the data, every table), all within the first two phone screens at
 390 px; empty tables say they wait for data; and search finds communes, members or not, and what the
 tables are about, in Arabic and French. On the real release, served by a real Datasette."""
+
 from __future__ import annotations
 
 import re
@@ -41,7 +42,7 @@ def test_empty_tables_are_marked_as_waiting_for_data_not_as_zero_rows(portal):
 
 def test_search_in_french_finds_the_participatory_budgeting_page_and_tables(portal):
     html = search(portal, "budget participatif", "fr")
-    found = re.findall(r'<li><a href="([^"]+)">', html[html.index('class="search-group search-tables"'):])
+    found = re.findall(r'<li><a href="([^"]+)">', html[html.index('class="search-group search-tables"') :])
     assert found[0] == "/-/pb" and "/remacto/pb_initiatives" in found
 
 
@@ -53,6 +54,6 @@ def test_search_in_arabic_finds_the_initiatives_sessions_and_objectives(portal):
 
 def test_search_knows_the_regions_communes_that_are_not_members_and_says_so(portal):
     html = search(portal, "دار الشاوي", "ar")
-    assert "<strong>دار الشاوي</strong> — <span class=\"note\">جماعة من الجهة، ليست عضواً في الشبكة</span>" in html
+    assert '<strong>دار الشاوي</strong> — <span class="note">جماعة من الجهة، ليست عضواً في الشبكة</span>' in html
     member = search(portal, "مرتيل", "ar")
     assert '<a href="/-/member/tta-007">جماعة مرتيل</a> — <span class="note">عضو في الشبكة</span>' in member

@@ -1,5 +1,6 @@
 """Every page text in the three languages: the model is complete, and the served portal shows
 each table, column and query in the language asked for, Arabic right to left."""
+
 import html
 import re
 
@@ -52,7 +53,7 @@ def test_every_canned_query_and_dataset_in_the_language(portal, model, lang):
     for name, q in model.portal.queries.items():
         assert q.title[lang] in home, name
         text = page(portal, f"/remacto/{name}", lang)
-        assert re.search(rf'<h1[^>]*>{re.escape(q.title[lang])}</h1>', text), name  # this language alone
+        assert re.search(rf"<h1[^>]*>{re.escape(q.title[lang])}</h1>", text), name  # this language alone
         assert q.description[lang].strip() in text, name
 
 
@@ -72,9 +73,9 @@ def test_data_dictionary_pages_show_the_three_descriptions(portal, model, lang):
 def test_database_page_lists_tables_and_queries_by_their_titles(portal, model, lang):
     text = page(portal, "/remacto", lang)
     for name, table in model.tables.items():
-        assert f'>{table.title[lang]}</a> <code>{name}</code>' in text, name
+        assert f">{table.title[lang]}</a> <code>{name}</code>" in text, name
     for name, q in model.portal.queries.items():
-        assert f'>{q.title[lang]}</a>' in text, name
+        assert f">{q.title[lang]}</a>" in text, name
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -86,11 +87,16 @@ def test_row_page_titled_in_the_language(portal, model, lang):
     assert re.search(rf"<title>{name} · {re.escape(model.tables['collectivities'].title[lang])}", text)
 
 
-@pytest.mark.parametrize("path, name", [
-    ("/remacto/events/tta-regional-meeting-2025",  # named in Arabic only by its source: shown as published
-     "الملتقى الجهوي لأعضاء الشبكة المغربية للجماعات الترابية المفتوحة بجهة طنجة-تطوان-الحسيمة"),
-    ("/remacto/pb_initiatives/pb-tta-009", "Larache"),  # no name of its own: its commune's
-])
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        (
+            "/remacto/events/tta-regional-meeting-2025",  # named in Arabic only by its source: shown as published
+            "الملتقى الجهوي لأعضاء الشبكة المغربية للجماعات الترابية المفتوحة بجهة طنجة-تطوان-الحسيمة",
+        ),
+        ("/remacto/pb_initiatives/pb-tta-009", "Larache"),  # no name of its own: its commune's
+    ],
+)
 def test_a_row_without_a_latin_name_is_titled_by_a_name_never_its_id(portal, path, name):
     text = page(portal, path, "fr")
     assert re.search(rf"<h1[^>]*>[^<]*: <bdi>{re.escape(name)}</bdi>", text), path

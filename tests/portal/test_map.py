@@ -2,6 +2,7 @@
 and the region dissolved from them) with all 29 members on it and the same as a list; the older Natural
 Earth extract and its label placer; every map page clean under axe at phone and desk width in the three
 languages, and light enough for a phone."""
+
 from __future__ import annotations
 
 import csv
@@ -35,7 +36,12 @@ def test_the_geography_is_cited_in_sources_with_its_package_and_licence():
 def test_the_extract_has_the_coast_and_boundaries_around_the_region_and_no_name_matched_by_guess():
     features = charts.region_geography()["features"]
     assert [(f["properties"]["iso_3166_2"], f["properties"]["matched_territories"]) for f in features] == [
-        ("ES-CE", []), ("MA-01", []), ("MA-02", []), ("MA-03", []), ("MA-04", [])]
+        ("ES-CE", []),
+        ("MA-01", []),
+        ("MA-02", []),
+        ("MA-03", []),
+        ("MA-04", []),
+    ]
     west, south, east, north = geography.FRAME
     points = [p for f in features for poly in f["geometry"]["coordinates"] for ring in poly for p in ring]
     assert all(west <= x <= east and south <= y <= north for x, y in points)
@@ -71,12 +77,13 @@ def test_the_committed_region_geometry_is_what_the_tool_makes_from_the_committed
 def test_the_region_geometry_has_146_communes_8_provinces_and_closed_rings():
     geometry = region_map.geometry()
     assert len(geometry["communes"]) == 146
-    assert [p["code"] for p in geometry["provinces"]] == [
-        "01.051", "01.151", "01.227", "01.331", "01.405", "01.511", "01.571", "01.573"]
+    assert [p["code"] for p in geometry["provinces"]] == ["01.051", "01.151", "01.227", "01.331", "01.405", "01.511", "01.571", "01.573"]
     arcs = [[tuple(p) for p in arc] for arc in geometry["arcs"]]
     for rings in [p["rings"] for p in geometry["provinces"]] + [geometry["region"]]:
         for ring in rings:
-            joins = [(region_geometry.arc_ends(a, arcs)[1], region_geometry.arc_ends(b, arcs)[0]) for a, b in zip(ring, ring[1:] + ring[:1])]
+            joins = [
+                (region_geometry.arc_ends(a, arcs)[1], region_geometry.arc_ends(b, arcs)[0]) for a, b in zip(ring, ring[1:] + ring[:1])
+            ]
             assert all(end == start for end, start in joins)
     # Simplified once: 30,100 points in the source, about a tenth kept.
     assert 2_000 < sum(len(a) for a in arcs) < 5_000
@@ -85,8 +92,7 @@ def test_the_region_geometry_has_146_communes_8_provinces_and_closed_rings():
 def test_two_squares_sharing_a_border_dissolve_into_one_ring_whatever_their_winding():
     # Two unit squares side by side; the shared border (arc 1) is used in the SAME direction by both,
     # as in the OSM source, where rings do not all wind alike.
-    arcs = [[(0, 0), (0, 1)], [(1, 1), (1, 0)], [(1, 0), (0, 0)], [(0, 1), (1, 1)],
-            [(1, 0), (2, 0), (2, 1), (1, 1)]]
+    arcs = [[(0, 0), (0, 1)], [(1, 1), (1, 0)], [(1, 0), (0, 0)], [(0, 1), (1, 1)], [(1, 0), (2, 0), (2, 1), (1, 1)]]
     left, right = [[0, 3, 1, 2]], [[~4, 1]]
     rings = region_geometry.dissolve([left, right], arcs)
     assert len(rings) == 1 and sorted(region_geometry.arc_index(a) for a in rings[0]) == [0, 2, 3, 4]
@@ -108,7 +114,7 @@ def test_the_map_draws_the_146_communes_and_all_29_members(portal):
     html = map_page(portal, "fr")
     assert html.count('<path class="commune') == 146
     assert re.search(r'class="on-map">(\d+)/(\d+)<', html).groups() == ("29", "29")
-    svg = html[html.index("<svg class=\"region-map\""):html.index("</svg>")]
+    svg = html[html.index('<svg class="region-map"') : html.index("</svg>")]
     linked = re.findall(r'<a href="/-/member/(tta-\d+)"', svg)
     # 23 communes by their boundary, 4 provincial councils by their province, the region council by the
     # region, and جماعة عيادة (matched to no HCP commune) by the province the source names.
@@ -122,7 +128,7 @@ def test_the_map_lists_the_unmatched_member_with_its_province_and_names_the_othe
     html = unescape(map_page(portal, "ar"))
     row = re.search(r'<li data-id="tta-011">(.*?)</li>', html, re.S).group(1)
     assert "جماعة عيادة" in row and "إقليمه فقط" in row and "العرائش" in row
-    others = html[html.index('class="other-communes"'):]
+    others = html[html.index('class="other-communes"') :]
     assert "دار الشاوي" in others and "جماعة تطوان" not in others
 
 
@@ -136,7 +142,8 @@ def test_the_whole_map_page_weighs_at_most_100_kb_compressed(portal):
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_map_page_has_no_axe_violation_and_no_sideways_scroll(portal, browser, lang, width):
-    violations, overflow, text = look(browser, f"{portal}/-/map?_lang={lang}", width,
-                                       shot=f"map-{lang}-{width}" if width == WIDTHS[0] else None)  # a phone shot for a person
+    violations, overflow, text = look(
+        browser, f"{portal}/-/map?_lang={lang}", width, shot=f"map-{lang}-{width}" if width == WIDTHS[0] else None
+    )  # a phone shot for a person
     assert (violations, overflow) == ([], 0)
     assert "29/29" in text

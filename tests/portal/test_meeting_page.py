@@ -1,6 +1,7 @@
 """The meeting as a page (/-/meeting/<event>) on the real release: date, place, theme, partners,
 objectives, participant groups and the programme as a timetable with speakers and roles; no empty
 field shown; clean under axe in the three languages at phone and desk width."""
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,7 @@ def test_the_objectives_and_participant_groups_are_the_sources_in_order(portal):
 def test_the_programme_is_a_timetable_with_speakers_roles_and_parallel_workshops(portal):
     html = page(portal, MEETING, "en")
     slots = re.findall(r'<p class="slot-time"><time dir="ltr">([^<]*)</time>', html)
-    assert slots == ["09:30–10:00", "10:00–10:30", "10:30–11:30", "11:30–11:45", "11:45–12:15", "12:15–13:45",
-                     "13:45–14:00", "14:00"]
+    assert slots == ["09:30–10:00", "10:00–10:30", "10:30–11:30", "11:30–11:45", "11:45–12:15", "12:15–13:45", "13:45–14:00", "14:00"]
     talk = re.search(r'data-session="tta-2025-s03">(.*?)</div>', html, re.S).group(1)
     assert "طارق النشناس" in talk and "الممثل الجهوي لإفريقيا والشرق الأوسط" in talk
     workshops = re.search(r'<li class="slot parallel">(.*?)</li>\n\s*<li class="slot">', html, re.S).group(1)

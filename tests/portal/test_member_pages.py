@@ -2,6 +2,7 @@
 title, kind, province, HCP code and population with their source, how it was linked to HCP (or the note
 saying it was not), its PB initiative and the sessions naming it, its place on a small map; clean
 under axe in the three languages at phone and desk width."""
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,10 @@ def text_of(html: str, css_class: str) -> str:
 
 
 def test_every_member_has_a_page_titled_by_its_arabic_name(portal):
-    names = {r["collectivity_id"]: r["name_ar"] for r in httpx.get(
-        f"{portal}/remacto/collectivities.json", params={"_shape": "array", "_size": "max"}, timeout=20).json()}
+    names = {
+        r["collectivity_id"]: r["name_ar"]
+        for r in httpx.get(f"{portal}/remacto/collectivities.json", params={"_shape": "array", "_size": "max"}, timeout=20).json()
+    }
     assert sorted(names) == MEMBERS
     titles = {key: re.search(r"<h1>(.*?)</h1>", member(portal, key, "ar")).group(1) for key in MEMBERS}
     assert titles == names
@@ -43,7 +46,7 @@ def test_a_commune_page_shows_its_province_hcp_code_and_population_with_the_chan
     assert 'data-initiative="pb-tta-016"' in html and 'href="/-/meeting/tta-regional-meeting-2025"' in html
     assert "ورشة 1" in html
     # Its place on the small map: its own commune marked, nothing else linked.
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count('class="commune member here"') == 1 and "<a " not in svg
 
 
@@ -53,21 +56,21 @@ def test_the_commune_matching_no_hcp_commune_says_so_and_is_not_corrected(portal
     assert 'class="hcp-code"' not in html and 'class="population-2024"' not in html
     match = re.sub(r"<[^>]+>", "", re.search(r'class="hcp-match">(.*?)</dd>', html, re.S).group(1))
     assert "unmatched" not in match and "لا يطابق «عيادة» أي جماعة" in match  # words, and the note a reader needs
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     assert 'class="territory here"' in svg  # shown by the province the source names
 
 
 def test_a_provincial_council_shows_its_province_and_the_member_communes_in_it(portal):
     html = member(portal, "tta-008", "ar")
     assert text_of(html, "hcp-code") == "01.331"
-    inside = re.findall(r'<li><a href="/-/member/(tta-\d+)">', html[html.index('class="territory-members"'):])
+    inside = re.findall(r'<li><a href="/-/member/(tta-\d+)">', html[html.index('class="territory-members"') :])
     assert inside == ["tta-009", "tta-010", "tta-011", "tta-012", "tta-013", "tta-014"]
 
 
 def test_the_region_council_shows_the_region_and_every_member_commune(portal):
     html = member(portal, "tta-001", "en")
     assert text_of(html, "hcp-code") == "01"
-    assert len(re.findall(r'<li><a href="/-/member/', html[html.index('class="territory-members"'):])) == 24
+    assert len(re.findall(r'<li><a href="/-/member/', html[html.index('class="territory-members"') :])) == 24
 
 
 def test_an_unknown_member_is_a_page_that_says_so(portal):

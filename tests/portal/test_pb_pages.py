@@ -1,6 +1,7 @@
 """Participatory-budgeting cycle pages (/-/pb, /-/pb/<cycle>) as a citizen reads them, on the SYNTHETIC
 cycles of tests/pb_synthetic.py published in a temporary project (never raw/), and on today's real
 release, which has no cycle. Served by a real Datasette; seen in Debian's chromium at phone width too."""
+
 from __future__ import annotations
 
 import re
@@ -46,11 +47,14 @@ def texts(html: str, css_class: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(rf'class="[^"]*\b{css_class}\b[^"]*"[^>]*>(.*?)</', html, re.S)]
 
 
-@pytest.mark.parametrize("lang,envelope,allocated", [
-    ("en", "1,000,000\u00a0dirhams", "900,000\u00a0dirhams"),
-    ("fr", "1\u202f000\u202f000\u00a0dirhams", "900\u202f000\u00a0dirhams"),
-    ("ar", "1.000.000\u00a0درهم", "900.000\u00a0درهم"),
-])
+@pytest.mark.parametrize(
+    "lang,envelope,allocated",
+    [
+        ("en", "1,000,000\u00a0dirhams", "900,000\u00a0dirhams"),
+        ("fr", "1\u202f000\u202f000\u00a0dirhams", "900\u202f000\u00a0dirhams"),
+        ("ar", "1.000.000\u00a0درهم", "900.000\u00a0درهم"),
+    ],
+)
 def test_the_envelope_and_the_money_allocated_read_in_the_page_language(pb_portal, lang, envelope, allocated):
     html = page(pb_portal, f"/-/pb/{SMALL}", lang)
     assert texts(html, "pb-envelope") == [envelope]
@@ -71,7 +75,7 @@ def test_every_proposal_shows_cost_feasibility_and_votes_most_voted_first(pb_por
     table = re.search(r'<table class="pb-table pb-proposals">(.*?)</table>', html, re.S).group(1)
     assert re.findall(r'<tr data-proposal="(syn-small-p\d)"', table) == [f"syn-small-p{n}" for n in (1, 2, 3, 4, 5, 6)]
     assert texts(table, "pb-votes") == ["7", "6", "5", "4", "2", "non soumise au vote"]
-    assert "Non faisable: <span lang=\"ar\">خارج اختصاص الجماعة (اصطناعي)</span>" in table
+    assert 'Non faisable: <span lang="ar">خارج اختصاص الجماعة (اصطناعي)</span>' in table
     assert "350\u202f000\u00a0dirhams" in table
     # The chart of the votes has these numbers as its text: the table above.
     assert html.count('<figure class="chart pb-chart">') == 1 and html.count("<rect") == 5
@@ -82,7 +86,13 @@ def test_the_phases_come_in_order_with_dates_in_the_page_language(pb_portal, lan
     html = page(pb_portal, f"/-/pb/{SMALL}", lang)
     phases = re.search(r'<table class="pb-table pb-phases">(.*?)</table>', html, re.S).group(1)
     assert re.findall(r'data-phase="([a-z_]+)"', phases) == [
-        "information", "proposal_submission", "feasibility_review", "voting", "results", "implementation"]
+        "information",
+        "proposal_submission",
+        "feasibility_review",
+        "voting",
+        "results",
+        "implementation",
+    ]
     assert f'<time datetime="2026-01-05">{first_day}</time>' in phases
     assert {"en": "not ended yet", "fr": "pas encore terminée", "ar": "لم تنته بعد"}[lang] in phases
 
@@ -100,7 +110,7 @@ def test_implementation_progress_shows_each_milestone_and_says_where_none_is_pub
 
 def test_ballots_cast_by_channel_and_the_synthetic_source_are_shown(pb_portal):
     html = page(pb_portal, f"/-/pb/{SMALL}", "en")
-    assert "Ballots cast: Online 6 · Paper ballot at a polling station 4 · Total <strong class=\"pb-ballots\">10</strong>" in html
+    assert 'Ballots cast: Online 6 · Paper ballot at a polling station 4 · Total <strong class="pb-ballots">10</strong>' in html
     assert "SYNTHETIC TEST DATA" in html
 
 
@@ -136,9 +146,13 @@ def test_todays_release_says_no_cycle_published_yet_on_the_index_and_the_initiat
 def test_the_initiatives_read_by_their_commune_with_supporters_and_project(portal):
     html = unescape(page(portal, "/-/pb", "ar"))
     items = re.findall(r'<li data-initiative="([^"]+)"><a href="/-/member/(tta-\d+)"><strong><bdi>([^<]+)</bdi></strong>', html)
-    assert items == [("pb-tta-009", "tta-009", "جماعة العرائش"), ("pb-tta-016", "tta-016", "جماعة تطوان"),
-                     ("pb-tta-021", "tta-021", "جماعة شفشاون"), ("pb-tta-023", "tta-023", "جماعة الحسيمة")]
-    al_hoceima = html[html.index('data-initiative="pb-tta-023"'):]
+    assert items == [
+        ("pb-tta-009", "tta-009", "جماعة العرائش"),
+        ("pb-tta-016", "tta-016", "جماعة تطوان"),
+        ("pb-tta-021", "tta-021", "جماعة شفشاون"),
+        ("pb-tta-023", "tta-023", "جماعة الحسيمة"),
+    ]
+    al_hoceima = html[html.index('data-initiative="pb-tta-023"') :]
     assert "المديرية العامة للجماعات الترابية · الصندوق الأندلسي للبلديات من أجل التضامن الدولي" in al_hoceima
     assert 'href="/remacto/projects/citizen-participation-open-local-governments"' in al_hoceima
     assert ">pb-tta-0" not in html  # never an identifier where a name belongs
@@ -149,8 +163,9 @@ def test_the_initiatives_read_by_their_commune_with_supporters_and_project(porta
 @pytest.mark.parametrize("path", [f"/-/pb/{SMALL}", f"/-/pb/{LARGE}", "/-/pb"])
 def test_pb_pages_have_no_axe_violation_and_no_sideways_scroll(pb_portal, browser, path, lang, width):
     name = path.strip("/").replace("/", "_").replace("-_", "")
-    violations, overflow, _ = look(browser, f"{pb_portal}{path}?_lang={lang}", width,
-                                    shot=f"pb-{name}-{lang}-{width}" if width == WIDTHS[0] else None)  # a phone shot for a person
+    violations, overflow, _ = look(
+        browser, f"{pb_portal}{path}?_lang={lang}", width, shot=f"pb-{name}-{lang}-{width}" if width == WIDTHS[0] else None
+    )  # a phone shot for a person
     assert (violations, overflow) == ([], 0)
 
 

@@ -1,4 +1,5 @@
 """A real Datasette serving the real release over HTTP."""
+
 import html
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -131,8 +132,10 @@ def test_worker_sockets_answer_without_waiting_for_delayed_acks():
     try:
         client = socket.create_connection(listener.sock.getsockname())
         accepted, _ = listener.sock.accept()
-        options = (accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0,
-                   listener.sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) != 0)
+        options = (
+            accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0,
+            listener.sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) != 0,
+        )
         accepted.close()
         client.close()
     finally:

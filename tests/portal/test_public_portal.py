@@ -1,4 +1,5 @@
 """The public portal: read-only in fact, nothing private on its pages, health and robots."""
+
 import re
 import socket
 import subprocess
@@ -36,15 +37,38 @@ def test_the_time_limit_is_what_cut_the_runaway_query(portal):
     assert "took too long" in response.text or "interrupted" in response.text
 
 
-@pytest.mark.parametrize("path", ["/-/databases.json", "/-/databases", "/-/versions.json", "/-/versions",
-                                  "/-/threads.json", "/-/plugins.json", "/-/actor.json", "/-/messages"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/-/databases.json",
+        "/-/databases",
+        "/-/versions.json",
+        "/-/versions",
+        "/-/threads.json",
+        "/-/plugins.json",
+        "/-/actor.json",
+        "/-/messages",
+    ],
+)
 def test_debug_pages_are_not_public(portal, path):
     assert httpx.get(portal + path, timeout=10).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/", "/remacto", "/remacto/collectivities", "/remacto.json", "/-/metadata.json",
-                                  "/-/settings.json", "/remacto/no_such_table", "/remacto.json?sql=select+nope",
-                                  "/remacto/collectivities/no-such-row", "/remacto/regional_meeting_agenda"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/remacto",
+        "/remacto/collectivities",
+        "/remacto.json",
+        "/-/metadata.json",
+        "/-/settings.json",
+        "/remacto/no_such_table",
+        "/remacto.json?sql=select+nope",
+        "/remacto/collectivities/no-such-row",
+        "/remacto/regional_meeting_agenda",
+    ],
+)
 def test_no_page_shows_a_file_path_or_host_detail(portal, released, path):
     paths, release = released
     text = httpx.get(portal + path, timeout=10).text

@@ -2,6 +2,7 @@
 ports: the shipped configuration passes `nginx -t`; under a bounded load a replica killed with
 SIGKILL costs no request; a publish switches every replica with no answer mixing releases; a
 restarted replica comes back into rotation."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -24,8 +25,9 @@ from tests.helpers import edit_source_ref
 
 
 def test_the_shipped_nginx_configuration_passes_nginx_t(tmp_path):
-    result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(DEPLOY / "nginx.conf"), "-e", "stderr"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [NGINX, "-t", "-p", str(tmp_path), "-c", str(DEPLOY / "nginx.conf"), "-e", "stderr"], capture_output=True, text=True
+    )
     assert (result.returncode, "test is successful" in result.stderr) == (0, True), result.stderr
 
 
@@ -146,7 +148,10 @@ def test_nginx_answers_carry_the_security_headers_and_hsts_and_are_compressed_on
         by_id = httpx.get(f"{base}/release/{release_id}/datapackage.json")
         current = httpx.get(f"{base}/release/datapackage.json")
         assert (by_id.headers["cache-control"], current.headers["cache-control"], by_id.content) == (
-            "public, max-age=31536000, immutable", "public, max-age=60", current.content)
+            "public, max-age=31536000, immutable",
+            "public, max-age=60",
+            current.content,
+        )
         assert httpx.get(f"{base}/release/0123456789abcdef/datapackage.json").status_code == 404
         page = httpx.get(base + "/remacto/collectivities?_lang=en", headers={"Accept-Encoding": "gzip"})
         assert (page.status_code, page.headers["content-encoding"], "<html" in page.text) == (200, "gzip", True)
@@ -159,18 +164,20 @@ def test_the_sql_endpoint_is_rate_limited_at_the_proxy(project, model, tmp_path)
     assert (statuses[:5], 429 in statuses) == ([200] * 5, True)
 
 
-
 def test_nginx_serves_the_content_addressed_assets_a_year_immutable_from_its_cache(project, model, tmp_path):
     with proxied(project, model, tmp_path) as (base, _):
-        linked = sorted({url for path in ("/", "/remacto/collectivities", "/-/map")
-                         for url in linked_files(httpx.get(base + path).text)})
-        assert [re.sub(r"-[0-9a-f]{7}\.", ".", u) for u in linked] == [
-            "/-/static/app.css", "/assets/close-menus.js", "/assets/portal.css"]
+        linked = sorted({url for path in ("/", "/remacto/collectivities", "/-/map") for url in linked_files(httpx.get(base + path).text)})
+        assert [re.sub(r"-[0-9a-f]{7}\.", ".", u) for u in linked] == ["/-/static/app.css", "/assets/close-menus.js", "/assets/portal.css"]
         for url in linked:
             first, again = httpx.get(base + url), httpx.get(base + url)
             seen = {name: again.headers.get(name) for name in SECURITY_HEADERS}
             assert (url, first.status_code, again.headers["cache-control"], again.headers["x-remacto-proxy-cache"], seen) == (
-                url, 200, IMMUTABLE, "HIT", SECURITY_HEADERS)
+                url,
+                200,
+                IMMUTABLE,
+                "HIT",
+                SECURITY_HEADERS,
+            )
             assert again.content == httpx.get(base + re.sub(r"-[0-9a-f]{7}\.", ".", url)).content
         stale = httpx.get(base + "/assets/portal-0000000.css")
         assert (stale.status_code, stale.headers["location"]) == (302, next(u for u in linked if "portal-" in u))

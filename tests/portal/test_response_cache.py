@@ -1,5 +1,6 @@
 """The portal's response cache (plugin remacto_cache, pipeline/portal/cache.py), on a real Datasette
 serving real releases: a small synthetic national project (400 ballots) and the real raw/."""
+
 from __future__ import annotations
 
 import json
@@ -48,14 +49,23 @@ def fetch(base: str, path: str, **kwargs) -> httpx.Response:
     return response
 
 
-@pytest.mark.parametrize("path", ["/remacto/pb_ballots?_size=11", "/remacto/pb_ballots.json?cycle_id=none&_size=3",
-                                  "/remacto/pb_ballots.csv?_size=5", "/", "/-/dictionary/pb_ballots"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/remacto/pb_ballots?_size=11",
+        "/remacto/pb_ballots.json?cycle_id=none&_size=3",
+        "/remacto/pb_ballots.csv?_size=5",
+        "/",
+        "/-/dictionary/pb_ballots",
+    ],
+)
 def test_a_hit_is_the_miss_byte_for_byte(portal, path):
     miss, hit = fetch(portal, path), fetch(portal, path)
     assert (miss.headers[STATE], hit.headers[STATE]) == ("miss", "hit")
     assert hit.content == miss.content
-    assert [(k, v) for k, v in hit.headers.multi_items() if k not in PER_ANSWER] == \
-           [(k, v) for k, v in miss.headers.multi_items() if k not in PER_ANSWER]
+    assert [(k, v) for k, v in hit.headers.multi_items() if k not in PER_ANSWER] == [
+        (k, v) for k, v in miss.headers.multi_items() if k not in PER_ANSWER
+    ]
     assert int(hit.headers["content-length"]) == hit.num_bytes_downloaded  # as sent (gzipped: httpx asks for it)
     # A browser that holds the page revalidates it without it being computed or sent again.
     again = fetch(portal, path, headers={"if-none-match": hit.headers["etag"]})
@@ -89,8 +99,11 @@ def test_a_page_whose_facets_timed_out_is_never_kept(synthetic):
         for path in (search, search.replace("pb_proposals?", "pb_proposals.json?")):
             for _ in range(3):
                 response = fetch(base, path)
-                timed_out = ('class="facets-timed-out"' in response.text if ".json" not in path
-                             else [f for f in response.json()["facet_results"].values() if f.get("timed_out")])
+                timed_out = (
+                    'class="facets-timed-out"' in response.text
+                    if ".json" not in path
+                    else [f for f in response.json()["facet_results"].values() if f.get("timed_out")]
+                )
                 assert timed_out, "the forced limit did not bite: the test proves nothing"
                 assert response.headers[STATE] == "pass", path
         assert stats(base)["entries"] == 0

@@ -1,6 +1,7 @@
 """Every answer of the portal carries its security headers (pages of each kind, JSON, CSV, files,
 errors, a 304 from the response cache), and no page needs an inline script: Debian's chromium
 reports no Content-Security-Policy violation and the moved scripts still run."""
+
 from __future__ import annotations
 
 import re
@@ -58,8 +59,9 @@ def test_a_304_from_the_response_cache_repeats_the_security_headers(portal):
     assert security_headers(again) == SECURITY_HEADERS
 
 
-@pytest.mark.parametrize("kind", ["home", "table", "row", "query", "canned query", "search", "map", "dictionary",
-                                  "changelog", "dataset", "missing row"])
+@pytest.mark.parametrize(
+    "kind", ["home", "table", "row", "query", "canned query", "search", "map", "dictionary", "changelog", "dataset", "missing row"]
+)
 def test_no_page_has_an_inline_script_other_than_json_ld(portal, kind):
     html = httpx.get(portal + PAGES[kind]).text
     inline = [tag for tag in re.findall(r"<script\b[^>]*>", html) if "src=" not in tag and "application/ld+json" not in tag]
@@ -81,8 +83,10 @@ def violations_on(browser, url: str, check: str):
     errors: list[str] = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
-                         " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
     assert page.goto(url).status == 200
     page.wait_for_load_state("load")
     result = (page.evaluate("window.__csp"), errors, page.evaluate(check))
@@ -96,9 +100,11 @@ INLINE_SCRIPTS = "document.querySelectorAll('script:not([src]):not([type=\"appli
 
 def test_the_sql_form_works_under_the_policy_with_no_inline_script(browser, portal):
     # The SQL box is a plain labelled textarea (CodeMirror's unlabelled editor is not loaded).
-    assert violations_on(browser, portal + "/remacto?sql=select+1",
-                         f"[{INLINE_SCRIPTS}, !!document.querySelector('label[for=sql-editor] + br + textarea#sql-editor')]"
-                         ) == ([], [], [0, True])
+    assert violations_on(
+        browser,
+        portal + "/remacto?sql=select+1",
+        f"[{INLINE_SCRIPTS}, !!document.querySelector('label[for=sql-editor] + br + textarea#sql-editor')]",
+    ) == ([], [], [0, True])
 
 
 def test_the_table_page_runs_under_the_policy_with_no_inline_script(browser, portal):
@@ -107,8 +113,10 @@ def test_the_table_page_runs_under_the_policy_with_no_inline_script(browser, por
 
 def test_a_click_outside_an_open_menu_closes_it_under_the_policy(browser, portal):
     # Public pages show no menu today: one is added, as Datasette adds its menus, and opened.
-    check = ("(() => { const d = document.createElement('details'); d.innerHTML = '<summary>m</summary>x';"
-             " document.body.prepend(d); d.open = true; document.querySelector('h1').click(); return d.open; })()")
+    check = (
+        "(() => { const d = document.createElement('details'); d.innerHTML = '<summary>m</summary>x';"
+        " document.body.prepend(d); d.open = true; document.querySelector('h1').click(); return d.open; })()"
+    )
     assert violations_on(browser, portal + "/", check) == ([], [], False)
 
 

@@ -1,6 +1,7 @@
 """`make serve` on a port already in use says so and stops, naming the port and how to choose
 another; the portal's socket has no SO_REUSEPORT, so a second server can never share a port with
 the first (and split its requests between two releases)."""
+
 import socket
 import subprocess
 import sys
@@ -16,12 +17,18 @@ def test_serve_on_a_port_in_use_exits_non_zero_naming_the_port_and_the_make_vari
         other.bind(("127.0.0.1", 0))
         other.listen()
         port = other.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(paths.root), "serve", "--port", str(port)],
-                              capture_output=True, text=True, timeout=60, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline", "--root", str(paths.root), "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
         f"Port {port} on 127.0.0.1 is already in use (another `make serve`, or another program, listens on it).",
-        f"Stop that program, or choose another port: make serve PORT={port + 1}"]
+        f"Stop that program, or choose another port: make serve PORT={port + 1}",
+    ]
 
 
 def test_a_second_portal_cannot_bind_the_port_a_first_one_serves(released, portal, model):

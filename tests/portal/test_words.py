@@ -1,5 +1,6 @@
 """The portal's words: gettext catalogs per language, complete and not fuzzy; counts in CLDR's plural
 forms; numbers and dates from Babel's locale data; none of them in a release."""
+
 import shutil
 
 import pytest
@@ -32,8 +33,9 @@ def test_every_word_of_the_template_has_a_translation_that_is_not_fuzzy(lang):
     assert [m.id for m in catalog if m.id and m.fuzzy] == []
     assert [m.id for m in catalog if m.id and not all(s and s.strip() for s in _strings(m))] == []
     # Each plural entry has as many forms as CLDR gives the language (Arabic six).
-    assert {_key(m): len(_strings(m)) for m in catalog if m.pluralizable} == \
-        {_key(m): get_plural(lang).num_plurals for m in catalog if m.pluralizable}
+    assert {_key(m): len(_strings(m)) for m in catalog if m.pluralizable} == {
+        _key(m): get_plural(lang).num_plurals for m in catalog if m.pluralizable
+    }
     assert catalog.plural_forms == get_plural(lang).plural_forms
 
 
@@ -47,17 +49,40 @@ def test_every_word_the_templates_and_code_print_is_in_every_catalog():
 COUNTS = (0, 1, 2, 3, 11, 100)
 
 
-@pytest.mark.parametrize("lang, rows, members", [
-    ("ar", ["لا أسطر", "سطر واحد", "سطران", "3 أسطر", "11 سطرًا", "100 سطر"],
-     ["لا أعضاء في الشبكة", "عضو واحد في الشبكة", "عضوان في الشبكة", "3 أعضاء في الشبكة",
-      "11 عضوًا في الشبكة", "100 عضو في الشبكة"]),
-    ("fr", ["0 ligne", "1 ligne", "2 lignes", "3 lignes", "11 lignes", "100 lignes"],
-     ["0 membre du réseau", "1 membre du réseau", "2 membres du réseau", "3 membres du réseau",
-      "11 membres du réseau", "100 membres du réseau"]),
-    ("en", ["0 rows", "1 row", "2 rows", "3 rows", "11 rows", "100 rows"],
-     ["0 members of the network", "1 member of the network", "2 members of the network",
-      "3 members of the network", "11 members of the network", "100 members of the network"]),
-])
+@pytest.mark.parametrize(
+    "lang, rows, members",
+    [
+        (
+            "ar",
+            ["لا أسطر", "سطر واحد", "سطران", "3 أسطر", "11 سطرًا", "100 سطر"],
+            ["لا أعضاء في الشبكة", "عضو واحد في الشبكة", "عضوان في الشبكة", "3 أعضاء في الشبكة", "11 عضوًا في الشبكة", "100 عضو في الشبكة"],
+        ),
+        (
+            "fr",
+            ["0 ligne", "1 ligne", "2 lignes", "3 lignes", "11 lignes", "100 lignes"],
+            [
+                "0 membre du réseau",
+                "1 membre du réseau",
+                "2 membres du réseau",
+                "3 membres du réseau",
+                "11 membres du réseau",
+                "100 membres du réseau",
+            ],
+        ),
+        (
+            "en",
+            ["0 rows", "1 row", "2 rows", "3 rows", "11 rows", "100 rows"],
+            [
+                "0 members of the network",
+                "1 member of the network",
+                "2 members of the network",
+                "3 members of the network",
+                "11 members of the network",
+                "100 members of the network",
+            ],
+        ),
+    ],
+)
 def test_a_count_of_0_1_2_3_11_and_100_reads_right_in_each_language(lang, rows, members):
     tx = Texts({}, lang)
     assert [tx.count("rows_n", n) for n in COUNTS] == rows
@@ -82,8 +107,7 @@ def test_every_word_still_in_portal_yaml_is_in_the_catalogs_with_the_same_text()
     """metadata/portal.yaml `ui:` is how words were added before the catalogs; words added there are
     moved by `python -m pipeline.tools.words` (which then empties `ui:`)."""
     left = words_tool.yaml_words(ROOT / "metadata" / "portal.yaml")
-    differing = [(key, lang) for key, texts in left.items() for lang in LANGS
-                 if words.word(lang, key) != str((texts or {}).get(lang))]
+    differing = [(key, lang) for key, texts in left.items() for lang in LANGS if words.word(lang, key) != str((texts or {}).get(lang))]
     assert differing == [], "run python -m pipeline.tools.words"
 
 
@@ -91,8 +115,11 @@ def test_the_words_tool_moves_a_new_word_from_portal_yaml_into_every_catalog_onc
     locale = shutil.copytree(words.LOCALE_DIR, tmp_path / "locale")
     (tmp_path / "metadata").mkdir()
     portal_yaml = tmp_path / "metadata" / "portal.yaml"
-    portal_yaml.write_text("host: 127.0.0.1\nui:\n  # a comment\n  greeting: {ar: أهلاً, fr: Bonjour, en: Hello}\n"
-                           "  home: {ar: الرئيسية, fr: Accueil, en: Home}\nqueries: {}\n", encoding="utf-8")
+    portal_yaml.write_text(
+        "host: 127.0.0.1\nui:\n  # a comment\n  greeting: {ar: أهلاً, fr: Bonjour, en: Hello}\n"
+        "  home: {ar: الرئيسية, fr: Accueil, en: Home}\nqueries: {}\n",
+        encoding="utf-8",
+    )
     assert words_tool.migrate(Paths(tmp_path), locale_dir=locale) == []
     assert yaml.safe_load(portal_yaml.read_text(encoding="utf-8")) == {"host": "127.0.0.1", "ui": {}, "queries": {}}
     for lang, text in (("ar", "أهلاً"), ("fr", "Bonjour"), ("en", "Hello")):
@@ -106,8 +133,9 @@ def test_the_committed_catalogs_are_as_the_words_tool_writes_them(tmp_path):
     locale = shutil.copytree(words.LOCALE_DIR, tmp_path / "locale")
     shutil.copytree(ROOT / "metadata", tmp_path / "metadata")
     words_tool.migrate(Paths(tmp_path), keep_yaml=True, locale_dir=locale)
-    assert {p.relative_to(locale): p.read_bytes() for p in locale.rglob("*.po*")} == \
-        {p.relative_to(words.LOCALE_DIR): p.read_bytes() for p in words.LOCALE_DIR.rglob("*.po*")}
+    assert {p.relative_to(locale): p.read_bytes() for p in locale.rglob("*.po*")} == {
+        p.relative_to(words.LOCALE_DIR): p.read_bytes() for p in words.LOCALE_DIR.rglob("*.po*")
+    }
 
 
 @pytest.mark.parametrize("lang, expected", [("ar", "الرئيسية · 11 سطرًا"), ("fr", "Accueil · 11 lignes"), ("en", "Home · 11 rows")])

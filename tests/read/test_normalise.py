@@ -1,4 +1,5 @@
 """The one Arabic text module: what is published, and how search folds both sides."""
+
 import pytest
 
 from pipeline.read.text import clean_text, search_key

@@ -2,6 +2,7 @@
 CKAN (mapped by frictionless-ckan-mapper, round-tripped), schema.org and citations, of a release
 published with its public address set (metadata/release.yaml base_url). Without one (the default):
 tests/release/test_public_address.py."""
+
 import asyncio
 import hashlib
 import json
@@ -39,8 +40,7 @@ def with_public_address(root, address: str = PUBLIC_ADDRESS):
     """The project copied to `root` with metadata/release.yaml's base_url set to `address`."""
     paths = copy_project(root)
     release_yaml = paths.metadata / "release.yaml"
-    release_yaml.write_text(release_yaml.read_text(encoding="utf-8").replace("\nbase_url:", f"\nbase_url: {address}  #"),
-                            encoding="utf-8")
+    release_yaml.write_text(release_yaml.read_text(encoding="utf-8").replace("\nbase_url:", f"\nbase_url: {address}  #"), encoding="utf-8")
     return paths
 
 
@@ -132,8 +132,9 @@ def test_catalogs_are_the_same_bytes_under_another_hash_seed(released, tmp_path)
     paths, release = released
     again = with_public_address(tmp_path)
     env = dict(os.environ, PYTHONHASHSEED="12345")
-    subprocess.run([sys.executable, "-m", "pipeline", "--root", str(again.root), "publish"], check=True,
-                   capture_output=True, env=env, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "pipeline", "--root", str(again.root), "publish"], check=True, capture_output=True, env=env, cwd=ROOT
+    )
     for name in ("dcat.ttl", "dcat.jsonld", "schema-org.json", "ckan/events.json", "CITATION.cff"):
         assert (again.published / name).read_bytes() == (paths.published / name).read_bytes(), name
 
@@ -154,12 +155,12 @@ def test_ckan_package_is_the_mappers_output_with_odbl_and_round_trips(released, 
             assert res["hash"] == sums[res["url"].split(f"/release/{paths.published.resolve().name}/", 1)[1]]
         original = ckan.data_package(ctx, paths.published.resolve(), key)
         back = ckan_to_frictionless.dataset(shown)
-        for field in ("name", "title", "description", "homepage", "version", "keywords", "contributors",
-                      "release_date", "languages"):
+        for field in ("name", "title", "description", "homepage", "version", "keywords", "contributors", "release_date", "languages"):
             assert back[field] == original[field], field
         assert back["licenses"][0]["name"] == "odc-odbl"
-        assert [{k: r[k] for k in ("name", "path", "format", "mediatype", "bytes", "hash")} for r in back["resources"]] == \
-               [{k: r[k] for k in ("name", "path", "format", "mediatype", "bytes", "hash")} for r in original["resources"]]
+        assert [{k: r[k] for k in ("name", "path", "format", "mediatype", "bytes", "hash")} for r in back["resources"]] == [
+            {k: r[k] for k in ("name", "path", "format", "mediatype", "bytes", "hash")} for r in original["resources"]
+        ]
 
 
 def test_citations_in_three_languages_name_title_publisher_version_date_and_url(released, model):
@@ -169,8 +170,13 @@ def test_citations_in_three_languages_name_title_publisher_version_date_and_url(
     for key in DATASETS:
         for lang in ("ar", "fr", "en"):
             text = cites["datasets"][key][lang]
-            for part in (publisher[lang], model.package["datasets"][key]["title"][lang], VERSION, RELEASE_DATE,
-                         f"{model.release.base_url}/datasets/{key}"):
+            for part in (
+                publisher[lang],
+                model.package["datasets"][key]["title"][lang],
+                VERSION,
+                RELEASE_DATE,
+                f"{model.release.base_url}/datasets/{key}",
+            ):
                 assert part in text, (key, lang, part)
     cff = yaml.safe_load((paths.published / "CITATION.cff").read_text(encoding="utf-8"))
     assert (cff["cff-version"], cff["type"], cff["version"], str(cff["date-released"])) == ("1.2.0", "dataset", VERSION, RELEASE_DATE)
@@ -214,9 +220,13 @@ def test_the_schema_org_partial_renders_the_dataset_of_a_table(released):
 
     paths, _ = released
     release = paths.published.resolve()
-    ds = Datasette([str(release / "remacto.db")], immutables=[], plugins_dir=str(Paths().portal / "plugins"),
-                   template_dir=str(Paths().portal / "templates"),
-                   metadata=json.loads((release / "portal" / "metadata.json").read_text(encoding="utf-8")))
+    ds = Datasette(
+        [str(release / "remacto.db")],
+        immutables=[],
+        plugins_dir=str(Paths().portal / "plugins"),
+        template_dir=str(Paths().portal / "templates"),
+        metadata=json.loads((release / "portal" / "metadata.json").read_text(encoding="utf-8")),
+    )
     schema_org = json.loads((release / "schema-org.json").read_text(encoding="utf-8"))
 
     async def render(table_or_template):
@@ -241,8 +251,9 @@ def catalog_file_addresses(paths) -> dict:
     schema_org = json.loads((published / "schema-org.json").read_text(encoding="utf-8"))
     return {
         "dcat": sorted(str(u) for u in dcat_graph.objects(None, DCAT.downloadURL)),
-        "ckan": sorted(r["url"] for key in DATASETS
-                       for r in json.loads((published / "ckan" / f"{key}.json").read_text(encoding="utf-8"))["resources"]),
+        "ckan": sorted(
+            r["url"] for key in DATASETS for r in json.loads((published / "ckan" / f"{key}.json").read_text(encoding="utf-8"))["resources"]
+        ),
         "schema.org": sorted(d["contentUrl"] for ds in schema_org["datasets"].values() for d in ds["distribution"]),
     }
 
@@ -252,14 +263,22 @@ def test_every_catalog_gives_each_file_at_its_permanent_address_under_the_releas
     prefix = f"{release_info(model)['base_url']}/release/{paths.published.resolve().name}/"
     sums = checksums(paths)
     for catalog, urls in catalog_file_addresses(paths).items():
-        assert urls and [u for u in urls if not u.startswith(prefix) or u[len(prefix):] not in sums] == [], catalog
+        assert urls and [u for u in urls if not u.startswith(prefix) or u[len(prefix) :] not in sums] == [], catalog
 
 
 def test_the_release_id_is_the_digest_of_every_checksum_but_the_catalogs_which_cite_it_and_the_history(released):
     paths, _ = released
     lines = (paths.published / "SHA256SUMS").read_text(encoding="utf-8").splitlines(keepends=True)
-    left_out = {"dcat.ttl", "dcat.jsonld", "schema-org.json", "CITATION.md", "CITATION.cff", "citation.json",
-                "CHANGELOG.md", "changelog.json"}
+    left_out = {
+        "dcat.ttl",
+        "dcat.jsonld",
+        "schema-org.json",
+        "CITATION.md",
+        "CITATION.cff",
+        "citation.json",
+        "CHANGELOG.md",
+        "changelog.json",
+    }
     kept = [line for line in lines if line.split("  ", 1)[1].strip() not in left_out and not line.split("  ", 1)[1].startswith("ckan/")]
     assert len(lines) - len(kept) == len(left_out) + len(DATASETS)
     assert paths.published.resolve().name == hashlib.sha256("".join(kept).encode("utf-8")).hexdigest()[:16]

@@ -4,6 +4,7 @@ from nothing, byte for byte; a national table ships without JSON and the changel
 A small SYNTHETIC national project, its threshold forced low (REMACTO_PARALLEL_MIN_ROWS): release 1,
 then one cell of a small table corrected (a patch bump) and published twice, once with the build
 cache release 1 left and once without it, from the same release 1."""
+
 from __future__ import annotations
 
 import csv
@@ -39,8 +40,16 @@ def _correct_one_cell(root: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     release = root / "metadata" / "release.yaml"
-    release.write_text(re.sub(r"^version: (\d+)\.(\d+)\.(\d+)", lambda m: f"version: {m[1]}.{m[2]}.{int(m[3]) + 1}",
-                              release.read_text(encoding="utf-8"), count=1, flags=re.M), encoding="utf-8")
+    release.write_text(
+        re.sub(
+            r"^version: (\d+)\.(\d+)\.(\d+)",
+            lambda m: f"version: {m[1]}.{m[2]}.{int(m[3]) + 1}",
+            release.read_text(encoding="utf-8"),
+            count=1,
+            flags=re.M,
+        ),
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +65,7 @@ def history(tmp_path_factory):
         _correct_one_cell(root)
         incremental = _publish(paths)
         # Taken, not rebuilt: release 2's national files are release 1's (hard links through the cache).
-        linked = {n: (first / "csv" / f"{n}.csv").stat().st_ino == (incremental / "csv" / f"{n}.csv").stat().st_ino
-                  for n in NATIONAL}
+        linked = {n: (first / "csv" / f"{n}.csv").stat().st_ino == (incremental / "csv" / f"{n}.csv").stat().st_ino for n in NATIONAL}
         kept = tmp_path_factory.mktemp("kept") / "incremental"
         shutil.copytree(incremental, kept, symlinks=True)
         # From nothing: the same release 1 published, no build cache, release 2 gone.
@@ -96,9 +104,11 @@ def test_a_national_table_ships_without_json_and_the_changelog_says_so(history):
         assert (r / "json" / "events.json").is_file() and (r / "csv" / "pb_ballots.csv").is_file()
         log = json.loads((r / "changelog.json").read_text(encoding="utf-8"))
         with sqlite3.connect(r / "remacto.db") as db:
-            national = sorted(n for (n,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
-                              if (r / "csv" / f"{n}.csv").is_file()
-                              and db.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] >= BALLOTS)
+            national = sorted(
+                n
+                for (n,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
+                if (r / "csv" / f"{n}.csv").is_file() and db.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] >= BALLOTS
+            )
         assert set(NATIONAL) <= set(national) and "events" not in national
         assert sorted(log["without_json"]) == national
         assert [n for n in national if (r / "json" / f"{n}.json").exists()] == []
@@ -116,7 +126,8 @@ def test_a_rule_is_known_by_the_tables_its_sql_reads():
 
     db = sqlite3.connect(":memory:")
     db.executescript("CREATE TABLE a (x); CREATE TABLE b (y); CREATE TABLE c (z);")
-    rule = Rule(id="r", description="", file="raw/a.csv", actual="SELECT SUM(x) FROM a JOIN b ON b.y = a.x",
-                expected="SELECT count(*) FROM c")
+    rule = Rule(
+        id="r", description="", file="raw/a.csv", actual="SELECT SUM(x) FROM a JOIN b ON b.y = a.x", expected="SELECT count(*) FROM c"
+    )
     assert tables_read(rule, db) == {"a", "b", "c"}
     assert tables_read(Rule(id="s", description="", file="raw/a.csv", violations="SELECT rowid, x FROM nowhere"), db) is None

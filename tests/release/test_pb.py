@@ -1,6 +1,7 @@
 """Participatory budgeting: the lifecycle schemas, the row-level rules, and the Pabulib export read back
 by the real pabutools and pabulib-checker, on SYNTHETIC cycles (tests/pb_synthetic.py) in temporary
 copies of the project. Nothing here touches raw/ or the real published/."""
+
 import csv
 import shutil
 from collections import Counter
@@ -24,12 +25,9 @@ CASES = {
     "pb-headings-above-cycle-envelope.csv": ("pb_headings", [("pb_cycles.csv", 2, "envelope", "rule-violation")]),
     "pb-ballot-outside-voting-phase.csv": ("pb_ballots", [("pb_ballots.csv", 4, "cast_date", "rule-violation")]),
     "pb-votes-before-voting-phase.csv": ("pb_votes", [("pb_votes.csv", 2, "start_date", "rule-violation")]),
-    "pb-ballots-above-max-selections.csv": (
-        "pb_cycles", [("pb_ballots.csv", row, "ballot_id", "rule-violation") for row in range(2, 8)]),
-    "pb-proposal-of-another-collectivity.csv": (
-        "pb_proposals", [("pb_proposals.csv", 4, "collectivity_id", "rule-violation")]),
-    "pb-unfeasible-without-reason.csv": (
-        "pb_proposals", [("pb_proposals.csv", 7, "unfeasibility_reason", "rule-violation")]),
+    "pb-ballots-above-max-selections.csv": ("pb_cycles", [("pb_ballots.csv", row, "ballot_id", "rule-violation") for row in range(2, 8)]),
+    "pb-proposal-of-another-collectivity.csv": ("pb_proposals", [("pb_proposals.csv", 4, "collectivity_id", "rule-violation")]),
+    "pb-unfeasible-without-reason.csv": ("pb_proposals", [("pb_proposals.csv", 7, "unfeasibility_reason", "rule-violation")]),
     # Voting starts before the review has started (order of kinds) and before submission has ended.
     "pb-voting-before-review.csv": ("pb_phases", [("pb_phases.csv", 5, "start_date", "rule-violation")] * 2),
     "pb-phase-ends-before-start.csv": ("pb_phases", [("pb_phases.csv", 3, "end_date", "range-error")]),
@@ -77,8 +75,18 @@ def test_phase_kind_mapping_is_sourced_and_complete(model):
     assert read_rows(ROOT / "raw" / "sources.csv", source_id="pb-platform-phase-mapping")[0]["kind"] == "checked_table"
     consul = {k for r in rows for k in r["consul_phase_kinds"].split(",") if k}
     # Every kind named is one of CONSUL's Budget::Phase::PHASE_KINDS.
-    assert consul <= {"drafting", "informing", "accepting", "reviewing", "selecting", "valuating",
-                      "publishing_prices", "balloting", "reviewing_ballots", "finished"}
+    assert consul <= {
+        "drafting",
+        "informing",
+        "accepting",
+        "reviewing",
+        "selecting",
+        "valuating",
+        "publishing_prices",
+        "balloting",
+        "reviewing_ballots",
+        "finished",
+    }
 
 
 def test_the_hand_checked_cycle_is_valid(small, model):
@@ -107,8 +115,10 @@ def test_a_broken_violations_rule_is_reported_not_crashed(small, model):
 
     from pipeline.model.config import Rule
 
-    broken = replace(model, rules=[*model.rules, Rule(id="typo", description="x", file="raw/pb_cycles.csv",
-                                                      violations="SELECT rowid, 'x' FROM no_such_table")])
+    broken = replace(
+        model,
+        rules=[*model.rules, Rule(id="typo", description="x", file="raw/pb_cycles.csv", violations="SELECT rowid, 'x' FROM no_such_table")],
+    )
     report, _ = validate(small.raw, broken)
     assert [p.key() for p in report.problems] == [("rules.yaml", None, None, "rule-error")]
 
@@ -145,8 +155,12 @@ def test_realistic_cycle_has_the_size_of_a_50000_voter_commune():
 def test_release_writes_one_pb_file_per_cycle_or_heading(both_published):
     _, release = both_published
     names = sorted(p.name for p in (release.path / "pabulib").iterdir())
-    assert names == ["syn-large-2026_syn-large-2026-h1.pb", "syn-large-2026_syn-large-2026-h2.pb",
-                     "syn-large-2026_syn-large-2026-h3.pb", "syn-small-2026.pb"]
+    assert names == [
+        "syn-large-2026_syn-large-2026-h1.pb",
+        "syn-large-2026_syn-large-2026-h2.pb",
+        "syn-large-2026_syn-large-2026-h3.pb",
+        "syn-small-2026.pb",
+    ]
     sums = (release.path / "SHA256SUMS").read_text()
     assert all(f"pabulib/{n}" in sums for n in names)
 
@@ -162,11 +176,15 @@ def test_pabutools_computes_our_winners_from_the_pb_files(both_published):
         ours = {p.name for p in instance if results[p.name]["selected"] == "yes"}
         assert winners == ours, pb.name
         assert {p.name: int(instance.project_meta[p]["votes"]) for p in instance} == {
-            p.name: int(results[p.name]["votes"]) for p in instance}
+            p.name: int(results[p.name]["votes"]) for p in instance
+        }
     small, profile = parse_pabulib(str(release.path / "pabulib" / "syn-small-2026.pb"))
     assert len(profile) == 10 and small.budget_limit == 1_000_000
     assert sorted(p.name for p in greedy_utilitarian_welfare(small, profile, sat_class=Cost_Sat)) == [
-        "syn-small-p1", "syn-small-p2", "syn-small-p4"]  # worked by hand in pb_synthetic.small_cycle
+        "syn-small-p1",
+        "syn-small-p2",
+        "syn-small-p4",
+    ]  # worked by hand in pb_synthetic.small_cycle
 
 
 def test_pabulib_checker_accepts_every_pb_file(both_published):
@@ -202,8 +220,11 @@ def test_canned_queries_answer_how_much_who_won_what_is_done(both_published, mod
     assert all(NO_CYCLE in r["status"] for r in rows if r["cycle_id"] is None)
     winners = [(r["proposal_id"], r["votes"]) for r in canned(model, db, "pb_winning_proposals") if r["cycle_id"] == "syn-small-2026"]
     assert winners == [("syn-small-p1", 7), ("syn-small-p2", 6), ("syn-small-p4", 4)]
-    done = {r["proposal_id"]: (r["status"], r["progress_percent"]) for r in canned(model, db, "pb_implementation_progress")
-            if r["cycle_id"] == "syn-small-2026"}
+    done = {
+        r["proposal_id"]: (r["status"], r["progress_percent"])
+        for r in canned(model, db, "pb_implementation_progress")
+        if r["cycle_id"] == "syn-small-2026"
+    }
     assert done == {"syn-small-p1": ("completed", 100), "syn-small-p2": ("planned", 0), "syn-small-p4": (None, None)}
 
 

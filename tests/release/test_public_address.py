@@ -2,6 +2,7 @@
 default) nothing in it names a loopback or invented address, the catalogs still conform to DCAT-AP
 3.0, and the citations say the release is not yet published at a public address. With the address
 set, tests/release/test_catalogs.py."""
+
 import json
 
 import pyshacl
@@ -25,22 +26,25 @@ def test_the_default_release_yaml_gives_no_public_address(model):
 
 def test_no_file_of_a_default_release_names_a_loopback_address(released):
     paths, _ = released
-    named = sorted(str(p.relative_to(paths.published)) for p in paths.published.rglob("*")
-                   if p.is_file() and any(a in p.read_bytes() for a in (b"127.0.0.1", b"localhost", b"[::1]")))
+    named = sorted(
+        str(p.relative_to(paths.published))
+        for p in paths.published.rglob("*")
+        if p.is_file() and any(a in p.read_bytes() for a in (b"127.0.0.1", b"localhost", b"[::1]"))
+    )
     assert named == []
 
 
 def test_without_an_address_the_dcat_catalog_conforms_to_dcat_ap_3_with_addresses_relative_to_it(released):
     paths, _ = released
     graph = rdflib.Graph().parse(paths.published / "dcat.ttl", format="turtle")
-    conforms, _, text = pyshacl.validate(graph, shacl_graph=rdflib.Graph().parse(SHAPES, format="turtle"),
-                                         inference="rdfs")
+    conforms, _, text = pyshacl.validate(graph, shacl_graph=rdflib.Graph().parse(SHAPES, format="turtle"), inference="rdfs")
     assert conforms, text
     downloads = {str(o) for o in graph.objects(None, rdflib.URIRef("http://www.w3.org/ns/dcat#downloadURL"))}
     folder = paths.published.absolute().as_uri()
     assert f"{folder}/csv/collectivities.csv" in downloads  # resolved beside the catalog, wherever it is read
-    jsonld = rdflib.Graph().parse(paths.published / "dcat.jsonld", format="json-ld",
-                                  publicID=(paths.published / "dcat.ttl").absolute().as_uri())
+    jsonld = rdflib.Graph().parse(
+        paths.published / "dcat.jsonld", format="json-ld", publicID=(paths.published / "dcat.ttl").absolute().as_uri()
+    )
     assert isomorphic(jsonld, graph)
 
 
@@ -66,7 +70,6 @@ def test_without_an_address_schema_org_gives_paths_on_the_site_that_serves_it(re
 def test_a_loopback_or_malformed_public_address_is_refused_with_what_to_do(tmp_path, address):
     paths = copy_project(tmp_path)
     release_yaml = paths.metadata / "release.yaml"
-    release_yaml.write_text(release_yaml.read_text(encoding="utf-8").replace("\nbase_url:", f"\nbase_url: {address}  #"),
-                            encoding="utf-8")
+    release_yaml.write_text(release_yaml.read_text(encoding="utf-8").replace("\nbase_url:", f"\nbase_url: {address}  #"), encoding="utf-8")
     with pytest.raises(ModelError, match="base_url"):
         release_info(load_model(paths.schemas, paths.metadata))

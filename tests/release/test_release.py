@@ -1,4 +1,5 @@
 """End to end on the real raw/: a release that frictionless accepts, reproducible byte for byte."""
+
 import hashlib
 import json
 import sqlite3
@@ -16,8 +17,7 @@ from tests.helpers import copy_project, published_rows, raw_rows
 def test_the_real_frictionless_cli_accepts_the_published_package(released):
     paths, _ = released
     cli = Path(sys.executable).with_name("frictionless")
-    result = subprocess.run([str(cli), "validate", str(paths.published / "datapackage.json")],
-                            capture_output=True, text=True)
+    result = subprocess.run([str(cli), "validate", str(paths.published / "datapackage.json")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

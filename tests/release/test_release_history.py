@@ -1,6 +1,7 @@
 """A release cited by its version and followed by its readers: two releases published one after the
 other, the older one still addressable by its version (files and whole zip), and the Atom feeds of
 releases read by a real feed reader (PyPI feedparser)."""
+
 import io
 import re
 import zipfile
@@ -26,8 +27,10 @@ def history(tmp_path_factory):
     old = re.search(r"^version: (\S+)$", text, re.M).group(1)
     major, minor, _ = old.split(".")
     new = f"{major}.{int(minor) + 1}.0"
-    release_yaml.write_text(text.replace(f"version: {old}", f"version: {new}").replace(
-        re.search(r"^release_date: (\S+)$", text, re.M).group(1), "2027-01-15"), encoding="utf-8")
+    release_yaml.write_text(
+        text.replace(f"version: {old}", f"version: {new}").replace(re.search(r"^release_date: (\S+)$", text, re.M).group(1), "2027-01-15"),
+        encoding="utf-8",
+    )
     report, second = publish(paths)
     assert report.valid and first.path != second.path
     model = load_model(paths.schemas, paths.metadata)

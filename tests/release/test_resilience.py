@@ -1,5 +1,6 @@
 """The last good release is never damaged: killed publishes, concurrent publishes, a full
 disk, a read-only disk, and a portal that keeps answering while a release is swapped in."""
+
 import fcntl
 import hashlib
 import multiprocessing
@@ -113,8 +114,9 @@ def test_a_second_publish_while_one_runs_is_refused_and_changes_nothing(tmp_path
         fcntl.flock(held, fcntl.LOCK_EX)  # what a running publish holds
         with pytest.raises(PublishError, match="another publish is running"):
             publish(paths)
-        result = subprocess.run([sys.executable, "-m", "pipeline", "--root", str(paths.root), "publish"],
-                                cwd=ROOT, capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "pipeline", "--root", str(paths.root), "publish"], cwd=ROOT, capture_output=True, text=True
+        )
         assert result.returncode == 1 and "another publish is running" in result.stderr
     assert release_is_whole(paths.published) == before
 
@@ -161,8 +163,13 @@ def test_the_portal_serves_the_old_release_during_a_publish_and_the_new_one_afte
     def hammer(base):
         with httpx.Client(timeout=10) as client:
             while not stop.is_set():
-                for path in ("/remacto/network_composition.json?_shape=array", "/remacto/collectivities", "/",
-                             "/release/datapackage.json", "/health"):
+                for path in (
+                    "/remacto/network_composition.json?_shape=array",
+                    "/remacto/collectivities",
+                    "/",
+                    "/release/datapackage.json",
+                    "/health",
+                ):
                     try:
                         r = client.get(base + path)
                         if r.status_code != 200:
@@ -207,8 +214,9 @@ with workers.pool(1) as pool:
 def test_workers_of_a_killed_process_do_not_outlive_it():
     """A publish killed with SIGKILL (the kill trials do it) must not leave its worker processes
     blocked for ever: they die with the process that started them (pipeline/workers.py)."""
-    parent = subprocess.Popen([sys.executable, "-c", WORKER_PARENT], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    parent = subprocess.Popen(
+        [sys.executable, "-c", WORKER_PARENT], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
     worker = int(parent.stdout.readline())
     assert _alive(worker)
     parent.kill()

@@ -1,5 +1,6 @@
 """`python -m pipeline rollback` points published/ back at the previous release in one switch, and
 `prune` removes old releases but never the current one."""
+
 from __future__ import annotations
 
 import subprocess
@@ -12,8 +13,7 @@ from tests.helpers import edit_source_ref
 
 
 def run(root, *args):
-    return subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), *args], cwd=ROOT,
-                          capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "pipeline", "--root", str(root), *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def test_rollback_switches_published_back_to_the_previous_release_and_refuses_past_the_oldest(tmp_path):

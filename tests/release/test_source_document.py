@@ -1,4 +1,5 @@
 """The source document every row was read from ships in the release and opens from the portal."""
+
 import hashlib
 import html
 import json
@@ -45,7 +46,8 @@ def test_a_document_that_is_not_the_one_checksummed_is_refused_and_the_release_s
     with pytest.raises(PublishError) as refused:
         publish(project)
     assert str(refused.value).startswith(
-        f"raw/sources.csv row {row}, column file_name: raw/documents/{DOCUMENT} is not the document whose sha256")
+        f"raw/sources.csv row {row}, column file_name: raw/documents/{DOCUMENT} is not the document whose sha256"
+    )
     assert project.published.resolve() == first.path
 
 

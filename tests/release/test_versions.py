@@ -1,6 +1,7 @@
 """Versions and changelogs: two small publishes in a temporary project, the second after editing
 raw/ (a value changed, a row added, a row removed, a column added). The edits are synthetic test
 data: they live only in the temporary project and never reach the real release."""
+
 import csv
 import hashlib
 import json
@@ -34,6 +35,7 @@ def set_release(paths, version, date):
 
 def edit_raw(paths):
     """A changed value, an added row, a removed row and an added column (all synthetic)."""
+
     def events(rows):
         header = rows[0]
         i = header.index("expected_participants")
@@ -43,8 +45,15 @@ def edit_raw(paths):
         return [header + ["synthetic_note"]] + [r + [f"synthetic note {n}"] for n, r in enumerate(rows[1:])]
 
     edit_csv(paths.raw / "events.csv", events)
-    added = {"reference_id": "synthetic-reference", "event_id": "tta-regional-meeting-2025", "kind": "constitution",
-             "title_ar": "مرجع تجريبي", "reference_year": "2020", "source_id": "concept-note-tta-2025", "source_ref": "synthetic"}
+    added = {
+        "reference_id": "synthetic-reference",
+        "event_id": "tta-regional-meeting-2025",
+        "kind": "constitution",
+        "title_ar": "مرجع تجريبي",
+        "reference_year": "2020",
+        "source_id": "concept-note-tta-2025",
+        "source_ref": "synthetic",
+    }
     edit_csv(paths.raw / "context_references.csv", lambda rows: rows + [[added.get(name, "") for name in rows[0]]])
     edit_csv(paths.raw / "event_objectives.csv", lambda rows: [r for r in rows if r[1] != "5"])
     schema_path = paths.schemas / "events.yaml"
@@ -114,8 +123,9 @@ def test_changelog_lists_rows_added_removed_changed_and_schema_changes(two_relea
     assert log["change_level"] == "minor"
     events = log["tables"]["events"]
     assert events["schema"]["columns_added"] == ["synthetic_note"]
-    assert events["changed"] == [{"key": {"event_id": "tta-regional-meeting-2025"},
-                                  "changes": {"expected_participants": {"old": "100", "new": "120"}}}]
+    assert events["changed"] == [
+        {"key": {"event_id": "tta-regional-meeting-2025"}, "changes": {"expected_participants": {"old": "100", "new": "120"}}}
+    ]
     refs = log["tables"]["context_references"]
     assert [e["key"] for e in refs["added"]] == [{"reference_id": "synthetic-reference"}]
     assert refs["rows_after"] == refs["rows_before"] + 1
@@ -147,8 +157,7 @@ def test_a_retyped_column_is_reported(tmp_path):
     set_release(paths, "2.0.0", "2026-12-01")
     _, release = publish(paths)
     log = json.loads((release.path / "changelog.json").read_text(encoding="utf-8"))
-    assert log["tables"]["events"]["schema"]["columns_retyped"] == [
-        {"column": "expected_participants", "old": "integer", "new": "number"}]
+    assert log["tables"]["events"]["schema"]["columns_retyped"] == [{"column": "expected_participants", "old": "integer", "new": "number"}]
 
 
 def test_the_portal_shows_the_changelog(two_releases, tmp_path):
@@ -158,6 +167,6 @@ def test_the_portal_shows_the_changelog(two_releases, tmp_path):
         page = httpx.get(base + "/changelog", timeout=10)
         assert page.status_code == 200, page.text[:500]
         assert "1.1.0" in page.text and "1.0.0" in page.text
-        assert "<del dir=\"auto\">100</del> → <ins dir=\"auto\">120</ins>" in page.text
+        assert '<del dir="auto">100</del> → <ins dir="auto">120</ins>' in page.text
         assert "Column added: <code>synthetic_note</code>" in page.text
         assert httpx.get(base + "/release/CHANGELOG.md").content == (second.path / "CHANGELOG.md").read_bytes()

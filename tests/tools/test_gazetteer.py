@@ -1,5 +1,6 @@
 """Coordinates are a published fact with a source: the committed table is exactly what the
 gazetteer rule gives today, and it never places a member it cannot be sure of."""
+
 import csv
 
 from pipeline.tools import gazetteer
@@ -30,8 +31,11 @@ def test_only_communes_whose_latin_name_geonames_backs_are_placed():
             assert member["name_latin_ref"].startswith(f"GeoNames {row['geonames_id']} (")
         assert row["matched_name"] == member["name_latin"] and row["source_id"] == "geonames"
     places = gazetteer.moroccan_places()
-    backed = {i for i, m in members.items() if m["kind"] == "commune" and m["name_latin"]
-              and gazetteer.match(m["name_latin"], places, m["region_id"])}
+    backed = {
+        i
+        for i, m in members.items()
+        if m["kind"] == "commune" and m["name_latin"] and gazetteer.match(m["name_latin"], places, m["region_id"])
+    }
     assert {r["collectivity_id"] for r in placed} == backed
     placed_ids = {r["collectivity_id"] for r in placed}
     assert "tta-011" not in placed_ids  # no Latin name in the source: never placed
@@ -40,8 +44,13 @@ def test_only_communes_whose_latin_name_geonames_backs_are_placed():
 
 
 def test_an_ambiguous_or_out_of_region_name_is_not_placed():
-    member = {"collectivity_id": "x", "name_latin": "Ajdir", "name_latin_source_id": "geonames",
-              "kind": "commune", "region_id": "tanger-tetouan-al-hoceima"}
+    member = {
+        "collectivity_id": "x",
+        "name_latin": "Ajdir",
+        "name_latin_source_id": "geonames",
+        "kind": "commune",
+        "region_id": "tanger-tetouan-al-hoceima",
+    }
     one = {"geonameid": 1, "name": "Ajdir", "alternatenames": [], "admin1code": "01", "latitude": 35.0, "longitude": -3.9}
     assert len(gazetteer.locations([member], [one])) == 1
     assert gazetteer.locations([member], [one, dict(one, geonameid=2)]) == []  # two places: not certain
@@ -50,7 +59,8 @@ def test_an_ambiguous_or_out_of_region_name_is_not_placed():
 
 def test_geonames_is_a_listed_source():
     assert {"source_id": "geonames", "kind": "gazetteer"}.items() <= next(
-        r for r in read("sources") if r["source_id"] == "geonames").items()
+        r for r in read("sources") if r["source_id"] == "geonames"
+    ).items()
 
 
 def test_a_latin_place_name_is_referenced_to_geonames_exactly_when_one_geonames_place_has_it():

@@ -18,6 +18,7 @@ computed on that same release: a page of the old release is never served after a
 Answers carry `x-remacto-cache: hit|miss|pass` (pass: computed and not kept), and kept ones a weak
 ETag (release + key), so `If-None-Match` gets a 304 without computing the page.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -73,9 +74,15 @@ def _cookies(headers: dict[str, str]) -> dict[str, str]:
 def _passes(scope, query: list[tuple[str, str]], headers: dict, cookies: dict) -> bool:
     """Requests answered without the cache."""
     path = scope["path"]
-    return (scope["method"] not in ("GET", "HEAD") or path in PASS_PATHS or path.startswith(PASS_PREFIXES)
-            or path.endswith(".db") or any(k in PASS_ARGS for k, _ in query)
-            or "authorization" in headers or not PRIVATE_COOKIES.isdisjoint(cookies))
+    return (
+        scope["method"] not in ("GET", "HEAD")
+        or path in PASS_PATHS
+        or path.startswith(PASS_PREFIXES)
+        or path.endswith(".db")
+        or any(k in PASS_ARGS for k, _ in query)
+        or "authorization" in headers
+        or not PRIVATE_COOKIES.isdisjoint(cookies)
+    )
 
 
 @functools.lru_cache(maxsize=64)
@@ -100,8 +107,15 @@ def _key(scope, release: str, query: list[tuple[str, str]], headers: dict, cooki
     param = next((v for k, v in query if k == i18n.LANG_PARAM), None)
     lang = i18n.choose_lang(param, cookies.get(i18n.LANG_COOKIE))
     path = scope.get("raw_path") or scope["path"].encode("utf-8")
-    return (release, scope.get("scheme", "http"), headers.get("host", ""), path, scope.get("query_string") or b"", lang,
-            "cookie" in headers)
+    return (
+        release,
+        scope.get("scheme", "http"),
+        headers.get("host", ""),
+        path,
+        scope.get("query_string") or b"",
+        lang,
+        "cookie" in headers,
+    )
 
 
 def _refusal(start: dict) -> str | None:
@@ -119,8 +133,7 @@ def _entry(start: dict, body: bytes, key: tuple) -> response_cache.Entry:
     """The answer as kept: its headers (Datasette's `Vary: Cookie, Authorization` among them) with an
     exact length and a weak ETag."""
     etag = f'W/"{os.path.basename(key[0])}-{hashlib.sha1(repr(key).encode()).hexdigest()[:20]}"'.encode()
-    headers = [(bytes(k).lower(), bytes(v)) for k, v in start.get("headers") or []
-               if bytes(k).lower() not in (b"content-length", b"etag")]
+    headers = [(bytes(k).lower(), bytes(v)) for k, v in start.get("headers") or [] if bytes(k).lower() not in (b"content-length", b"etag")]
     headers += [(b"content-length", str(len(body)).encode()), (b"etag", etag)]
     return response_cache.Entry(start["status"], headers, body, etag)
 

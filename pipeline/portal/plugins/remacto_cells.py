@@ -1,4 +1,5 @@
 """Portal plugin: words, not codes, in every table and query result (pipeline/portal/cells.py)."""
+
 from __future__ import annotations
 
 from datasette import hookimpl

@@ -1,4 +1,5 @@
 """Portal plugin: /-/dictionary and /-/dictionary/<table>, the release's data dictionary."""
+
 from __future__ import annotations
 
 
@@ -18,14 +19,18 @@ def _field_rows(tx: i18n.Texts, resource: dict) -> list[dict]:
         if f.get("format"):
             notes.append(f"format: {f['format']}")
         ref = fks.get(f["name"])
-        rows.append({
-            "name": f["name"], "type": f["type"], "title": tx.pick(f.get("titles")),
-            "required": bool(f.get("constraints", {}).get("required")),
-            "notes": notes,
-            "codes": [(code, tx.pick(labels)) for code, labels in (f.get("codes") or {}).items()],
-            "descriptions": [(lang, i18n.LANG_NAMES[lang], f["descriptions"][lang]) for lang in i18n.LANGS],
-            "ref": ({"table": ref["resource"] or resource["name"], "field": ref["fields"][0]} if ref else None),
-        })
+        rows.append(
+            {
+                "name": f["name"],
+                "type": f["type"],
+                "title": tx.pick(f.get("titles")),
+                "required": bool(f.get("constraints", {}).get("required")),
+                "notes": notes,
+                "codes": [(code, tx.pick(labels)) for code, labels in (f.get("codes") or {}).items()],
+                "descriptions": [(lang, i18n.LANG_NAMES[lang], f["descriptions"][lang]) for lang in i18n.LANGS],
+                "ref": ({"table": ref["resource"] or resource["name"], "field": ref["fields"][0]} if ref else None),
+            }
+        )
     return rows
 
 
@@ -40,16 +45,18 @@ async def dictionary(datasette, request):
     page = {"resources": [(r["name"], tx.pick(r["titles"])) for r in package["resources"]]}
     if name:
         resource = resources[name]
-        page.update({
-            "table": name, "title": tx.pick(resource["titles"]),
-            "descriptions": [(lang, i18n.LANG_NAMES[lang], resource["descriptions"][lang]) for lang in i18n.LANGS],
-            "primary_key": resource["schema"].get("primaryKey", []),
-            "fields": _field_rows(tx, resource),
-        })
+        page.update(
+            {
+                "table": name,
+                "title": tx.pick(resource["titles"]),
+                "descriptions": [(lang, i18n.LANG_NAMES[lang], resource["descriptions"][lang]) for lang in i18n.LANGS],
+                "primary_key": resource["schema"].get("primaryKey", []),
+                "fields": _field_rows(tx, resource),
+            }
+        )
     return Response.html(await datasette.render_template("remacto_dictionary.html", page, request=request))
 
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/dictionary$", dictionary),
-            (r"^/-/dictionary/(?P<table>[a-z0-9_]+)$", dictionary)]
+    return [(r"^/-/dictionary$", dictionary), (r"^/-/dictionary/(?P<table>[a-z0-9_]+)$", dictionary)]

@@ -12,6 +12,7 @@ notice in the visitor's language (HTML).
 
 A facet both configured (`facet: true`) and asked for with `?_facet=` is counted and shown once.
 """
+
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
@@ -75,8 +76,11 @@ class CountedColumnFacet(ColumnFacet):
             column = _column(config)
             sql = facets.lookup_sql(self.table, fields, filters, column, facet_size + 1)
             try:
-                rows = (await self.ds.execute(self.database, sql, self.params, truncate=False,
-                                              custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows
+                rows = (
+                    await self.ds.execute(
+                        self.database, sql, self.params, truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms")
+                    )
+                ).rows
             except QueryInterrupted:
                 timed_out.append(column)
                 continue
@@ -85,9 +89,17 @@ class CountedColumnFacet(ColumnFacet):
         # without a word (its `facets_timed_out` reaches only the HTML page).
         for config in configs:
             if _column(config) in timed_out:
-                results.append({"name": _column(config), "type": self.type, "hideable": config["source"] != "metadata",
-                                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": _column(config)})),
-                                "results": [], "truncated": False, "timed_out": True})
+                results.append(
+                    {
+                        "name": _column(config),
+                        "type": self.type,
+                        "hideable": config["source"] != "metadata",
+                        "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": _column(config)})),
+                        "results": [],
+                        "truncated": False,
+                        "timed_out": True,
+                    }
+                )
         order = [_column(c) for c in configs]
         results.sort(key=lambda r: order.index(r["name"]))
         if timed_out:  # the page says so, and must not be kept: the next request may count them
@@ -101,22 +113,35 @@ class CountedColumnFacet(ColumnFacet):
         one after the other (capped by the SQL time limit); past it, every facet is marked."""
         columns = [_column(c) for c in configs]
         facet_size = self.get_facet_size()
-        parts = [f"SELECT * FROM (SELECT {i} AS facet, {escape_sqlite(c)} AS value, count(*) AS count FROM matched "
-                 f"WHERE {escape_sqlite(c)} IS NOT NULL GROUP BY {escape_sqlite(c)} ORDER BY count DESC, value "
-                 f"LIMIT {facet_size + 1})" for i, c in enumerate(columns)]
+        parts = [
+            f"SELECT * FROM (SELECT {i} AS facet, {escape_sqlite(c)} AS value, count(*) AS count FROM matched "
+            f"WHERE {escape_sqlite(c)} IS NOT NULL GROUP BY {escape_sqlite(c)} ORDER BY count DESC, value "
+            f"LIMIT {facet_size + 1})"
+            for i, c in enumerate(columns)
+        ]
         searched = facets.searched_only(self.sql, self.params, count=False)
-        rows_sql = (facets.searched_rows_sql(self.table, searched[1], searched[2], list(dict.fromkeys(columns)))
-                    if searched and searched[0] == self.table else self.sql)
-        sql = (f"WITH matched AS MATERIALIZED (SELECT {', '.join(escape_sqlite(c) for c in dict.fromkeys(columns))} "
-               f"FROM ({rows_sql})) " + " UNION ALL ".join(parts) + " ORDER BY facet, count DESC, value")
+        rows_sql = (
+            facets.searched_rows_sql(self.table, searched[1], searched[2], list(dict.fromkeys(columns)))
+            if searched and searched[0] == self.table
+            else self.sql
+        )
+        sql = (
+            f"WITH matched AS MATERIALIZED (SELECT {', '.join(escape_sqlite(c) for c in dict.fromkeys(columns))} "
+            f"FROM ({rows_sql})) " + " UNION ALL ".join(parts) + " ORDER BY facet, count DESC, value"
+        )
         try:
-            rows = (await self.ds.execute(self.database, sql, self.params, truncate=False,
-                                          custom_time_limit=self.ds.setting("facet_time_limit_ms") * len(columns))).rows
+            rows = (
+                await self.ds.execute(
+                    self.database, sql, self.params, truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms") * len(columns)
+                )
+            ).rows
         except QueryInterrupted:
             return [], columns
         qs_pairs = self.get_querystring_pairs()
-        return [await self._result(config, column, [r for r in rows if r["facet"] == i], facet_size, qs_pairs)
-                for i, (config, column) in enumerate(zip(configs, columns))], []
+        return [
+            await self._result(config, column, [r for r in rows if r["facet"] == i], facet_size, qs_pairs)
+            for i, (config, column) in enumerate(zip(configs, columns))
+        ], []
 
     async def _result(self, config, column, rows, facet_size, qs_pairs) -> dict:
         """The same dictionary Datasette's ColumnFacet.facet_results builds (datasette/facets.py)."""
@@ -126,19 +151,32 @@ class CountedColumnFacet(ColumnFacet):
         values = []
         for row in shown:
             selected = (column_qs, str(row["value"])) in qs_pairs
-            toggle = (path_with_removed_args(self.request, {column_qs: str(row["value"])}) if selected
-                      else path_with_added_args(self.request, {column_qs: row["value"]}))
-            values.append({"value": row["value"], "label": expanded.get((column, row["value"]), row["value"]),
-                           "count": row["count"], "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
-                           "selected": selected})
-        return {"name": column, "type": self.type, "hideable": config["source"] != "metadata",
-                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column})),
-                "results": values, "truncated": len(rows) > facet_size}
+            toggle = (
+                path_with_removed_args(self.request, {column_qs: str(row["value"])})
+                if selected
+                else path_with_added_args(self.request, {column_qs: row["value"]})
+            )
+            values.append(
+                {
+                    "value": row["value"],
+                    "label": expanded.get((column, row["value"]), row["value"]),
+                    "count": row["count"],
+                    "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
+                    "selected": selected,
+                }
+            )
+        return {
+            "name": column,
+            "type": self.type,
+            "hideable": config["source"] != "metadata",
+            "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column})),
+            "results": values,
+            "truncated": len(rows) > facet_size,
+        }
 
 
 @hookimpl(hookwrapper=True)
 def register_facet_classes():
     """Datasette's column facet is replaced by the counted one (the others stay)."""
     outcome = yield
-    outcome.force_result([[CountedColumnFacet if c is ColumnFacet else c for c in classes]
-                          for classes in outcome.get_result()])
+    outcome.force_result([[CountedColumnFacet if c is ColumnFacet else c for c in classes] for classes in outcome.get_result()])

@@ -21,6 +21,7 @@ datasette-hashed-urls does for databases; the plain URL stays, short-lived.
 Whichever of this wrapper and the response cache's is outermost (Datasette loads plugin files in
 directory order), a cached answer keeps the headers and its 304 repeats them (remacto_cache).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -59,14 +60,20 @@ def _is_page_without_lifetime(headers) -> bool:
 
 
 async def _redirect(send, location: str) -> None:
-    await send({"type": "http.response.start", "status": 302,
-                "headers": [(b"location", location.encode("latin-1")), (b"cache-control", FOLLOWS_PUBLISHED.encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 302,
+            "headers": [(b"location", location.encode("latin-1")), (b"cache-control", FOLLOWS_PUBLISHED.encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": b""})
 
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     assets = _assets(datasette)
+
     # `{{ asset_url('/assets/portal.css') }}`: the file's content-addressed URL under base_url.
     def asset_url(path: str) -> str:
         hashed = assets.url(path)

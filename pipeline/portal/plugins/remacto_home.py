@@ -1,4 +1,5 @@
 """Portal plugin: the home page, with the network in numbers and the datasets."""
+
 from __future__ import annotations
 
 from datasette import hookimpl
@@ -13,17 +14,23 @@ async def home_page(datasette, tx: i18n.Texts) -> dict:
     db = datasette.get_database(DB_NAME)
     by_kind = (await db.execute("SELECT kind, members FROM network_composition ORDER BY members")).rows
     by_year = (await db.execute("SELECT year, SUM(members_joined) AS n FROM network_growth GROUP BY year ORDER BY year")).rows
-    by_province = (await db.execute(
-        "SELECT c.territory_id, t.name_ar, t.name_latin, COUNT(*) AS n FROM collectivities AS c "
-        "LEFT JOIN territories AS t ON t.territory_id = c.territory_id "
-        "GROUP BY c.territory_id ORDER BY MIN(c.collectivity_id)")).rows
+    by_province = (
+        await db.execute(
+            "SELECT c.territory_id, t.name_ar, t.name_latin, COUNT(*) AS n FROM collectivities AS c "
+            "LEFT JOIN territories AS t ON t.territory_id = c.territory_id "
+            "GROUP BY c.territory_id ORDER BY MIN(c.collectivity_id)"
+        )
+    ).rows
     rtl = tx.dir == "rtl"
     province_items = [(tx.name(dict(r)) if r["territory_id"] else tx.ui("no_province"), r["n"]) for r in by_province]
     counts = await db.table_counts(5)
     # (title, heading of the labels, items): each chart is drawn and also given as a table of its numbers.
     shown = [
-        (tx.ui("members_by_kind"), tx.column_title("network_composition", "kind"),
-         [(tx.code_label("network_composition", "kind", r["kind"]), r["members"]) for r in by_kind]),
+        (
+            tx.ui("members_by_kind"),
+            tx.column_title("network_composition", "kind"),
+            [(tx.code_label("network_composition", "kind", r["kind"]), r["members"]) for r in by_kind],
+        ),
         (tx.ui("growth_by_year"), tx.column_title("network_growth", "year"), [(str(r["year"]), r["n"]) for r in by_year]),
         (tx.ui("members_by_province"), tx.column_title("collectivities", "territory_id"), province_items),
     ]
@@ -31,9 +38,10 @@ async def home_page(datasette, tx: i18n.Texts) -> dict:
         "members_total": sum(r["members"] for r in by_kind),
         "charts": [charts.bar_chart(title, items, rtl) for title, _, items in shown],
         "chart_titles": [title for title, _, _ in shown],
-        "chart_tables": [{"heading": heading, "rows": [(label, value, round(100 * value / max(v for _, v in items)))
-                                                       for label, value in items]}
-                         for _, heading, items in shown],
+        "chart_tables": [
+            {"heading": heading, "rows": [(label, value, round(100 * value / max(v for _, v in items))) for label, value in items]}
+            for _, heading, items in shown
+        ],
         "counts": counts,
         "release": context.release_info(datasette),
     }

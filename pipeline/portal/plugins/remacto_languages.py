@@ -3,6 +3,7 @@
 The language is `?_lang=ar|fr|en` (remembered in a cookie) and Arabic by default; titles and
 descriptions come from the release's metadata (`plugins.remacto-portal`, pipeline/portal/context.py).
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -23,12 +24,14 @@ def prepare_jinja2_environment(env, datasette):
     env.install_gettext_callables(
         lambda key: words.word(context.page_lang.get(), key),
         lambda singular, plural, n: words.translations(context.page_lang.get()).ngettext(singular, plural, n),
-        newstyle=False)
+        newstyle=False,
+    )
 
 
 @hookimpl
 def asgi_wrapper(datasette):
     """Remember a language chosen with ?_lang= in a cookie, so the next pages keep it."""
+
     def wrap(app):
         async def remember_lang(scope, receive, send):
             chosen = None
@@ -56,13 +59,20 @@ def asgi_wrapper(datasette):
 def _localised_metadata(tx: i18n.Texts, view_name: str, request, datasette) -> dict | None:
     """What Datasette's templates read as `metadata`, in the visitor's language."""
     pkg = context.config(datasette)["package"]
-    common = {"license": pkg["licence"]["title"], "license_url": pkg["licence"]["path"],
-              "source": tx.pick(pkg["attribution"]), "source_url": f"/{DB_NAME}/sources"}
+    common = {
+        "license": pkg["licence"]["title"],
+        "license_url": pkg["licence"]["path"],
+        "source": tx.pick(pkg["attribution"]),
+        "source_url": f"/{DB_NAME}/sources",
+    }
     name = (request.url_vars or {}).get("table") if request else None
     if view_name in ("table", "row") and name in tx.config["tables"]:
-        return {**common, "title": tx.table_title(name),
-                "description_html": f"<p>{escape(tx.table_description(name))}</p>",
-                "columns": {c: tx.column_description(name, c) for c in tx.config["tables"][name]["columns"]}}
+        return {
+            **common,
+            "title": tx.table_title(name),
+            "description_html": f"<p>{escape(tx.table_description(name))}</p>",
+            "columns": {c: tx.column_description(name, c) for c in tx.config["tables"][name]["columns"]},
+        }
     # A canned query is served through the table view: its name decides, not the view.
     if view_name in ("query", "table") and name in tx.config["queries"]:
         return {**common, "title": tx.query_title(name), "description_html": f"<p>{escape(tx.query_description(name))}</p>"}
@@ -80,8 +90,7 @@ def extra_template_vars(template, view_name, request, datasette):
         "lang": tx.lang,
         "dir": tx.dir,
         "tx": tx,
-        "lang_links": [(code, i18n.LANG_NAMES[code], i18n.url_with_lang(path, qs, code), code == tx.lang)
-                       for code in i18n.LANGS],
+        "lang_links": [(code, i18n.LANG_NAMES[code], i18n.url_with_lang(path, qs, code), code == tx.lang) for code in i18n.LANGS],
     }
     meta = _localised_metadata(tx, view_name, request, datasette)
     if meta is not None:

@@ -2,6 +2,7 @@
 participant groups and the programme as a timetable with its speakers and their roles. Only what the
 source gives is shown (no card of empty fields); its texts are in Arabic, as the source writes them,
 marked `lang="ar"` on French and English pages."""
+
 from __future__ import annotations
 
 from datasette import hookimpl
@@ -71,23 +72,32 @@ async def meeting_page(datasette, request):
     found = await data.rows(db, EVENT_SQL, params)
     events = await data.rows(db, EVENTS_SQL)
     if not found:
-        html = await datasette.render_template("remacto_meeting.html", {"missing": params["event"], "events": events},
-                                               request=request)
+        html = await datasette.render_template("remacto_meeting.html", {"missing": params["event"], "events": events}, request=request)
         return Response.html(html, status=404)
     event = found[0]
-    organizations = [dict(o, label=tx.name(o), role_label=tx.code_label("event_organizations", "role", o["role"]))
-                     for o in await data.rows(db, ORGANIZATIONS_SQL, params)]
+    organizations = [
+        dict(o, label=tx.name(o), role_label=tx.code_label("event_organizations", "role", o["role"]))
+        for o in await data.rows(db, ORGANIZATIONS_SQL, params)
+    ]
     context = {
         "event": event,
-        "date": day(tx, event["start_date"]) + (f" – {day(tx, event['end_date'])}" if event["end_date"] not in (None, event["start_date"]) else ""),
+        "date": day(tx, event["start_date"])
+        + (f" – {day(tx, event['end_date'])}" if event["end_date"] not in (None, event["start_date"]) else ""),
         "city": tx.name(event, "city_ar", "city_latin"),
-        "expected": (f"{tx.code_label('events', 'participants_qualifier', event['participants_qualifier'])} {event['expected_participants']}"
-                     if event["expected_participants"] and event["participants_qualifier"] else event["expected_participants"]),
+        "expected": (
+            f"{tx.code_label('events', 'participants_qualifier', event['participants_qualifier'])} {event['expected_participants']}"
+            if event["expected_participants"] and event["participants_qualifier"]
+            else event["expected_participants"]
+        ),
         "partners": [o for o in organizations if o["role"] != "network"],
         "objectives": await data.rows(db, OBJECTIVES_SQL, params),
         "groups": participant_groups(await data.rows(db, GROUPS_SQL, params)),
-        "programme": programme(tx, await data.rows(db, SESSIONS_SQL, params), await data.rows(db, SPEAKERS_SQL, params),
-                               await data.rows(db, SESSION_MEMBERS_SQL, params)),
+        "programme": programme(
+            tx,
+            await data.rows(db, SESSIONS_SQL, params),
+            await data.rows(db, SPEAKERS_SQL, params),
+            await data.rows(db, SESSION_MEMBERS_SQL, params),
+        ),
         "events": [e for e in events if e["event_id"] != event["event_id"]],
     }
     return Response.html(await datasette.render_template("remacto_meeting.html", context, request=request))

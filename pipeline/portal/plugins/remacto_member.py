@@ -2,6 +2,7 @@
 kind, province, HCP unit (code, 2024 and 2014 population and the change, HCP credited) and how it was
 linked to it, its PB initiative with supporters and project, the meeting sessions naming it, its place
 on a small map of the region, and each fact's source on demand."""
+
 from __future__ import annotations
 
 from datasette import hookimpl
@@ -75,8 +76,10 @@ async def member_page(datasette, request):
     unit = member["unit"]
     params = {"member": key}
     supporters = await data.rows(db, SUPPORTERS_SQL, params)
-    initiatives = [dict(i, supporters=[tx.name(s) for s in supporters if s["pb_initiative_id"] == i["pb_initiative_id"]])
-                   for i in await data.rows(db, INITIATIVE_SQL, params)]
+    initiatives = [
+        dict(i, supporters=[tx.name(s) for s in supporters if s["pb_initiative_id"] == i["pb_initiative_id"]])
+        for i in await data.rows(db, INITIATIVE_SQL, params)
+    ]
     marked, territories = place_marks(tx, member, [], units["province"])
     province = units["province"].get((member["place"] or {}).get("province_code"))
     match = member["match"]
@@ -86,20 +89,38 @@ async def member_page(datasette, request):
         "kind_label": tx.code_label("collectivities", "kind", member["kind"]),
         "territory": tx.name(member, "territory_ar", "territory_latin") if member["territory_id"] else "",
         "province": data.unit_name(tx, province) if province else "",
-        "unit": dict(unit, name=data.unit_name(tx, unit), population_2024_text=number(tx, unit["population_2024"]),
-                     population_2014_text=number(tx, unit["population_2014"]),
-                     households_2024_text=number(tx, unit["households_2024"]),
-                     change_text=change(tx, unit["population_2024"], unit["population_2014"])) if unit else None,
-        "match": dict(match, method_label=tx.code_label("collectivity_hcp_units", "match_method", match["match_method"]),
-                      note=match.get(f"match_note_{tx.lang}")) if match else None,
+        "unit": dict(
+            unit,
+            name=data.unit_name(tx, unit),
+            population_2024_text=number(tx, unit["population_2024"]),
+            population_2014_text=number(tx, unit["population_2014"]),
+            households_2024_text=number(tx, unit["households_2024"]),
+            change_text=change(tx, unit["population_2024"], unit["population_2014"]),
+        )
+        if unit
+        else None,
+        "match": dict(
+            match,
+            method_label=tx.code_label("collectivity_hcp_units", "match_method", match["match_method"]),
+            note=match.get(f"match_note_{tx.lang}"),
+        )
+        if match
+        else None,
         "initiatives": initiatives,
         "cycles": (await data.rows(db, CYCLES_SQL, params))[0]["n"],
-        "sessions": [dict(s, kind_label=tx.code_label("event_sessions", "kind", s["kind"]))
-                     for s in await data.rows(db, SESSIONS_SQL, params)],
+        "sessions": [
+            dict(s, kind_label=tx.code_label("event_sessions", "kind", s["kind"])) for s in await data.rows(db, SESSIONS_SQL, params)
+        ],
         "inside": [dict(m, label=tx.name(m), url=member_url(m["collectivity_id"])) for m in territory_members(member, found)],
-        "svg": region_map.svg(tx.ui("member_on_map") + ": " + tx.name(member),
-                              commune_names(tx, await data.region_communes(db)), marked, territories,
-                              css_class="region-map") if member["place"] else "",
+        "svg": region_map.svg(
+            tx.ui("member_on_map") + ": " + tx.name(member),
+            commune_names(tx, await data.region_communes(db)),
+            marked,
+            territories,
+            css_class="region-map",
+        )
+        if member["place"]
+        else "",
     }
     return Response.html(await datasette.render_template("remacto_member.html", context, request=request))
 

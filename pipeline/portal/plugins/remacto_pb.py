@@ -5,6 +5,7 @@ feasibility, votes per proposal (a chart and its table), the winners as the cycl
 with the money allocated, and implementation progress. Everything is read from the served release
 through Datasette's database API; winners are never recomputed (pb_results says which were selected,
 and the release's rules check them against the envelope)."""
+
 from __future__ import annotations
 
 import functools
@@ -103,9 +104,10 @@ async def cycles_page(datasette, request):
         c["envelope_text"] = amount(tx, c["envelope"], c["currency"])
         c["status_text"] = tx.code_label("pb_cycles", "status", c["status"])
     supporters = await _rows(db, SUPPORTERS_SQL)
-    initiatives = [dict(i, collectivity=tx.name(i),
-                        supporters=[tx.name(o) for o in supporters if o["pb_initiative_id"] == i["pb_initiative_id"]])
-                   for i in await _rows(db, INITIATIVES_SQL)]
+    initiatives = [
+        dict(i, collectivity=tx.name(i), supporters=[tx.name(o) for o in supporters if o["pb_initiative_id"] == i["pb_initiative_id"]])
+        for i in await _rows(db, INITIATIVES_SQL)
+    ]
     context = {"cycles": cycles, "initiatives": initiatives, "filtered": bool(where)}
     return Response.html(await datasette.render_template("remacto_pb_cycles.html", context, request=request))
 
@@ -117,30 +119,48 @@ async def cycle_page(datasette, request):
     params = {"cycle": request.url_vars["cycle_id"]}
     found = await _rows(db, CYCLE_SQL, params)
     if not found:
-        html = await datasette.render_template("remacto_pb_cycles.html", {"missing": params["cycle"], "cycles": [],
-                                                                          "initiatives": []}, request=request)
+        html = await datasette.render_template(
+            "remacto_pb_cycles.html", {"missing": params["cycle"], "cycles": [], "initiatives": []}, request=request
+        )
         return Response.html(html, status=404)
     cycle = found[0]
     currency = cycle["currency"]
     money = functools.partial(amount, tx, currency=currency)  # one currency per cycle
-    cycle.update(title=title(tx, cycle), collectivity=tx.name(cycle), envelope_text=money(cycle["envelope"]),
-                 source_title=cycle["source_title_en"] if tx.lang != "ar" or not cycle["source_title_ar"]
-                 else cycle["source_title_ar"])
-    phases = [dict(p, label=tx.code_label("pb_phases", "phase_kind", p["phase_kind"]), start=day(tx, p["start_date"]),
-                   end=day(tx, p["end_date"])) for p in await _rows(db, PHASES_SQL, params)]
-    headings = {h["heading_id"]: dict(h, name=title(tx, h, "name_ar", "name_fr"), envelope_text=money(h["envelope"]))
-                for h in await _rows(db, HEADINGS_SQL, params)}
+    cycle.update(
+        title=title(tx, cycle),
+        collectivity=tx.name(cycle),
+        envelope_text=money(cycle["envelope"]),
+        source_title=cycle["source_title_en"] if tx.lang != "ar" or not cycle["source_title_ar"] else cycle["source_title_ar"],
+    )
+    phases = [
+        dict(p, label=tx.code_label("pb_phases", "phase_kind", p["phase_kind"]), start=day(tx, p["start_date"]), end=day(tx, p["end_date"]))
+        for p in await _rows(db, PHASES_SQL, params)
+    ]
+    headings = {
+        h["heading_id"]: dict(h, name=title(tx, h, "name_ar", "name_fr"), envelope_text=money(h["envelope"]))
+        for h in await _rows(db, HEADINGS_SQL, params)
+    }
     milestones: dict[str, list[dict]] = {}
     for m in await _rows(db, MILESTONES_SQL, params):
         milestones.setdefault(m["proposal_id"], []).append(
-            dict(m, date=day(tx, m["milestone_date"]), status_text=tx.code_label("pb_milestones", "status", m["status"]),
-                 spent=money(m["amount_spent"])))
+            dict(
+                m,
+                date=day(tx, m["milestone_date"]),
+                status_text=tx.code_label("pb_milestones", "status", m["status"]),
+                spent=money(m["amount_spent"]),
+            )
+        )
     proposals = []
     for p in await _rows(db, PROPOSALS_SQL, params):
-        p.update(title=title(tx, p), cost_text=money(p["cost"]), allocated_text=money(p["allocated_amount"]),
-                 feasibility_text=tx.code_label("pb_proposals", "feasibility", p["feasibility"]),
-                 proposer_text=tx.code_label("pb_proposals", "proposer_type", p["proposer_type"]),
-                 heading=headings.get(p["heading_id"]), milestones=milestones.get(p["proposal_id"], []))
+        p.update(
+            title=title(tx, p),
+            cost_text=money(p["cost"]),
+            allocated_text=money(p["allocated_amount"]),
+            feasibility_text=tx.code_label("pb_proposals", "feasibility", p["feasibility"]),
+            proposer_text=tx.code_label("pb_proposals", "proposer_type", p["proposer_type"]),
+            heading=headings.get(p["heading_id"]),
+            milestones=milestones.get(p["proposal_id"], []),
+        )
         proposals.append(p)
     voted = [p for p in proposals if p["votes"] is not None]
     winners = [p for p in voted if p["selected"] == "yes"]
@@ -148,16 +168,21 @@ async def cycle_page(datasette, request):
     for h in headings.values():
         h["allocated_text"] = money(sum(p["allocated_amount"] or 0 for p in winners if p["heading_id"] == h["heading_id"]))
     context = {
-        "cycle": cycle, "phases": phases, "headings": list(headings.values()), "proposals": proposals,
-        "winners": winners, "allocated_text": money(allocated),
+        "cycle": cycle,
+        "phases": phases,
+        "headings": list(headings.values()),
+        "proposals": proposals,
+        "winners": winners,
+        "allocated_text": money(allocated),
         "unallocated_text": money(cycle["envelope"] - allocated) if winners else "",
         "rule": tx.code_label("pb_cycles", "voting_rule", cycle["voting_rule"]),
         "ballot_type": tx.code_label("pb_cycles", "ballot_type", cycle["ballot_type"]),
         "status": tx.code_label("pb_cycles", "status", cycle["status"]),
         "ballots": _by_channel(tx, await _rows(db, BALLOTS_SQL, params)),
         "counted": _by_channel(tx, await _rows(db, COUNTED_SQL, params)),
-        "votes_chart": charts.bar_chart(tx.ui("pb_votes_per_proposal"), [(p["title"][0], p["votes"]) for p in voted],
-                                        tx.dir == "rtl") if voted else "",
+        "votes_chart": charts.bar_chart(tx.ui("pb_votes_per_proposal"), [(p["title"][0], p["votes"]) for p in voted], tx.dir == "rtl")
+        if voted
+        else "",
     }
     return Response.html(await datasette.render_template("remacto_pb_cycle.html", context, request=request))
 
@@ -183,11 +208,14 @@ def extra_template_vars(view_name, table, request, datasette):
         db = datasette.get_database(DB_NAME)
         rows = await _rows(db, CYCLES_SQL.format(where=f"WHERE c.{column} = :value"), {"value": key})
         has_initiative = table == "pb_initiatives" or bool(
-            (await db.execute("SELECT 1 FROM pb_initiatives WHERE collectivity_id = :value", {"value": key})).rows)
-        return {"pb_cycle_links": {
-            "shown": has_initiative or bool(rows),
-            "index": f"/-/pb?{'initiative' if table == 'pb_initiatives' else 'collectivity'}={key}",
-            "cycles": [dict(r, title=title(tx, r), status_text=tx.code_label("pb_cycles", "status", r["status"]))
-                       for r in rows]}}
+            (await db.execute("SELECT 1 FROM pb_initiatives WHERE collectivity_id = :value", {"value": key})).rows
+        )
+        return {
+            "pb_cycle_links": {
+                "shown": has_initiative or bool(rows),
+                "index": f"/-/pb?{'initiative' if table == 'pb_initiatives' else 'collectivity'}={key}",
+                "cycles": [dict(r, title=title(tx, r), status_text=tx.code_label("pb_cycles", "status", r["status"])) for r in rows],
+            }
+        }
 
     return inner

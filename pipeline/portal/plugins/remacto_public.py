@@ -14,6 +14,7 @@
   filters are equalities on facet fields (pipeline/build/facet_counts.py), and a search-only page's
   from its full-text index; any other count runs live.
 """
+
 import asyncio
 import json
 import os
@@ -194,8 +195,10 @@ class ReleaseDatabase(Database):
         once per release (the file is immutable)."""
         key = ("index_rows_are_rows", table, fts)
         if key not in self._schema:
-            sql = (f"SELECT NOT EXISTS (SELECT 1 FROM {facets.q(fts)} AS f WHERE NOT EXISTS "
-                   f"(SELECT 1 FROM {facets.q(table)} AS t WHERE t.rowid = f.rowid))")
+            sql = (
+                f"SELECT NOT EXISTS (SELECT 1 FROM {facets.q(fts)} AS f WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {facets.q(table)} AS t WHERE t.rowid = f.rowid))"
+            )
             try:
                 self._schema[key] = bool((await super().execute(sql)).rows[0][0])
             except QueryInterrupted:
@@ -234,8 +237,19 @@ def _per_release(name: str):
     return cached
 
 
-for _name in ("table_exists", "table_names", "view_names", "table_columns", "table_column_details", "primary_keys",
-              "fts_table", "foreign_keys_for_table", "get_table_definition", "hidden_table_names", "label_column_for_table"):
+for _name in (
+    "table_exists",
+    "table_names",
+    "view_names",
+    "table_columns",
+    "table_column_details",
+    "primary_keys",
+    "fts_table",
+    "foreign_keys_for_table",
+    "get_table_definition",
+    "hidden_table_names",
+    "label_column_for_table",
+):
     setattr(ReleaseDatabase, _name, _per_release(_name))
 
 
@@ -307,8 +321,11 @@ def asgi_wrapper(datasette):
             if scope.get("type") == "http":
                 if PUBLISHED:
                     _follow_published(datasette)
-                mistake = (ClientMistake("not found", 404) if HIDDEN.match(scope.get("path", ""))
-                           else _mistake_in(scope) or await _unknown_facet(datasette, scope))
+                mistake = (
+                    ClientMistake("not found", 404)
+                    if HIDDEN.match(scope.get("path", ""))
+                    else _mistake_in(scope) or await _unknown_facet(datasette, scope)
+                )
                 if mistake is not None:
                     # Datasette's CSRF layer, which sets the token templates read, is inside this one.
                     request = Request({**scope, "csrftoken": lambda: ""}, receive)

@@ -2,6 +2,7 @@
 once by pipeline/tools/region_geometry.py), every member on it (a member commune by its boundary, a
 council by its province or the region, a commune HCP does not know by the province the source names),
 a legend, and the same as a table: the map's text equivalent."""
+
 from __future__ import annotations
 
 from datasette import hookimpl
@@ -34,8 +35,9 @@ def marks(tx, found: list[dict]) -> tuple[dict[str, dict], list[dict]]:
             communes[place["code_digits"]] = {"href": member_url(m["collectivity_id"]), "label": label}
         else:
             kind = "approximate" if place.get("approximate") else ("region" if place["level"] == "region" else "council")
-            territories.append({"province": place.get("province_code"), "href": member_url(m["collectivity_id"]),
-                                "label": label, "kind": kind})
+            territories.append(
+                {"province": place.get("province_code"), "href": member_url(m["collectivity_id"]), "label": label, "kind": kind}
+            )
     # The region first, under the provinces, so that a province's outline stays clickable.
     territories.sort(key=lambda t: t["province"] is not None)
     return communes, territories
@@ -62,15 +64,21 @@ async def map_page(datasette, request):
     communes = await data.region_communes(db, REGION_CODE)
     names = commune_names(tx, communes)
     marked, territories = marks(tx, found)
-    members_text = [dict(m, label=tx.name(m), kind_label=tx.code_label("collectivities", "kind", m["kind"]),
-                         shown=where_shown(tx, m, units["province"])) for m in found]
+    members_text = [
+        dict(
+            m, label=tx.name(m), kind_label=tx.code_label("collectivities", "kind", m["kind"]), shown=where_shown(tx, m, units["province"])
+        )
+        for m in found
+    ]
     member_codes = set(marked)
     by_province: dict[str, list[str]] = {}
     for c in communes:
         if c["code_digits"] not in member_codes:
             by_province.setdefault(c["province_code"], []).append(data.unit_name(tx, c))
-    others = [(data.unit_name(tx, units["province"][code]) if code in units["province"] else code, sorted(n))
-              for code, n in sorted(by_province.items())]
+    others = [
+        (data.unit_name(tx, units["province"][code]) if code in units["province"] else code, sorted(n))
+        for code, n in sorted(by_province.items())
+    ]
     context = {
         "svg": region_map.svg(tx.ui("region_map"), names, marked, territories),
         "members": members_text,

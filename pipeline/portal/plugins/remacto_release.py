@@ -9,6 +9,7 @@ and their archives; the Atom feeds of releases.
 - /-/feed.atom (every release) and /-/feed/<dataset>.atom (the releases that changed it, what changed),
   advertised in every page's <head> and linked from the footer and dataset pages.
 """
+
 import functools
 import json
 from pathlib import Path
@@ -27,13 +28,16 @@ SEMVER = r"(?P<version>\d+\.\d+\.\d+)"
 @functools.lru_cache(maxsize=8)
 def _release_files(folder: str) -> dict:
     """The release is immutable: read its files once per process."""
+
     def load(name):
         path = Path(folder) / name
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
-    return {**{name: load(name) for name in ("release.json", "changelog.json", "citation.json", "schema-org.json")},
-            # The source documents the rows were read from, which publish ships in documents/.
-            "documents": sorted(p.name for p in (Path(folder) / "documents").glob("*"))}
+    return {
+        **{name: load(name) for name in ("release.json", "changelog.json", "citation.json", "schema-org.json")},
+        # The source documents the rows were read from, which publish ships in documents/.
+        "documents": sorted(p.name for p in (Path(folder) / "documents").glob("*")),
+    }
 
 
 def _release_folder(datasette) -> Path | None:
@@ -53,8 +57,9 @@ def _texts(folder: str, lang: str) -> i18n.Texts:
 
 
 def texts(datasette, request) -> i18n.Texts:
-    lang = i18n.choose_lang(request.args.get(i18n.LANG_PARAM) if request else None,
-                            request.cookies.get(i18n.LANG_COOKIE) if request else None)
+    lang = i18n.choose_lang(
+        request.args.get(i18n.LANG_PARAM) if request else None, request.cookies.get(i18n.LANG_COOKIE) if request else None
+    )
     return _texts(str(_release_folder(datasette)), lang)
 
 
@@ -120,11 +125,15 @@ def register_routes():
         folder = _release_folder(datasette).parent / release_id
         if not (folder / "SHA256SUMS").is_file():
             raise NotFound(f"release {release_id} is not kept here")
-        version = (json.loads((folder / "release.json").read_text(encoding="utf-8")).get("version")
-                   if (folder / "release.json").exists() else None)
+        version = (
+            json.loads((folder / "release.json").read_text(encoding="utf-8")).get("version") if (folder / "release.json").exists() else None
+        )
         name = f"remacto-{version}-{release_id}.zip" if version else f"remacto-{release_id}.zip"
-        return Response(downloads.release_zip(folder), content_type="application/zip",
-                        headers={"content-disposition": f'attachment; filename="{name}"', "cache-control": IMMUTABLE})
+        return Response(
+            downloads.release_zip(folder),
+            content_type="application/zip",
+            headers={"content-disposition": f'attachment; filename="{name}"', "cache-control": IMMUTABLE},
+        )
 
     async def feed(datasette, request):
         return _feed(datasette, request, request.url_vars.get("dataset"))
@@ -155,18 +164,35 @@ def _feed(datasette, request, dataset: str | None) -> Response:
         raise NotFound(f"no dataset named {dataset}")
     tables = {t for t, k in schema_org["tables"].items() if k == dataset} if dataset else None
     title = tx.dataset(dataset, "title") if dataset else tx.package("title")
-    words = {"first": tx.ui("first_release"), "added": tx.ui("rows_added"), "removed": tx.ui("rows_removed"),
-             "changed": tx.ui("rows_changed"), "none": tx.ui("no_change"), "table": tx.table_title}
+    words = {
+        "first": tx.ui("first_release"),
+        "added": tx.ui("rows_added"),
+        "removed": tx.ui("rows_removed"),
+        "changed": tx.ui("rows_changed"),
+        "none": tx.ui("no_change"),
+        "table": tx.table_title,
+    }
     url = lambda path: datasette.absolute_url(request, path)  # noqa: E731
     entries = []
     for release in feeds.kept_releases(folder.parent):
-        links = [(tx.ui("changelog"), url(f"/release/{release.id}/CHANGELOG.md")),
-                 (tx.ui("release_zip"), url(f"/-/release/{release.id}.zip"))]
-        links += [(tx.table_title(t), url(f"/release/{release.id}/csv/{t}.csv"))
-                  for t in sorted(tables or []) if (release.folder / "csv" / f"{t}.csv").is_file()]
-        entries.append({"id": url(f"/release/{release.id}/CHANGELOG.md"), "title": f"{title} {release.version}",
-                        "updated": release.date, "summary": feeds.changes(release.changelog(), tables, words),
-                        "links": links})
+        links = [
+            (tx.ui("changelog"), url(f"/release/{release.id}/CHANGELOG.md")),
+            (tx.ui("release_zip"), url(f"/-/release/{release.id}.zip")),
+        ]
+        links += [
+            (tx.table_title(t), url(f"/release/{release.id}/csv/{t}.csv"))
+            for t in sorted(tables or [])
+            if (release.folder / "csv" / f"{t}.csv").is_file()
+        ]
+        entries.append(
+            {
+                "id": url(f"/release/{release.id}/CHANGELOG.md"),
+                "title": f"{title} {release.version}",
+                "updated": release.date,
+                "summary": feeds.changes(release.changelog(), tables, words),
+                "links": links,
+            }
+        )
     page = f"/datasets/{dataset}" if dataset else "/"
     body = feeds.atom(url(request.path), url(page), f"{title} — {tx.ui('feed_title')}", entries, tx.lang)
     return Response(body, content_type=feeds.ATOM_TYPE)

@@ -3,6 +3,7 @@
 The build indexes `search_key(text)`; this folds the visitor's query with the same
 function before Datasette runs it, and offers `search_key()` to SQL (canned queries).
 """
+
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl

@@ -1,4 +1,5 @@
 """Portal plugin: /-/search, one query against every table's full-text index (Arabic folded)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -25,26 +26,42 @@ async def search_all(datasette, request):
             if f"{table}_fts" not in names:
                 continue
             pks = await db.primary_keys(table)
-            rows = (await db.execute(
-                f'SELECT * FROM "{table}" WHERE rowid IN (SELECT rowid FROM "{table}_fts" WHERE "{table}_fts" MATCH :q) LIMIT 50',
-                {"q": escape_fts(key)})).rows
+            rows = (
+                await db.execute(
+                    f'SELECT * FROM "{table}" WHERE rowid IN (SELECT rowid FROM "{table}_fts" WHERE "{table}_fts" MATCH :q) LIMIT 50',
+                    {"q": escape_fts(key)},
+                )
+            ).rows
             if not rows:
                 continue
             labels = [c for c in await db.table_columns(f"{table}_fts") if c in spec["columns"]]  # searched columns
-            groups.append({
-                "table": table,
-                "title": tx.table_title(table),
-                "url": datasette.urls.table(DB_NAME, table) + "?" + urlencode({"_search": query, i18n.LANG_PARAM: tx.lang}),
-                # Each searched column's text apart: an Arabic and a French name, each isolated (<bdi>), read in order.
-                "rows": [{"url": datasette.urls.row(DB_NAME, table, path_from_row_pks(r, pks, not pks)),
-                          "parts": [str(r[c]) for c in labels if r[c]] or [", ".join(str(r[p]) for p in pks)]}
-                         for r in rows],
-            })
+            groups.append(
+                {
+                    "table": table,
+                    "title": tx.table_title(table),
+                    "url": datasette.urls.table(DB_NAME, table) + "?" + urlencode({"_search": query, i18n.LANG_PARAM: tx.lang}),
+                    # Each searched column's text apart: an Arabic and a French name, each isolated (<bdi>), read in order.
+                    "rows": [
+                        {
+                            "url": datasette.urls.row(DB_NAME, table, path_from_row_pks(r, pks, not pks)),
+                            "parts": [str(r[c]) for c in labels if r[c]] or [", ".join(str(r[p]) for p in pks)],
+                        }
+                        for r in rows
+                    ],
+                }
+            )
     more = await search_more.groups(db, tx, query)  # communes, pages and tables by what they say
     html = await datasette.render_template(
-        "remacto_search.html", {"q": query, "groups": groups, "searched": bool(query), "more": more,
-                                "too_short": bool(query) and not groups and not any(len(t) >= 3 for t in key.split())},
-        request=request)
+        "remacto_search.html",
+        {
+            "q": query,
+            "groups": groups,
+            "searched": bool(query),
+            "more": more,
+            "too_short": bool(query) and not groups and not any(len(t) >= 3 for t in key.split()),
+        },
+        request=request,
+    )
     return Response.html(html)
 
 

@@ -1,5 +1,6 @@
 """How to cite a dataset or the whole release, in Arabic, French and English:
 CITATION.md and CITATION.cff in the release, the same texts in the portal."""
+
 from __future__ import annotations
 
 import json
@@ -28,21 +29,25 @@ def cite(ctx: dict, key: str | None, lang: str) -> str:
         url = urls.dataset(key) if key else urls.portal
     else:  # no address the release does not have: say it has none yet
         url = NOT_YET_PUBLIC[lang]
-    return template.format(publisher=ctx["publisher"][lang], title=" ".join(title.split()), version=info["version"],
-                           date=info["release_date"], url=url)
+    return template.format(
+        publisher=ctx["publisher"][lang], title=" ".join(title.split()), version=info["version"], date=info["release_date"], url=url
+    )
 
 
 def citations(ctx: dict) -> dict:
     """{"release": {lang: text}, "datasets": {key: {lang: text}}}: what the portal shows."""
-    return {"release": {lang: cite(ctx, None, lang) for lang in ctx["langs"]},
-            "datasets": {key: {lang: cite(ctx, key, lang) for lang in ctx["langs"]} for key in ctx["datasets"]}}
+    return {
+        "release": {lang: cite(ctx, None, lang) for lang in ctx["langs"]},
+        "datasets": {key: {lang: cite(ctx, key, lang) for lang in ctx["langs"]} for key in ctx["datasets"]},
+    }
 
 
 def markdown(ctx: dict) -> str:
     c = citations(ctx)
     lines = [f"# How to cite / Comment citer / كيفية الاستشهاد — {ctx['info']['version']} ({ctx['info']['release_date']})", ""]
     for heading, texts in [("The whole release", c["release"])] + [
-            (ctx["package"]["datasets"][k]["title"]["en"], v) for k, v in c["datasets"].items()]:
+        (ctx["package"]["datasets"][k]["title"]["en"], v) for k, v in c["datasets"].items()
+    ]:
         lines += [f"## {heading}", ""]
         for lang in ctx["langs"]:
             lines += [f'<p lang="{lang}" dir="{direction(lang)}">{texts[lang]}</p>', ""]
@@ -54,8 +59,7 @@ def cff(ctx: dict) -> str:
     pkg, info = ctx["package"], ctx["info"]
     doc = {
         "cff-version": "1.2.0",
-        "message": "If you use these data, please cite them as below." + (
-            "" if ctx["urls"].public else " " + NOT_YET_PUBLIC["en"]),
+        "message": "If you use these data, please cite them as below." + ("" if ctx["urls"].public else " " + NOT_YET_PUBLIC["en"]),
         "type": "dataset",
         "title": " ".join(pkg["title"]["en"].split()),
         "abstract": " ".join(pkg["description"]["en"].split()),

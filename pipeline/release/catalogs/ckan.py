@@ -1,5 +1,6 @@
 """CKAN package descriptions (package_show-shaped), one per dataset, mapped from a
 Frictionless data package by frictionless-ckan-mapper rather than written by hand."""
+
 from __future__ import annotations
 
 import json
@@ -26,16 +27,18 @@ def data_package(ctx: dict, release: Path, key: str) -> dict:
     resources = []
     for table in ctx["datasets"][key]:
         for f in table_files(release, table.name):
-            resources.append({
-                "name": f"{table.name}-{f.path.split('/')[0]}",
-                "title": trilingual(table.title),
-                "description": trilingual(table.description),
-                "path": urls.file(f.path),
-                "format": f.format,
-                "mediatype": f.mediatype,
-                "bytes": f.bytes,
-                "hash": f.sha256,
-            })
+            resources.append(
+                {
+                    "name": f"{table.name}-{f.path.split('/')[0]}",
+                    "title": trilingual(table.title),
+                    "description": trilingual(table.description),
+                    "path": urls.file(f.path),
+                    "format": f.format,
+                    "mediatype": f.mediatype,
+                    "bytes": f.bytes,
+                    "hash": f.sha256,
+                }
+            )
     return {
         "name": ckan_name(pkg["name"], key),
         "title": trilingual(meta["title"]),
@@ -59,4 +62,5 @@ def write(ctx: dict, release: Path) -> None:
     (release / FOLDER).mkdir(exist_ok=True)
     for key in ctx["datasets"]:
         (release / FOLDER / f"{key}.json").write_text(
-            json.dumps(package_show(ctx, release, key), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            json.dumps(package_show(ctx, release, key), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )

@@ -1,6 +1,7 @@
 """What every catalog of a release shares: its files with their checksums, its URLs and its
 coverage, read from the built release and the model (the exporters dcat, ckan, schemaorg and
 citation read it; catalogs.write_catalogs writes them all)."""
+
 from __future__ import annotations
 
 import csv

@@ -1,5 +1,6 @@
 """DCAT-AP 3.0 catalog of a release (Turtle and JSON-LD): the catalog, one dataset per dataset
 of metadata/package.yaml, a distribution per table and format with its SHA-256."""
+
 from __future__ import annotations
 
 import json
@@ -100,8 +101,9 @@ def graph(ctx: dict, release: Path) -> Graph:
 
     db = database_file(release)
     db_dist = URIRef(urls.file(db.path) + "#distribution")
-    _distribution(g, ctx, db_dist, db, {lang: pkg["title"][lang] + " (SQLite)" for lang in langs},
-                  urls.portal if urls.public else urls.file(db.path))
+    _distribution(
+        g, ctx, db_dist, db, {lang: pkg["title"][lang] + " (SQLite)" for lang in langs}, urls.portal if urls.public else urls.file(db.path)
+    )
 
     for key, tables in ctx["datasets"].items():
         meta = pkg["datasets"][key]
@@ -160,6 +162,5 @@ def write(ctx: dict, release: Path) -> Graph:
     g = graph(ctx, release)
     (release / TURTLE).write_text(g.serialize(format="turtle"), encoding="utf-8")
     doc = json.loads(g.serialize(format="json-ld"))
-    (release / JSONLD).write_text(json.dumps(_sorted(doc), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                                  encoding="utf-8")
+    (release / JSONLD).write_text(json.dumps(_sorted(doc), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return g

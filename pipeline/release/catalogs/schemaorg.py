@@ -1,5 +1,6 @@
 """schema.org/Dataset JSON-LD for each dataset, embedded in the portal's pages
 (pipeline/portal/templates/_schema_org.html) so search engines can read it."""
+
 from __future__ import annotations
 
 import json
@@ -38,16 +39,29 @@ def dataset(ctx: dict, release: Path, key: str) -> dict:
         "includedInDataCatalog": {"@type": "DataCatalog", "name": _texts(pkg["title"], langs), "url": urls.portal},
         "citation": [c for c in _citations(ctx, key)],
         "distribution": [
-            {"@type": "DataDownload", "name": f"{t.name} ({f.format})", "contentUrl": urls.file(f.path),
-             "encodingFormat": f.mediatype, "contentSize": f"{f.bytes} B", "sha256": f.sha256}
-            for t in ctx["datasets"][key] for f in table_files(release, t.name)
+            {
+                "@type": "DataDownload",
+                "name": f"{t.name} ({f.format})",
+                "contentUrl": urls.file(f.path),
+                "encodingFormat": f.mediatype,
+                "contentSize": f"{f.bytes} B",
+                "sha256": f.sha256,
+            }
+            for t in ctx["datasets"][key]
+            for f in table_files(release, t.name)
         ],
     }
     if meta.get("temporal"):
         doc["temporalCoverage"] = f"{meta['temporal']['start']}/{meta['temporal']['end']}"
-    places = [{"@type": "Place", "name": t["name_latin"] or t["name_ar"], "alternateName": t["name_ar"],
-               "url": urls.row("territories", t["territory_id"])}
-              for t in territories(release, meta.get("spatial_territories") or [])]
+    places = [
+        {
+            "@type": "Place",
+            "name": t["name_latin"] or t["name_ar"],
+            "alternateName": t["name_ar"],
+            "url": urls.row("territories", t["territory_id"]),
+        }
+        for t in territories(release, meta.get("spatial_territories") or [])
+    ]
     country = {"@type": "Country", "name": _texts(pkg["country"]["name"], langs), "identifier": pkg["country"]["code"]}
     doc["spatialCoverage"] = [country] + places
     return doc
