@@ -174,7 +174,7 @@ def write_release(
         with stage("csv and json exports"):
             build.export_tables(model, db, release / "csv", release / "json", done=exported | set(reused))
         with stage("spreadsheet csv"):
-            spreadsheets.write_excel_csvs(release / "csv", release / "excel")
+            spreadsheets.write_excel_csvs(release / "csv", release / "excel", frozenset(exported))
         with stage("parquet"):
             rest = [t for t in model.tables.values() if t.name not in exported and t.name not in reused]
             build.build_parquet(rest, release / "csv", release / "parquet")

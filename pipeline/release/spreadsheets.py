@@ -32,11 +32,12 @@ def excel_csv(columns: list[str], rows: list[list]) -> bytes:
     return (BOM + out.getvalue()).encode("utf-8")
 
 
-def write_excel_csvs(csv_dir: Path, excel_dir: Path) -> list[str]:
-    """excel/<table>.csv for every csv/<table>.csv a sheet can hold; the tables written."""
+def write_excel_csvs(csv_dir: Path, excel_dir: Path, national: frozenset[str] = frozenset()) -> list[str]:
+    """excel/<table>.csv for every csv/<table>.csv a sheet can hold, but the `national` tables (the
+    lighter national release: CSV, Parquet and SQLite only); the tables written."""
     excel_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in sorted(csv_dir.glob("*.csv")):
+    for source in sorted(p for p in csv_dir.glob("*.csv") if p.stem not in national):
         target = excel_dir / source.name
         with source.open(encoding="utf-8", newline="") as fh, target.open("w", encoding="utf-8", newline="") as out:
             out.write(BOM)

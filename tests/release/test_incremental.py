@@ -112,6 +112,8 @@ def test_a_national_table_ships_without_json_and_the_changelog_says_so(history):
         assert set(NATIONAL) <= set(national) and "events" not in national
         assert sorted(log["without_json"]) == national
         assert [n for n in national if (r / "json" / f"{n}.json").exists()] == []
+        # nor a spreadsheet copy: a national table is CSV, Parquet and SQLite only
+        assert [n for n in national if (r / "excel" / f"{n}.csv").exists()] == [] and (r / "excel" / "events.csv").is_file()
         assert "without a JSON copy" in (r / "CHANGELOG.md").read_text(encoding="utf-8")
     catalog = (release / "dcat.ttl").read_text(encoding="utf-8")
     assert "json/pb_ballots.json" not in catalog and "csv/pb_ballots.csv" in catalog
