@@ -243,7 +243,7 @@ def read_header(path: Path) -> list[str]:
     return lines.header
 
 
-# --- issue 22: byte ranges of a CSV that start where a record starts
+# byte ranges of a CSV that start where a record starts
 # A file of at least this many bytes is scanned in ranges (REMACTO_SCAN_SPLIT_MIN_BYTES overrides).
 SPLIT_MIN_BYTES = 16 << 20
 
@@ -339,9 +339,6 @@ def _copy(src, dst, start: int, end: int) -> None:
         if not done:
             raise OSError(f"{src.name}: could not copy bytes {start} to {end}")
         start += done
-
-
-# --- end issue 22
 
 
 def _format_regex(fmt: str) -> str | None:
@@ -464,7 +461,7 @@ def _sub(expr: str, column: str) -> str:
 # Bits of "#why": why a row is kept for a second look (beside the cells of its "#bad" masks).
 BLANK, TOO_LONG, RULES = 1, 2, 4
 MASK_BITS = 62  # fields per "#bad" mask (a BIGINT)
-RID = "#rid"  # a row's number, carried by the rows read into memory
+RID = "#rid"  # a row's number across the byte ranges of a file scanned side by side
 
 
 def _mask(i: int) -> str:
@@ -547,7 +544,7 @@ class Checker:
         with self.con.cursor() as con:
             return self._scan(con, table, text_source(path, table, one_thread=True), key_fields_wanted, max_cell_chars)
 
-    # --- issue 22: the national CSVs read in parallel, each row numbered in file order
+    # the national CSVs read in parallel, each row numbered in file order
     def scan_in_ranges(self, table: Table, path: Path, starts: list[int], key_fields_wanted: set[str], max_cell_chars: int) -> int:
         """The one scan of a CSV cut at record ends (`starts`, from range_starts) into ranges, each a
         file of its own with the header in front, scanned by one DuckDB thread beside the others:
@@ -589,8 +586,6 @@ class Checker:
             self._scanned.pop(p)
         return sum(counts)
 
-    # --- end issue 22
-
     def scan_rows(self, table: Table, rows: list[list[str]], key_fields_wanted: set[str], max_cell_chars: int) -> int:
         """The one scan of a table read into memory: its rows written as a CSV to the checker's
         folder and scanned as a CSV on disk is (see _load_pairs for why DuckDB is not handed the
@@ -609,13 +604,12 @@ class Checker:
         source: str,
         key_fields_wanted: set[str],
         max_cell_chars: int,
-        numbered: bool = False,
         into: str | None = None,
     ) -> int:
         """The one scan of a table: per row, a bit a column for the cells not certainly fine, why the
         row needs a second look (blank, a cell too long, a candidate for a project rule), the typed
         key values, and the cells of the rows kept for that look; stored as `keys_<name>`, whose
-        rowid is the row's number (`numbered`: the source's column "#rid" is, and is kept). Raises
+        rowid is the row's number. Raises
         Fallback when DuckDB cannot read the file strictly. `into`: the table to store it as (and
         the name its scan is known by), instead of `keys_<name>`."""
         name = table.name
@@ -658,7 +652,6 @@ class Checker:
                 expr = f"CASE WHEN {_MISSING} THEN NULL WHEN {typed} THEN {value} END"
             select.append(f"CAST({_sub(expr, f['name'])} AS {EXACT_TYPES.get(f['type'], 'VARCHAR')}) AS {q(f['name'])}")
         select += [
-            *([q(RID)] if numbered else []),
             *masks,
             '"#why"',
             *(f"CASE WHEN {kept} THEN {q(n)} END AS {_cell(i)}" for i, n in enumerate(names)),
@@ -675,7 +668,7 @@ class Checker:
             # DuckDB 1.5.5 quotes the offending line in its error, cut mid-character: the message
             # itself cannot be decoded. The strict reader names the defect.
             raise Fallback(f"DuckDB could not read the file strictly ({exc.reason})") from exc
-        self._scanned[into or name] = _Scan(rows, key_fields, list(masks), kept, q(RID) if numbered else "rowid")
+        self._scanned[into or name] = _Scan(rows, key_fields, list(masks), kept, "rowid")
         return rows
 
     def finish(self, table: Table, file: str, small: dict, max_cell_chars: int) -> Result:

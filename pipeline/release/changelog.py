@@ -55,22 +55,11 @@ def _table_changes(old_release: Path, old: dict, new_release: Path, new: dict) -
             if n in old_fields and old_fields[n] != new_fields[n]
         ],
     }
-    # --- issue 22: a table whose CSV has the same bytes (datapackage.json's hash) has no change to read for
+    # a table whose CSV has the same bytes (datapackage.json's hash) has no change to read for
     if old.get("hash") and old.get("hash") == new.get("hash") and old["schema"] == new["schema"]:
         rows = _count(new_release, new)
-        return {
-            "primary_key": list(new["schema"].get("primaryKey") or next(_reader(new_release, new), [])),
-            "rows_before": rows,
-            "rows_after": rows,
-            "added_count": 0,
-            "removed_count": 0,
-            "changed_count": 0,
-            "added": [],
-            "removed": [],
-            "changed": [],
-            "schema": schema,
-        }
-    # --- end issue 22
+        pk = new["schema"].get("primaryKey") or next(_reader(new_release, new), [])
+        return {**_no_rows_yet(pk, schema), "rows_before": rows, "rows_after": rows}
     old_rows, new_rows = _reader(old_release, old), _reader(new_release, new)
     old_header, new_header = next(old_rows, []), next(new_rows, [])
     pk = new["schema"].get("primaryKey") or new_header  # no key: the whole row is its identity
@@ -79,18 +68,7 @@ def _table_changes(old_release: Path, old: dict, new_release: Path, new: dict) -
         and all(c in old_header for c in pk)
         and all(old_fields.get(c) == new_fields.get(c) for c in pk)
     )
-    out = {
-        "primary_key": list(pk),
-        "rows_before": 0,
-        "rows_after": 0,
-        "added_count": 0,
-        "removed_count": 0,
-        "changed_count": 0,
-        "added": [],
-        "removed": [],
-        "changed": [],
-        "schema": schema,
-    }
+    out = _no_rows_yet(pk, schema)
     common = [c for c in new_header if c in old_header and c not in pk]
     old_at = {c: i for i, c in enumerate(old_header)}
 
@@ -144,7 +122,7 @@ def change_level(log: dict) -> str:
     tables = log["tables"].values()
     if log["tables_removed"] or any(t["schema"]["columns_removed"] or t["schema"]["columns_retyped"] for t in tables):
         return "major"
-    if log.get("json_dropped"):  # a file a script downloads is gone (issue 22)
+    if log.get("json_dropped"):  # a file a script downloads is gone
         return "major"
     if log["tables_added"] or any(t["schema"]["columns_added"] or t["added_count"] or t["removed_count"] for t in tables):
         return "minor"
@@ -165,12 +143,11 @@ def changelog(new_release: Path, previous: Path | None) -> dict:
         "tables_removed": [],
         "tables": {},
     }
-    # --- issue 22: the national tables ship without a JSON copy; the changelog says which
+    # the national tables ship without a JSON copy; the changelog says which
     without_json = [r["name"] for r in new_pkg["resources"] if not (new_release / "json" / f"{r['name']}.json").is_file()]
     if without_json:
         out["without_json"] = without_json
         out["json_dropped"] = [n for n in without_json if previous and (previous / "json" / f"{n}.json").is_file()]
-    # --- end issue 22
     if not prev_info:
         out["tables_added"] = [{"table": r["name"], "rows": _count(new_release, r)} for r in new_pkg["resources"]]
         return out
@@ -186,6 +163,22 @@ def changelog(new_release: Path, previous: Path | None) -> dict:
     out["tables_removed"] = [{"table": n, "rows": _count(previous, r)} for n, r in old_by_name.items() if n not in new_names]
     out["change_level"] = change_level(out)
     return out
+
+
+def _no_rows_yet(pk, schema: dict) -> dict:
+    """A table's diff before its rows are read: no row counted, added, removed or changed."""
+    return {
+        "primary_key": list(pk),
+        "rows_before": 0,
+        "rows_after": 0,
+        "added_count": 0,
+        "removed_count": 0,
+        "changed_count": 0,
+        "added": [],
+        "removed": [],
+        "changed": [],
+        "schema": schema,
+    }
 
 
 def _count(release: Path, resource: dict) -> int:
@@ -213,7 +206,7 @@ def _cell(value: str) -> str:
 def markdown(log: dict) -> str:
     """CHANGELOG.md: what a reader needs to see what changed, table by table."""
     lines = [f"# Changelog of release {log['version']} ({log['release_date']})", ""]
-    if log.get("without_json"):  # --- issue 22
+    if log.get("without_json"):
         dropped = [f"**{n}**" + (" (no longer)" if n in log["json_dropped"] else "") for n in log["without_json"]]
         lines += [
             f"Tables of at least {parallel_min_rows():,} rows ship as CSV, Parquet and SQLite, without a JSON copy "

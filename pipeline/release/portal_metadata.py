@@ -63,7 +63,7 @@ def _query_columns(model: Model, query) -> dict:
     return out
 
 
-# Rows a page of a national table shows by default (issue 22): a phone shows them as cards, and a
+# Rows a page of a national table shows by default: a phone shows them as cards, and a
 # first visit renders half the cells of metadata/portal.yaml's default_page_size.
 NATIONAL_PAGE_SIZE = 50
 

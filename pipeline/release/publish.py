@@ -161,7 +161,7 @@ def write_release(
     db = release / f"{DB_NAME}.db"
     # The Pabulib files read only the database: written by a second process meanwhile.
     with workers.pool(1) as pool:
-        # --- issue 22: the Pabulib files come from the build cache when their tables are unchanged
+        # the Pabulib files come from the build cache when their tables are unchanged
         pb_key = _pabulib_key(model, tables, cache)
         pb_cached = cache.get(pb_key) if cache and pb_key else None
         if pb_cached:
@@ -169,8 +169,7 @@ def write_release(
             _take_pabulib(pb_cached, release / "pabulib")
         else:
             pb_files = pool.submit(pabulib.write_release_files, db, release / "pabulib")  # none when no cycle has ballots
-        # --- end issue 22
-        reused = _take_exports(model, release, exported, cache, documents.parent)  # --- issue 22
+        reused = _take_exports(model, release, exported, cache, documents.parent)
         with stage("csv and json exports"):
             build.export_tables(model, db, release / "csv", release / "json", done=exported | set(reused))
         with stage("spreadsheet csv"):
@@ -178,7 +177,7 @@ def write_release(
         with stage("parquet"):
             rest = [t for t in model.tables.values() if t.name not in exported and t.name not in reused]
             build.build_parquet(rest, release / "csv", release / "parquet")
-        _keep_exports(release, rest, cache, documents.parent)  # --- issue 22
+        _keep_exports(release, rest, cache, documents.parent)
         with stage("data package, dictionary"):
             sources = [dict(zip(model.tables["sources"].field_names, row)) for row in tables["sources"]]
             copy_source_documents(sources, documents, release)
@@ -186,13 +185,13 @@ def write_release(
             (release / "data-dictionary.md").write_text(dictionary.markdown(model), encoding="utf-8")
             (release / "schema.sql").write_text(schema_sql(model), encoding="utf-8")
         with stage("portal metadata, inspect"):
-            national = frozenset(n for n, rows in tables.items() if len(rows) >= build.parallel_min_rows())  # issue 22
+            national = frozenset(n for n, rows in tables.items() if len(rows) >= build.parallel_min_rows())
             _json(release / "portal" / "metadata.json", portal_metadata.portal_metadata(model, national))
             (release / "portal" / "inspect.json").write_text(json.dumps(asyncio.run(_inspect(db)), indent=2), encoding="utf-8")
         with stage("pabulib (waiting for it)"):
             if pb_files:
                 written = pb_files.result()
-                if cache and pb_key:  # --- issue 22
+                if cache and pb_key:
                     cache.put(pb_key, {p.name: p for p in written})
         # Last: the catalogs cite the release's id, a digest of every other file (versions.release_id).
         with stage("catalogs, changelog"):
@@ -201,7 +200,7 @@ def write_release(
         (release / "SHA256SUMS").write_text("".join(versions.checksum_lines(release)), encoding="utf-8")
 
 
-# --- issue 22: the build cache's part of a publish (pipeline/build/cache.py)
+# the build cache's part of a publish (pipeline/build/cache.py)
 PABULIB_TABLES = (
     "collectivities",
     "pb_cycles",
@@ -300,9 +299,6 @@ def _rule_keys(model: Model, db: Path, raw: Path, cache: BuildCache) -> dict[str
     return keys
 
 
-# --- end issue 22
-
-
 def _fsync_tree(root: Path) -> None:
     for path in sorted(root.rglob("*"), reverse=True) + [root]:
         fd = os.open(path, os.O_RDONLY)
@@ -352,7 +348,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
     """Validate raw/ and, if valid, make its release the published one."""
     model = load_model(paths.schemas, paths.metadata)
     info = versions.release_info(model)
-    cache = BuildCache(paths.releases)  # --- issue 22: per-table products of the last publish
+    cache = BuildCache(paths.releases)  # per-table products of the last publish
     verdict_keys = _verdict_keys(model, paths.raw, cache)
     report, tables = check_tables(paths.raw, model, known=_known_verdicts(verdict_keys, cache))
     if not report.valid:
@@ -368,7 +364,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             # the national tables' exports are written by the same workers that load them.
             db = staging / f"{DB_NAME}.db"
             with stage("sqlite load (+ large exports)"):
-                stats: dict = {}  # --- issue 22: the national tables' statistics, from their part files
+                stats: dict = {}  # the national tables' statistics, from their part files
                 exported, counted = build.load_release_db(model, tables, db, release=staging, cache=cache, stats=stats)
             _remember_verdicts(tables, verdict_keys, cache)
             with stage("facet counts, analyze"):
@@ -379,7 +375,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             # publishes nothing.
             with ThreadPoolExecutor(1) as pool:
                 say(f"Checking the {len(model.rules)} rules of metadata/rules.yaml (beside the release's files)")
-                rule_keys = _rule_keys(model, db, paths.raw, cache)  # --- issue 22: a rule whose tables are unchanged passed
+                rule_keys = _rule_keys(model, db, paths.raw, cache)  # a rule whose tables are unchanged passed
                 passed = {rule for rule, key in rule_keys.items() if cache.get(key)}
                 rules = pool.submit(check_rules, model, db, [r for r in model.rules if r.id not in passed])
                 try:
@@ -396,7 +392,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
             if not report.valid:
                 shutil.rmtree(staging)
                 return report, None
-            for key in rule_keys.values():  # --- issue 22
+            for key in rule_keys.values():
                 if not cache.get(key):
                     cache.put(key, {})
             try:
@@ -420,7 +416,7 @@ def publish(paths: Paths) -> tuple[Report, Release | None]:
                 swap_symlink(paths.published, final)
                 changed = True
             versions.write_index(paths.releases, final)
-            cache.prune()  # --- issue 22: keep what this release was built from
+            cache.prune()  # keep what this release was built from
     except PublishError:
         shutil.rmtree(staging, ignore_errors=True)
         raise

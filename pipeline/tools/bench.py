@@ -204,7 +204,7 @@ def memory_vs_disk(root: Path, name: str = LARGE_TABLES[0]) -> dict:
     return {"table": name, "mib": path.stat().st_size / 2**20, **seconds, "same": found["memory"] == found["disk"]}
 
 
-# --- issue 22: the publish after a one-row edit of a small table, the national tables unchanged
+# the publish after a one-row edit of a small table, the national tables unchanged
 EDITED_TABLE, EDITED_FIELD = "events", "name_ar"
 
 
@@ -238,9 +238,6 @@ def _incremental(clean: Path) -> tuple:
     finally:
         for path, data in before.items():
             path.write_bytes(data)
-
-
-# --- end issue 22
 
 
 def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
@@ -302,7 +299,7 @@ def run(sizes: list[str], seed: int, steps: list[str] = STEPS) -> list[dict]:
         if "memory" in steps:
             print(f"  {size}: the largest table checked from memory, then from disk ...", flush=True)
             line["memory"] = memory_vs_disk(clean)
-        if "incremental" in steps:  # --- issue 22
+        if "incremental" in steps:
             print(f"  {size}: publish after a one-row edit of {EDITED_TABLE} ...", flush=True)
             line["incremental"] = _incremental(clean)
         if "portal" in steps and size == sizes[-1]:  # the portal on the largest table of the run
@@ -357,7 +354,7 @@ def table(results: list[dict]) -> str:
             f"| {r['size']} | {r['rows']:,} | {ratio(r, 'frictionless', 'ours')} | {ratio(r, 'ours', 'duckdb-read')} | "
             f"{ratio(r, 'frictionless', 'publish')} | {'yes' if r['same_errors'] else 'NO'} {r['errors']} |"
         )
-    incremental = [r for r in results if {"publish", "incremental"} <= set(r)]  # --- issue 22
+    incremental = [r for r in results if {"publish", "incremental"} <= set(r)]
     if incremental:
         lines += [
             "",

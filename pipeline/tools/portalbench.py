@@ -51,7 +51,7 @@ from pipeline.model import Model, load_model
 from pipeline.portal.serve import datasette_args, datasette_env
 
 # wrk's load on each page: seconds, connections, threads (the figures of docs/national-scale.md use these).
-SECONDS, CONNECTIONS, THREADS = 15, 8, 2  # 8 connections: the p99 target of issue 22
+SECONDS, CONNECTIONS, THREADS = 15, 8, 2  # 8 connections: the load the p99 target is set at
 # "<table>: 1,234 rows" in Datasette's title; in ours the count in the page's language and CLDR plural
 # form ("1.234 سطر", "11 سطرًا", "سطران", "1,234 rows").
 TITLE_COUNT = re.compile(r"<title>[^<]*?: (?:[0-9][0-9.,\u202f]* [^<:]+|سطر واحد|سطران|لا أسطر)[^<:]*</title>")
